@@ -1,0 +1,35 @@
+"""Working calendars: deadlines run on working days, not on weekends or public holidays."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+
+def pakistan_public_holidays(year: int) -> tuple[date, ...]:
+    """The fixed-date national public holidays (Eid and Ashura move with the moon and are
+    added by the parties that know their gazetted dates)."""
+    return (
+        date(year, 2, 5),  # Kashmir Solidarity Day
+        date(year, 3, 23),  # Pakistan Day
+        date(year, 5, 1),  # Labour Day
+        date(year, 8, 14),  # Independence Day
+        date(year, 11, 9),  # Iqbal Day
+        date(year, 12, 25),  # Quaid-e-Azam Day
+    )
+
+
+def is_working_day(day: date, weekend: tuple[int, ...], holidays: tuple[date, ...]) -> bool:
+    return day.weekday() not in weekend and day not in holidays
+
+
+def add_working_days(
+    start: datetime, days: int, weekend: tuple[int, ...], holidays: tuple[date, ...]
+) -> datetime:
+    """The moment `days` working days after `start` (same time of day)."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if is_working_day(current.date(), weekend, holidays):
+            remaining -= 1
+    return current

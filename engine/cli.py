@@ -1,0 +1,382 @@
+"""The `manzoori` command. Heavy modules (SQLAlchemy, pydantic, the plugins, Prefect)
+are imported inside the commands that need them, so `manzoori --help` stays quick.
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 not allowed, 4 not found, 5 invalid form,
+6 conflict, 7 plugin fault.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.registry import Registry
+
+app = typer.Typer(
+    help="Manzoori (منظوری): draft, review, approve and sign work plans, joint resolutions "
+    "and inter-provincial agreements.\n\nExit codes: 0 ok, 3 not allowed, 4 not found, "
+    "5 invalid form, 6 conflict, 7 plugin fault.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+officers_app = typer.Typer(help="The officer directory: who holds which office.", no_args_is_help=True)
+app.add_typer(officers_app, name="officers")
+
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn the engine's errors into a plain message and the documented exit code."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from engine.errors import InvalidForm, ManzooriError
+
+        try:
+            return command(*args, **kwargs)
+        except ManzooriError as error:
+            err.print(f"[bold red]{type(error).__name__}:[/] {error.message}", highlight=False)
+            if isinstance(error, InvalidForm) and len(error.problems) > 1:
+                for where, message in error.problems:
+                    err.print(f"  - {where}: {message}", highlight=False, markup=False)
+            raise typer.Exit(error.exit_code) from None
+
+    return run  # type: ignore[return-value]
+
+
+@contextmanager
+def engine_session() -> Iterator[tuple[Session, Registry]]:
+    from engine.db import open_database
+    from engine.registry import registry
+
+    factory = open_database()
+    try:
+        with factory() as session:
+            yield session, registry()
+    finally:
+        factory.kw["bind"].dispose()
+
+
+def _read_form(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    import yaml
+
+    from engine.errors import InvalidForm
+
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidForm(f"cannot read form file {path}: {error.strerror}",
+                          problems=[("form", "unreadable")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise InvalidForm(f"form file {path} is not valid JSON or YAML: {error}",
+                          problems=[("form", "syntax")]) from None
+    if not isinstance(data, dict):
+        raise InvalidForm(f"form file {path} must hold a mapping of field names to values",
+                          problems=[("form", "not a mapping")])
+    return data
+
+
+@app.command()
+@reports_errors
+def init(samples: bool = typer.Option(False, "--samples", help="Add [sample] officers for every office.")) -> None:
+    """Create the database (or bring it up to date) and load office holders."""
+    from engine.db import database_url
+    from engine.directory import load_public_holders, seed_sample_officers
+    from engine.items import utcnow
+
+    with engine_session() as (session, registry):
+        now = utcnow()
+        added = load_public_holders(session, registry, now)
+        if samples:
+            added += seed_sample_officers(session, registry, now)
+        session.commit()
+    out.print(f"Database ready at {database_url()}; {added} officers added.")
+    for fault in registry.faults:
+        err.print(f"[yellow]warning:[/] {fault.message}", highlight=False)
+
+
+@app.command()
+@reports_errors
+def provinces(
+    code: str | None = typer.Argument(None, help="Show one party's offices and forms."),
+    check: bool = typer.Option(False, "--check", help="Exit 7 if any plugin is faulty."),
+) -> None:
+    """The installed parties, their offices and forms; faulty plugins by name and reason."""
+    from engine.contract import ItemKind
+    from engine.registry import registry as load
+
+    registry = load()
+    if code:
+        _show_party(registry.party(code))
+    else:
+        table = Table(title="Installed parties")
+        for column in ("code", "name", "نام", "kind", "offices", *[k.code for k in ItemKind]):
+            table.add_column(column)
+        for party in sorted(registry.parties.values(), key=lambda p: p.code):
+            identity = party.identity
+            forms = ["form" if party.form(kind) else "—" for kind in ItemKind]
+            table.add_row(identity.code, identity.name_en, identity.name_ur, identity.kind,
+                          str(len(party.offices)), *forms)
+        out.print(table)
+    for fault in registry.faults:
+        err.print(f"[bold red]faulty plugin[/] {fault.message}", highlight=False)
+    if check and registry.faults:
+        raise typer.Exit(7)
+
+
+def _show_party(party: Any) -> None:
+    from engine.contract import ItemKind
+    from engine.forms import form_fields
+
+    table = Table(title=f"Offices of {party.identity.name_en}")
+    for column in ("office", "title", "عہدہ", "seats"):
+        table.add_column(column)
+    for office in party.offices.values():
+        table.add_row(office.code, office.title_en, office.title_ur, str(office.seats))
+    out.print(table)
+    for kind in ItemKind:
+        roles = party.roles(kind)
+        model = party.form(kind)
+        if roles is None:
+            continue
+        mapping = ", ".join(f"{role}: {rule.office}" + (f" ({rule.quorum} needed)" if rule.quorum > 1 else "")
+                            for role, rule in roles.items())
+        out.print(f"[bold]{kind.label}[/] — {mapping}", highlight=False)
+        if model is not None:
+            fields = Table(title=f"{model.__name__}")
+            for column in ("field", "label", "لیبل", "type", "required"):
+                fields.add_column(column)
+            for field in form_fields(model):
+                fields.add_row(field.name, field.label_en, field.label_ur, field.type,
+                               "yes" if field.required else "")
+            out.print(fields)
+
+
+@app.command()
+def flows() -> None:
+    """The flow definitions as tables: steps, roles, scope and transitions."""
+    from engine.flows import FLOWS
+
+    for flow in FLOWS.values():
+        table = Table(title=f"{flow.kind.label} — flow v{flow.version} (ends: {flow.end})")
+        for column in ("step", "role", "who", "transitions"):
+            table.add_column(column)
+        for row in flow.rows():
+            table.add_row(*row)
+        out.print(table)
+
+
+@officers_app.command("list")
+@reports_errors
+def officers_list(party: str | None = typer.Option(None, help="Only this party's officers.")) -> None:
+    """The officers and the offices they hold, with effective dates."""
+    from engine.directory import list_officers
+
+    with engine_session() as (session, _registry):
+        table = Table(title="Officers")
+        for column in ("username", "name", "party", "office", "since", "until", "source"):
+            table.add_column(column)
+        for officer in list_officers(session, party):
+            for appointment in officer.appointments:
+                table.add_row(officer.username, officer.name, appointment.party, appointment.office,
+                              str(appointment.since or ""), str(appointment.until or ""),
+                              appointment.source)
+        out.print(table)
+
+
+@officers_app.command("add")
+@reports_errors
+def officers_add(
+    username: str,
+    name: str = typer.Option(..., help="Full name; samples get '[sample]'."),
+    party: str = typer.Option(...),
+    office: str = typer.Option(...),
+    since: str | None = typer.Option(None, help="First day in office (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, help="Last day in office (YYYY-MM-DD)."),
+    source: str = typer.Option("added by an administrator"),
+    sample: bool = typer.Option(False, "--sample"),
+) -> None:
+    """Appoint an officer to an office of a party."""
+    from engine.directory import add_officer
+    from engine.items import utcnow
+
+    with engine_session() as (session, registry):
+        officer = add_officer(session, registry, username=username, name=name, party=party,
+                              office=office, since=_date(since, "since"),
+                              until=_date(until, "until"), source=source, sample=sample,
+                              now=utcnow())
+        session.commit()
+        out.print(f"{officer.username} ({officer.name}) holds {party}/{office}.")
+
+
+def _date(value: str | None, name: str) -> Any:
+    from datetime import date
+
+    from engine.errors import InvalidForm
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidForm(f"--{name} {value!r} is not a date (YYYY-MM-DD)",
+                          problems=[(name, "not a date")]) from None
+
+
+@app.command()
+@reports_errors
+def draft(
+    kind: str = typer.Argument(..., help="work_plan, joint_resolution or agreement."),
+    parties: str = typer.Option(..., help="Comma-separated party codes, drafting party first."),
+    title: str = typer.Option(...),
+    form: Path = typer.Option(..., help="The form data as a JSON or YAML file ('-' for stdin)."),
+    officer: str = typer.Option(..., "--as", help="The drafting officer's username."),
+    ordered_signing: bool = typer.Option(False, "--ordered-signing",
+                                         help="Parties sign one after another, in the order given."),
+) -> None:
+    """Draft a new item in the drafting party's form."""
+    from engine.items import draft as draft_item
+
+    data = _read_form(form)
+    with engine_session() as (session, registry):
+        outcome = draft_item(session, registry, kind=kind, parties=parties.split(","), title=title,
+                             form=data or {}, officer=officer, ordered_signing=ordered_signing)
+    out.print(outcome.reference)
+    err.print(outcome.message, highlight=False)
+
+
+@app.command()
+@reports_errors
+def items(
+    state: str | None = typer.Option(None),
+    kind: str | None = typer.Option(None),
+    party: str | None = typer.Option(None),
+) -> None:
+    """List items, newest first, filtered by state, kind or party."""
+    from engine.queries import list_items
+
+    with engine_session() as (session, _registry):
+        table = Table(title="Items")
+        for column in ("reference", "kind", "title", "state", "parties", "updated"):
+            table.add_column(column)
+        for item in list_items(session, state=state, kind=kind, party=party):
+            table.add_row(item.reference, item.kind, item.title, item.state,
+                          ", ".join(item.party_codes), f"{item.updated_at:%Y-%m-%d %H:%M}")
+        out.print(table)
+
+
+@app.command()
+@reports_errors
+def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox.")) -> None:
+    """What waits for an officer, soonest deadline first."""
+    from engine.queries import inbox as waiting
+
+    with engine_session() as (session, _registry):
+        entries = waiting(session, officer)
+        table = Table(title=f"Waiting for {officer}")
+        for column in ("reference", "kind", "title", "step", "for", "due", "rev"):
+            table.add_column(column)
+        for entry in entries:
+            due = f"{entry.due_at:%Y-%m-%d}" if entry.due_at else ""
+            table.add_row(entry.reference, entry.kind, entry.title, entry.step,
+                          f"{entry.office} ({entry.party})", due, str(entry.revision))
+        out.print(table if entries else f"Nothing waits for {officer}.")
+
+
+@app.command()
+@reports_errors
+def act(
+    reference: str = typer.Argument(..., metavar="ITEM"),
+    action: str = typer.Argument(..., help="submit, revise, comment, feedback, clear, return, "
+                                 "approve, reject, sign or withdraw."),
+    officer: str = typer.Option(..., "--as", help="The acting officer's username."),
+    comment: str | None = typer.Option(None, help="A comment, or the reason for return/reject/withdraw."),
+    form: Path | None = typer.Option(None, help="New form data (submit, revise)."),
+    title: str | None = typer.Option(None, help="New title (submit, revise)."),
+    key: str | None = typer.Option(None, help="Idempotency key: a retry with the same key is not applied twice."),
+    revision: int | None = typer.Option(None, help="Act only if the item is still at this revision."),
+) -> None:
+    """Act on an item as an officer."""
+    from engine.items import act as act_on
+
+    data = _read_form(form)
+    with engine_session() as (session, registry):
+        outcome = act_on(session, registry, reference=reference, action=action, officer=officer,
+                         comment=comment, form=data, title=title, key=key,
+                         expected_revision=revision)
+    out.print(outcome.message, highlight=False)
+
+
+@app.command()
+@reports_errors
+def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
+    """One item: its parties, versions, steps and history."""
+    from engine.queries import item_detail
+
+    with engine_session() as (session, registry):
+        detail = item_detail(session, reference)
+        item = detail.item
+        out.print(f"[bold]{item.reference}[/] — {item.title}", highlight=False)
+        out.print(f"{item.kind} · state [bold]{item.state}[/] · parties {', '.join(item.party_codes)}"
+                  f" · flow v{item.flow_version} · revision {item.revision}", highlight=False)
+        versions = Table(title="Versions")
+        for column in ("no.", "title", "form", "author", "submitted", "digest"):
+            versions.add_column(column)
+        for version in item.versions:
+            versions.add_row(str(version.number), version.title, version.form_model,
+                             version.author.username,
+                             f"{version.submitted_at:%Y-%m-%d %H:%M}" if version.submitted_at else "draft",
+                             (version.digest or "")[:16])
+        out.print(versions)
+        steps = Table(title="Steps")
+        for column in ("cycle", "step", "party", "office", "status", "decisions", "due"):
+            steps.add_column(column)
+        for step in item.steps:
+            decided = ", ".join(f"{d.action}" for d in step.decisions)
+            steps.add_row(str(step.cycle), step.name, step.party, step.office, step.status, decided,
+                          f"{step.due_at:%Y-%m-%d}" if step.due_at else "")
+        out.print(steps)
+        history = Table(title="History")
+        for column in ("#", "when", "who", "action", "step", "comment"):
+            history.add_column(column)
+        for event in detail.events:
+            history.add_row(str(event.seq), f"{event.at:%Y-%m-%d %H:%M}",
+                            event.officer.username if event.officer else "system", event.action,
+                            event.step or "", event.comment or "")
+        out.print(history)
+
+
+@app.command()
+@reports_errors
+def demo() -> None:
+    """Replay the real events of the seeds on a fresh database, with a narrative."""
+    from engine.demo import run_demo
+
+    with engine_session() as (session, registry):
+        run_demo(session, registry, out)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

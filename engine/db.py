@@ -1,0 +1,287 @@
+"""Storage: the tables, and the database an officer's commands talk to.
+
+The embedded default is SQLite in `MANZOORI_HOME` (default `~/.manzoori`), created on
+first use; `MANZOORI_DATABASE_URL` selects another database (PostgreSQL in
+production). The schema is owned by the Alembic migrations in `engine/migrations`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
+from sqlalchemy.orm.attributes import get_history
+
+#: The Alembic revision the models correspond to; `open_database` upgrades to it.
+SCHEMA_REVISION = "0001"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    appointments: Mapped[list[Appointment]] = relationship(back_populates="officer")
+
+
+class Appointment(Base):
+    """An officer holding one office of one party, between two dates (inclusive)."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_party_office", "party", "office"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    party: Mapped[str] = mapped_column(String(32))
+    office: Mapped[str] = mapped_column(String(48))
+    since: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(300))
+
+    officer: Mapped[Officer] = relationship(back_populates="appointments")
+
+    def active_on(self, day: date) -> bool:
+        return (self.since is None or self.since <= day) and (self.until is None or day <= self.until)
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(64), index=True)
+    drafting_party: Mapped[str] = mapped_column(String(32), index=True)
+    drafter_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    flow_version: Mapped[int] = mapped_column(Integer)
+    route: Mapped[list[Any]] = mapped_column(JSON)
+    stage: Mapped[int] = mapped_column(Integer, default=0)
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    ordered_signing: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    drafter: Mapped[Officer] = relationship()
+    parties: Mapped[list[ItemParty]] = relationship(
+        order_by="ItemParty.position", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list[Version]] = relationship(order_by="Version.number")
+    steps: Mapped[list[StepRecord]] = relationship(order_by="StepRecord.id")
+
+    # A concurrent change to the same item fails the second writer's UPDATE.
+    __mapper_args__ = {"version_id_col": revision}
+
+    @property
+    def party_codes(self) -> list[str]:
+        return [party.party for party in self.parties]
+
+
+class ItemParty(Base):
+    __tablename__ = "item_parties"
+    __table_args__ = (UniqueConstraint("item_id", "party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    party: Mapped[str] = mapped_column(String(32), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Version(Base):
+    """One version of an item's content; frozen once submitted."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("item_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    form_model: Mapped[str] = mapped_column(String(120))
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    digest: Mapped[str | None] = mapped_column(String(64))
+
+    author: Mapped[Officer] = relationship()
+
+    @property
+    def frozen(self) -> bool:
+        return self.submitted_at is not None
+
+
+class StepRecord(Base):
+    """One party's instance of a route step in one cycle of the item's flow."""
+
+    __tablename__ = "steps"
+    __table_args__ = (Index("ix_steps_waiting", "status", "party", "office"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    cycle: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    party: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(48))
+    office: Mapped[str] = mapped_column(String(48))
+    quorum: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16))
+    """open (waiting for decisions), pending (its turn has not come), done, closed."""
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    decisions: Mapped[list[Decision]] = relationship(order_by="Decision.id")
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("step_id", "officer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """The append-only, hash-chained history: every action on an item is one event."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("item_id", "seq"),
+        UniqueConstraint("item_id", "idempotency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str | None] = mapped_column(String(64))
+    party: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    officer: Mapped[Officer | None] = relationship()
+
+
+@event.listens_for(Session, "before_flush")
+def _frozen_versions_stay_frozen(session: Session, _context: Any, _instances: Any) -> None:
+    """A submitted version never changes, whichever code path tries (DESIGN invariant)."""
+    from engine.errors import NotAllowed
+
+    for instance in session.dirty:
+        if not isinstance(instance, Version) or not session.is_modified(instance):
+            continue
+        before = get_history(instance, "submitted_at").deleted
+        was_submitted = instance.submitted_at is not None and not get_history(
+            instance, "submitted_at").added
+        if (before and before[0] is not None) or was_submitted and _content_changed(instance):
+            raise NotAllowed(f"version {instance.number} is submitted and frozen; "
+                             "changes make a new version")
+
+
+def _content_changed(version: Version) -> bool:
+    return any(
+        get_history(version, name).has_changes()
+        for name in ("title", "form", "form_model", "author_id", "number", "digest")
+    )
+
+
+def home() -> Path:
+    return Path(os.environ.get("MANZOORI_HOME", Path.home() / ".manzoori"))
+
+
+def database_url() -> str:
+    return os.environ.get("MANZOORI_DATABASE_URL") or f"sqlite:///{home() / 'manzoori.db'}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while an officer's action commits; the busy timeout makes
+    # concurrent writers wait their turn instead of failing at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (what `manzoori init` does)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:
+            return None
+
+
+def open_database(url: str | None = None) -> sessionmaker:
+    """A session factory on the configured database, migrated on first use."""
+    engine = make_engine(url)
+    if schema_revision(engine) != SCHEMA_REVISION:
+        upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,359 @@
+"""The service layer for items: draft and act. One call, one transaction, one event.
+
+Every rule of DESIGN.md's invariants lives here, so the CLI, the HTTP app and the
+Prefect flows all go through the same checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import progress
+from engine.contract import EventNotice, ItemKind
+from engine.db import AuditEvent, Item, ItemParty, Officer, StepRecord, Version
+from engine.directory import get_officer, holdings, holds
+from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
+from engine.flows import CHECKER_ACTIONS, Route, current_flow
+from engine.registry import Registry
+
+ACTIONS = ("submit", "revise", "comment", "feedback", "clear", "return", "approve",
+           "reject", "sign", "withdraw")
+NEEDS_REASON = frozenset({"return", "reject", "withdraw"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reference: str
+    action: str
+    state: str
+    message: str
+    revision: int
+    replayed: bool = False
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def parse_kind(kind: str) -> ItemKind:
+    try:
+        return ItemKind(kind.replace("-", "_"))
+    except ValueError:
+        known = ", ".join(k.value for k in ItemKind)
+        raise NotFound(f"no item kind {kind!r} (kinds: {known})") from None
+
+
+def get_item(session: Session, reference: str) -> Item:
+    item = session.scalar(
+        select(Item).where(Item.reference == reference)
+        .options(selectinload(Item.parties), selectinload(Item.versions),
+                 selectinload(Item.steps).selectinload(StepRecord.decisions))
+    )
+    if item is None:
+        raise NotFound(f"no item {reference!r} (see `manzoori items`)")
+    return item
+
+
+def draft(
+    session: Session, registry: Registry, *, kind: str, parties: list[str], title: str,
+    form: dict[str, Any], officer: str, ordered_signing: bool = False,
+    now: datetime | None = None,
+) -> Outcome:
+    """Open a new item drafted by `officer` for the first of `parties`."""
+    now = now or utcnow()
+    try:
+        return _draft(session, registry, kind, parties, title, form, officer, ordered_signing, now)
+    except ManzooriError:
+        session.rollback()
+        raise
+
+
+def _draft(
+    session: Session, registry: Registry, kind: str, parties: list[str], title: str,
+    form: dict[str, Any], officer: str, ordered_signing: bool, now: datetime,
+) -> Outcome:
+    item_kind = parse_kind(kind)
+    flow = current_flow(item_kind)
+    drafter = get_officer(session, officer)
+    codes = _check_parties(registry, item_kind, flow.multi_party, parties)
+    drafting = registry.party(codes[0])
+    drafter_rule = (drafting.roles(item_kind) or {}).get("drafter")
+    if drafter_rule is None:
+        raise NotAllowed(f"{drafting.code} does not draft {item_kind.label.lower()}s")
+    _require(drafter, drafting.code, drafter_rule.office, now, registry, "draft")
+    title = _check_title(title)
+    validated = progress.validate(registry, item_kind, codes, form)
+    progress.resolve(registry, item_kind, flow, codes, validated)  # every role is mapped
+
+    item = Item(
+        reference=_next_reference(session, drafting.identity.reference_prefix, item_kind, now),
+        kind=item_kind.value, title=title, state="draft", drafting_party=drafting.code,
+        drafter=drafter, flow_version=flow.version, route=[], stage=0, cycle=1,
+        ordered_signing=ordered_signing, created_at=now, updated_at=now,
+        parties=[ItemParty(party=code, position=position) for position, code in enumerate(codes)],
+    )
+    session.add(item)
+    item.versions.append(
+        Version(number=1, title=title, form_model=type(validated).__name__,
+                form=validated.model_dump(mode="json"), author=drafter, created_at=now)
+    )
+    item.route = progress.resolve(registry, item_kind, flow, codes, validated).to_json()
+    progress.open_stage(session, registry, item, 0, now)
+    progress.record(session, item, drafter, "draft", now, step="draft", party=drafting.code, payload={
+        "kind": item_kind.value, "parties": codes, "title": title,
+        "form": item.versions[0].form, "ordered_signing": ordered_signing,
+    })
+    _commit(session, item)
+    return Outcome(item.reference, "draft", item.state,
+                   f"{item.reference} drafted by {drafter.username}", item.revision)
+
+
+def act(
+    session: Session, registry: Registry, *, reference: str, action: str, officer: str,
+    comment: str | None = None, form: dict[str, Any] | None = None, title: str | None = None,
+    key: str | None = None, expected_revision: int | None = None, now: datetime | None = None,
+) -> Outcome:
+    """Take one action on an item as `officer`; refused actions change nothing."""
+    now = now or utcnow()
+    if action not in ACTIONS:
+        raise NotAllowed(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
+    if (form is not None or title is not None) and action not in ("submit", "revise"):
+        raise InvalidForm(f"only submit and revise take form data or a title, not {action}")
+    try:
+        return _act(session, registry, reference, action, officer, comment, form, title, key,
+                    expected_revision, now)
+    except ManzooriError:
+        session.rollback()
+        raise
+
+
+def _act(
+    session: Session, registry: Registry, reference: str, action: str, officer: str,
+    comment: str | None, form: dict[str, Any] | None, title: str | None, key: str | None,
+    expected_revision: int | None, now: datetime,
+) -> Outcome:
+    item = get_item(session, reference)
+    actor = get_officer(session, officer)
+    if key is not None:
+        replay = _replay(session, item, actor, action, key)
+        if replay is not None:
+            return replay
+    if expected_revision is not None and expected_revision != item.revision:
+        raise Conflict(
+            f"{reference} changed since you saw it (revision {expected_revision}, now "
+            f"{item.revision}): look at it again (`manzoori show {reference}`) and decide again"
+        )
+    flow = current_flow(ItemKind(item.kind))
+    if item.state in flow.end_states:
+        raise NotAllowed(f"{reference} is {item.state}: no further action is possible")
+    if action in NEEDS_REASON and not (comment and comment.strip()):
+        raise InvalidForm(f"give a reason to {action} with --comment",
+                          problems=[("comment", "required")])
+    at_step, party = item.state, item.drafting_party
+    if action == "comment":
+        message = _comment(item, actor, comment, now)
+    elif action == "withdraw":
+        message = _withdraw(session, registry, item, actor, now)
+    elif action in ("submit", "revise"):
+        message = _drafting(session, registry, item, actor, action, form, title, now)
+    else:
+        message, party = _decide(session, registry, item, actor, action, now)
+    item.updated_at = now
+    event = progress.record(
+        session, item, actor, action, now, step=at_step, party=party, comment=comment, key=key,
+        payload={"state": item.state, "stage": item.stage, "cycle": item.cycle},
+    )
+    _commit(session, item)
+    registry.notify(item.party_codes, EventNotice(
+        reference=item.reference, kind=ItemKind(item.kind), action=action,
+        officer=actor.username, state=item.state, parties=tuple(item.party_codes),
+        comment=event.comment,
+    ))
+    return Outcome(item.reference, action, item.state, message, item.revision)
+
+
+def _comment(item: Item, actor: Officer, comment: str | None, now: datetime) -> str:
+    if not (comment and comment.strip()):
+        raise InvalidForm("a comment needs text: --comment \"...\"", problems=[("comment", "required")])
+    if not any(h.party in item.party_codes for h in holdings(actor, now.date())):
+        raise NotAllowed(
+            f"{actor.username} holds no office in the parties of {item.reference} "
+            f"({', '.join(item.party_codes)}) and cannot comment on it"
+        )
+    return f"comment recorded on {item.reference}"
+
+
+def _withdraw(session: Session, registry: Registry, item: Item, actor: Officer, now: datetime) -> str:
+    kind = ItemKind(item.kind)
+    drafter_office = registry.party(item.drafting_party).roles(kind)["drafter"].office
+    _require(actor, item.drafting_party, drafter_office, now, registry, "withdraw")
+    signed = session.scalar(
+        select(func.count()).select_from(AuditEvent)
+        .where(AuditEvent.item_id == item.id, AuditEvent.action == "sign")
+    )
+    if signed:
+        raise NotAllowed(f"{item.reference} has been signed; it can no longer be withdrawn")
+    progress.close_open_steps(item, now)
+    item.state = "withdrawn"
+    return f"{item.reference} withdrawn"
+
+
+def _drafting(
+    session: Session, registry: Registry, item: Item, actor: Officer, action: str,
+    form: dict[str, Any] | None, title: str | None, now: datetime,
+) -> str:
+    route = Route.from_json(item.route)
+    step = route.steps[item.stage]
+    latest = item.versions[-1]
+    if not step.is_drafting:
+        raise NotAllowed(
+            f"version {latest.number} of {item.reference} is submitted and frozen; it can be "
+            f"changed only when returned for revision (now at step {step.name!r})"
+        )
+    kind = ItemKind(item.kind)
+    office = registry.party(item.drafting_party).roles(kind)["drafter"].office
+    _require(actor, item.drafting_party, office, now, registry, action)
+    if form is not None or title is not None:
+        data = form if form is not None else latest.form
+        validated = progress.validate(registry, kind, item.party_codes, data)
+        new_title = _check_title(title) if title is not None else latest.title
+        if latest.frozen:
+            latest = Version(number=latest.number + 1, title=new_title,
+                             form_model=type(validated).__name__,
+                             form=validated.model_dump(mode="json"), author=actor, created_at=now)
+            item.versions.append(latest)
+        else:
+            latest.title, latest.form, latest.author = new_title, validated.model_dump(mode="json"), actor
+        item.title = new_title
+    if action == "revise":
+        if form is None and title is None:
+            raise InvalidForm("revise needs new form data (--form FILE) or a new --title")
+        return f"{item.reference} now at version {latest.number} (not yet submitted)"
+    validated = progress.validate(registry, kind, item.party_codes, latest.form)
+    flow = current_flow(kind)
+    item.route = progress.resolve(registry, kind, flow, item.party_codes, validated,
+                                  keep=route).to_json()
+    latest.submitted_at = now
+    latest.digest = progress.digest(item, latest)
+    progress.finish_step(session, registry, item, actor, step_name=step.name, now=now)
+    return f"version {latest.number} of {item.reference} submitted; now at {item.state}"
+
+
+def _decide(
+    session: Session, registry: Registry, item: Item, actor: Officer, action: str, now: datetime
+) -> tuple[str, str]:
+    route = Route.from_json(item.route)
+    step = route.steps[item.stage]
+    if action not in step.actions:
+        possible = ", ".join([*step.actions, "comment", "withdraw"])
+        raise NotAllowed(
+            f"{action!r} is not possible at step {step.name!r} of {item.reference} "
+            f"(possible now: {possible})"
+        )
+    day = now.date()
+    current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage]
+    mine = [s for s in current if s.status == "open" and holds(actor, s.party, s.office, day)]
+    if not mine:
+        waiting = [s for s in current if s.status == "pending" and holds(actor, s.party, s.office, day)]
+        if waiting:
+            raise NotAllowed(f"{waiting[0].party} signs {item.reference} after the parties "
+                             "before it in the agreement's order; its turn has not come")
+        needs = "; ".join(
+            f"{registry.party(s.party).office(s.office).title_en} ({s.party})"
+            for s in current if s.status == "open"
+        ) or "nobody (this step is complete)"
+        held = ", ".join(f"{h.office} ({h.party})" for h in holdings(actor, day)) or "no office"
+        raise NotAllowed(
+            f"{actor.username} cannot {action} at step {step.name!r} of {item.reference}: "
+            f"it needs {needs}; {actor.username} holds {held}"
+        )
+    if action in CHECKER_ACTIONS and _is_maker(item, actor):
+        raise NotAllowed(
+            f"{actor.username} drafted {item.reference}; maker and checker must differ, "
+            f"so another officer must {action} it"
+        )
+    record = mine[0]
+    if any(d.officer_id == actor.id for d in record.decisions):
+        raise Conflict(f"{actor.username} has already decided at step {step.name!r} of "
+                       f"{item.reference} for {record.party}")
+    message = progress.apply_decision(session, registry, item, actor, record, action,
+                                      step.actions[action], now)
+    return message, record.party
+
+
+def _is_maker(item: Item, actor: Officer) -> bool:
+    return item.drafter_id == actor.id or any(v.author_id == actor.id for v in item.versions)
+
+
+def _require(actor: Officer, party: str, office: str, now: datetime, registry: Registry,
+             doing: str) -> None:
+    if not holds(actor, party, office, now.date()):
+        title = registry.party(party).office(office).title_en
+        held = ", ".join(f"{h.office} ({h.party})" for h in holdings(actor, now.date())) or "no office"
+        raise NotAllowed(
+            f"{actor.username} cannot {doing}: it needs {title} ({party}) on {now.date()}; "
+            f"{actor.username} holds {held}"
+        )
+
+
+def _check_parties(registry: Registry, kind: ItemKind, multi: bool, parties: list[str]) -> list[str]:
+    codes = [code.strip() for code in parties if code.strip()]
+    for code in codes:
+        registry.party(code)
+    if len(set(codes)) != len(codes):
+        raise InvalidForm(f"a party is named twice: {', '.join(codes)}", problems=[("parties", "duplicate")])
+    if not multi and len(codes) != 1:
+        raise InvalidForm(f"a {kind.label.lower()} has exactly one party, not {len(codes)}",
+                          problems=[("parties", "exactly one")])
+    if multi and len(codes) < 2:
+        raise InvalidForm(f"a {kind.label.lower()} needs at least two parties",
+                          problems=[("parties", "at least two")])
+    return codes
+
+
+def _check_title(title: str) -> str:
+    title = (title or "").strip()
+    if not 5 <= len(title) <= 300:
+        raise InvalidForm("the title must have 5 to 300 characters", problems=[("title", "length")])
+    return title
+
+
+def _next_reference(session: Session, prefix: str, kind: ItemKind, now: datetime) -> str:
+    stem = f"{prefix}-{kind.code}-{now.year}-"
+    count = session.scalar(select(func.count()).select_from(Item).where(Item.reference.like(stem + "%")))
+    return f"{stem}{count + 1:04d}"
+
+
+def _replay(session: Session, item: Item, actor: Officer, action: str, key: str) -> Outcome | None:
+    earlier = session.scalar(
+        select(AuditEvent).where(AuditEvent.item_id == item.id, AuditEvent.idempotency_key == key)
+    )
+    if earlier is None:
+        return None
+    if earlier.action != action or earlier.officer_id != actor.id:
+        raise Conflict(f"key {key!r} was already used on {item.reference} for "
+                       f"{earlier.action!r} by another request")
+    return Outcome(item.reference, action, item.state,
+                   f"already done: {action} on {item.reference} (key {key!r}), nothing repeated",
+                   item.revision, replayed=True)
+
+
+def _commit(session: Session, item: Item) -> None:
+    try:
+        session.commit()
+    except (StaleDataError, IntegrityError):
+        session.rollback()
+        raise Conflict(
+            f"{item.reference} was changed by someone else at the same moment; nothing of "
+            "yours was saved: look at it again and decide again"
+        ) from None
+    except ManzooriError:
+        session.rollback()
+        raise

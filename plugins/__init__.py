@@ -1,0 +1,1 @@
+"""The parties that ship with Manzoori, each its own package in `manzoori.provinces`."""

@@ -1,0 +1,1 @@
+"""Prefect flows over the engine's services (item lifecycles, deadlines, follow-up)."""
