@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -39,6 +40,11 @@ err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def add_row(table: Table, *values: object) -> None:
+    """A row of data, never read as Rich markup ("[sample]" is part of a name)."""
+    table.add_row(*(escape(str(value)) for value in values))
+
+
 def reports_errors(command: F) -> F:
     """Turn the engine's errors into a plain message and the documented exit code."""
 
@@ -49,7 +55,7 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ManzooriError as error:
-            err.print(f"[bold red]{type(error).__name__}:[/] {error.message}", highlight=False)
+            err.print(f"[bold red]{type(error).__name__}:[/] {escape(error.message)}", highlight=False)
             if isinstance(error, InvalidForm) and len(error.problems) > 1:
                 for where, message in error.problems:
                     err.print(f"  - {where}: {message}", highlight=False, markup=False)
@@ -110,7 +116,7 @@ def init(samples: bool = typer.Option(False, "--samples", help="Add [sample] off
         session.commit()
     out.print(f"Database ready at {database_url()}; {added} officers added.")
     for fault in registry.faults:
-        err.print(f"[yellow]warning:[/] {fault.message}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(fault.message)}", highlight=False)
 
 
 @app.command()
@@ -133,11 +139,11 @@ def provinces(
         for party in sorted(registry.parties.values(), key=lambda p: p.code):
             identity = party.identity
             forms = ["form" if party.form(kind) else "—" for kind in ItemKind]
-            table.add_row(identity.code, identity.name_en, identity.name_ur, identity.kind,
+            add_row(table, identity.code, identity.name_en, identity.name_ur, identity.kind,
                           str(len(party.offices)), *forms)
         out.print(table)
     for fault in registry.faults:
-        err.print(f"[bold red]faulty plugin[/] {fault.message}", highlight=False)
+        err.print(f"[bold red]faulty:[/] {escape(fault.message)}", highlight=False)
     if check and registry.faults:
         raise typer.Exit(7)
 
@@ -150,7 +156,7 @@ def _show_party(party: Any) -> None:
     for column in ("office", "title", "عہدہ", "seats"):
         table.add_column(column)
     for office in party.offices.values():
-        table.add_row(office.code, office.title_en, office.title_ur, str(office.seats))
+        add_row(table, office.code, office.title_en, office.title_ur, str(office.seats))
     out.print(table)
     for kind in ItemKind:
         roles = party.roles(kind)
@@ -165,7 +171,7 @@ def _show_party(party: Any) -> None:
             for column in ("field", "label", "لیبل", "type", "required"):
                 fields.add_column(column)
             for field in form_fields(model):
-                fields.add_row(field.name, field.label_en, field.label_ur, field.type,
+                add_row(fields, field.name, field.label_en, field.label_ur, field.type,
                                "yes" if field.required else "")
             out.print(fields)
 
@@ -180,7 +186,7 @@ def flows() -> None:
         for column in ("step", "role", "who", "transitions"):
             table.add_column(column)
         for row in flow.rows():
-            table.add_row(*row)
+            add_row(table, *row)
         out.print(table)
 
 
@@ -196,7 +202,7 @@ def officers_list(party: str | None = typer.Option(None, help="Only this party's
             table.add_column(column)
         for officer in list_officers(session, party):
             for appointment in officer.appointments:
-                table.add_row(officer.username, officer.name, appointment.party, appointment.office,
+                add_row(table, officer.username, officer.name, appointment.party, appointment.office,
                               str(appointment.since or ""), str(appointment.until or ""),
                               appointment.source)
         out.print(table)
@@ -224,7 +230,7 @@ def officers_add(
                               until=_date(until, "until"), source=source, sample=sample,
                               now=utcnow())
         session.commit()
-        out.print(f"{officer.username} ({officer.name}) holds {party}/{office}.")
+        out.print(escape(f"{officer.username} ({officer.name}) holds {party}/{office}."))
 
 
 def _date(value: str | None, name: str) -> Any:
@@ -260,7 +266,7 @@ def draft(
         outcome = draft_item(session, registry, kind=kind, parties=parties.split(","), title=title,
                              form=data or {}, officer=officer, ordered_signing=ordered_signing)
     out.print(outcome.reference)
-    err.print(outcome.message, highlight=False)
+    err.print(escape(outcome.message), highlight=False)
 
 
 @app.command()
@@ -278,7 +284,7 @@ def items(
         for column in ("reference", "kind", "title", "state", "parties", "updated"):
             table.add_column(column)
         for item in list_items(session, state=state, kind=kind, party=party):
-            table.add_row(item.reference, item.kind, item.title, item.state,
+            add_row(table, item.reference, item.kind, item.title, item.state,
                           ", ".join(item.party_codes), f"{item.updated_at:%Y-%m-%d %H:%M}")
         out.print(table)
 
@@ -296,7 +302,7 @@ def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox.")) -> None
             table.add_column(column)
         for entry in entries:
             due = f"{entry.due_at:%Y-%m-%d}" if entry.due_at else ""
-            table.add_row(entry.reference, entry.kind, entry.title, entry.step,
+            add_row(table, entry.reference, entry.kind, entry.title, entry.step,
                           f"{entry.office} ({entry.party})", due, str(entry.revision))
         out.print(table if entries else f"Nothing waits for {officer}.")
 
@@ -322,7 +328,7 @@ def act(
         outcome = act_on(session, registry, reference=reference, action=action, officer=officer,
                          comment=comment, form=data, title=title, key=key,
                          expected_revision=revision)
-    out.print(outcome.message, highlight=False)
+    out.print(escape(outcome.message), highlight=False)
 
 
 @app.command()
@@ -334,14 +340,18 @@ def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
     with engine_session() as (session, registry):
         detail = item_detail(session, reference)
         item = detail.item
-        out.print(f"[bold]{item.reference}[/] — {item.title}", highlight=False)
+        out.print(f"[bold]{item.reference}[/] — {escape(item.title)}", highlight=False)
         out.print(f"{item.kind} · state [bold]{item.state}[/] · parties {', '.join(item.party_codes)}"
                   f" · flow v{item.flow_version} · revision {item.revision}", highlight=False)
+        for step in item.route:
+            if step["reason"]:
+                out.print(f"step [bold]{step['name']}[/] added by {step['source']}: {escape(step['reason'])}",
+                          highlight=False)
         versions = Table(title="Versions")
         for column in ("no.", "title", "form", "author", "submitted", "digest"):
             versions.add_column(column)
         for version in item.versions:
-            versions.add_row(str(version.number), version.title, version.form_model,
+            add_row(versions, str(version.number), version.title, version.form_model,
                              version.author.username,
                              f"{version.submitted_at:%Y-%m-%d %H:%M}" if version.submitted_at else "draft",
                              (version.digest or "")[:16])
@@ -351,14 +361,14 @@ def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
             steps.add_column(column)
         for step in item.steps:
             decided = ", ".join(f"{d.action}" for d in step.decisions)
-            steps.add_row(str(step.cycle), step.name, step.party, step.office, step.status, decided,
+            add_row(steps, str(step.cycle), step.name, step.party, step.office, step.status, decided,
                           f"{step.due_at:%Y-%m-%d}" if step.due_at else "")
         out.print(steps)
         history = Table(title="History")
         for column in ("#", "when", "who", "action", "step", "comment"):
             history.add_column(column)
         for event in detail.events:
-            history.add_row(str(event.seq), f"{event.at:%Y-%m-%d %H:%M}",
+            add_row(history, str(event.seq), f"{event.at:%Y-%m-%d %H:%M}",
                             event.officer.username if event.officer else "system", event.action,
                             event.step or "", event.comment or "")
         out.print(history)

@@ -6,7 +6,9 @@ Prefect flows all go through the same checks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,11 +70,8 @@ def draft(
 ) -> Outcome:
     """Open a new item drafted by `officer` for the first of `parties`."""
     now = now or utcnow()
-    try:
+    with _one_transaction(session, "the new item"):
         return _draft(session, registry, kind, parties, title, form, officer, ordered_signing, now)
-    except ManzooriError:
-        session.rollback()
-        raise
 
 
 def _draft(
@@ -110,7 +109,6 @@ def _draft(
         "kind": item_kind.value, "parties": codes, "title": title,
         "form": item.versions[0].form, "ordered_signing": ordered_signing,
     })
-    _commit(session, item)
     return Outcome(item.reference, "draft", item.state,
                    f"{item.reference} drafted by {drafter.username}", item.revision)
 
@@ -126,12 +124,16 @@ def act(
         raise NotAllowed(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
     if (form is not None or title is not None) and action not in ("submit", "revise"):
         raise InvalidForm(f"only submit and revise take form data or a title, not {action}")
-    try:
-        return _act(session, registry, reference, action, officer, comment, form, title, key,
-                    expected_revision, now)
-    except ManzooriError:
-        session.rollback()
-        raise
+    with _one_transaction(session, reference):
+        outcome = _act(session, registry, reference, action, officer, comment, form, title, key,
+                       expected_revision, now)
+    if not outcome.replayed:
+        item = get_item(session, reference)
+        registry.notify(item.party_codes, EventNotice(
+            reference=reference, kind=ItemKind(item.kind), action=action, officer=officer,
+            state=item.state, parties=tuple(item.party_codes), comment=comment,
+        ))
+    return replace(outcome, revision=get_item(session, reference).revision)
 
 
 def _act(
@@ -157,25 +159,24 @@ def _act(
         raise InvalidForm(f"give a reason to {action} with --comment",
                           problems=[("comment", "required")])
     at_step, party = item.state, item.drafting_party
+    payload: dict[str, Any] = {}
     if action == "comment":
         message = _comment(item, actor, comment, now)
     elif action == "withdraw":
         message = _withdraw(session, registry, item, actor, now)
     elif action in ("submit", "revise"):
         message = _drafting(session, registry, item, actor, action, form, title, now)
+        payload["added_steps"] = [
+            {"step": step["name"], "party": step["source"], "reason": step["reason"]}
+            for step in item.route if step["reason"]
+        ]
     else:
         message, party = _decide(session, registry, item, actor, action, now)
     item.updated_at = now
-    event = progress.record(
+    progress.record(
         session, item, actor, action, now, step=at_step, party=party, comment=comment, key=key,
-        payload={"state": item.state, "stage": item.stage, "cycle": item.cycle},
+        payload={**payload, "state": item.state, "stage": item.stage, "cycle": item.cycle},
     )
-    _commit(session, item)
-    registry.notify(item.party_codes, EventNotice(
-        reference=item.reference, kind=ItemKind(item.kind), action=action,
-        officer=actor.username, state=item.state, parties=tuple(item.party_codes),
-        comment=event.comment,
-    ))
     return Outcome(item.reference, action, item.state, message, item.revision)
 
 
@@ -240,10 +241,13 @@ def _drafting(
     flow = current_flow(kind)
     item.route = progress.resolve(registry, kind, flow, item.party_codes, validated,
                                   keep=route).to_json()
-    latest.submitted_at = now
-    latest.digest = progress.digest(item, latest)
+    unchanged = latest.frozen  # submitted again as it stands, after feedback or a return
+    if not unchanged:
+        latest.submitted_at = now
+        latest.digest = progress.digest(item, latest)
     progress.finish_step(session, registry, item, actor, step_name=step.name, now=now)
-    return f"version {latest.number} of {item.reference} submitted; now at {item.state}"
+    again = " unchanged" if unchanged else ""
+    return f"version {latest.number} of {item.reference} submitted{again}; now at {item.state}"
 
 
 def _decide(
@@ -345,15 +349,21 @@ def _replay(session: Session, item: Item, actor: Officer, action: str, key: str)
                    item.revision, replayed=True)
 
 
-def _commit(session: Session, item: Item) -> None:
+@contextmanager
+def _one_transaction(session: Session, what: str) -> Iterator[None]:
+    """Commit what the body did, or nothing at all; a lost race becomes a Conflict."""
     try:
+        yield
         session.commit()
+    except ManzooriError:
+        session.rollback()
+        raise
     except (StaleDataError, IntegrityError):
         session.rollback()
         raise Conflict(
-            f"{item.reference} was changed by someone else at the same moment; nothing of "
-            "yours was saved: look at it again and decide again"
+            f"{what} was changed by someone else at the same moment; nothing of yours was "
+            "saved: look at it again and decide again"
         ) from None
-    except ManzooriError:
+    except BaseException:
         session.rollback()
         raise

@@ -85,6 +85,20 @@ class Manzoori:
             "SELECT e.action FROM events e JOIN items i ON i.id = e.item_id "
             "WHERE i.reference = :r ORDER BY e.seq", r=reference)]
 
+    def officer_for(self, party: str, kind: str, role: str, exclude: str | None = None) -> str:
+        """The first sample officer holding the office a party maps to a role."""
+        from engine.contract import ItemKind
+        from engine.registry import registry
+
+        office = registry().party(party).roles(ItemKind(kind))[role].office
+        rows = self.query(
+            "SELECT o.username FROM officers o JOIN appointments a ON a.officer_id = o.id "
+            "WHERE a.party = :p AND a.office = :o AND o.sample ORDER BY o.username",
+            p=party, o=office)
+        names = [row[0] for row in rows if row[0] != exclude]
+        assert names, f"no sample officer holds {party}/{office}"
+        return names[0]
+
 
 @pytest.fixture(scope="session")
 def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -104,3 +118,4 @@ def manzoori(seeded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     home.mkdir()
     shutil.copy(seeded_home / "manzoori.db", home / "manzoori.db")
     yield Manzoori(home, monkeypatch)
+

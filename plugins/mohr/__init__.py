@@ -1,1 +1,71 @@
-"""placeholder"""
+"""The federal Ministry of Human Rights, a member of the IPMG (context/002, 003)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from engine.contract import ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
+from engine.forms import JointResolutionForm, label
+from engine.hookspecs import hookimpl
+from engine.partykit import national_holidays, template
+
+MEETING = ("context/002: 14th IPMG meeting, Islamabad, 2019 (the text gives the year, "
+           "not the day)")
+
+
+class MohrJointResolution(JointResolutionForm):
+    international_commitment: str = label("International commitment", "بین الاقوامی عہد",
+                                          default="CEDAW")
+
+
+@hookimpl
+def party() -> PartyIdentity:
+    return PartyIdentity(
+        code="mohr", name_en="Ministry of Human Rights, Government of Pakistan",
+        name_ur="وزارتِ انسانی حقوق، حکومتِ پاکستان", kind="federal", reference_prefix="MOHR",
+        holidays=national_holidays(2015, 2016, 2019, 2025, 2026, 2027),
+    )
+
+
+@hookimpl
+def offices() -> list[Office]:
+    return [
+        Office(code="minister", title_en="Federal Minister for Human Rights",
+               title_ur="وفاقی وزیر برائے انسانی حقوق"),
+        Office(code="secretary", title_en="Secretary, Ministry of Human Rights",
+               title_ur="سیکرٹری، وزارتِ انسانی حقوق"),
+        Office(code="dg-hr", title_en="Director General, Human Rights",
+               title_ur="ڈائریکٹر جنرل، انسانی حقوق"),
+    ]
+
+
+@hookimpl
+def office_holders() -> list[OfficeHolder]:
+    return [
+        OfficeHolder(office="secretary", name="Rabiya Javeri Agha", username="rabiya.agha",
+                     since=date(2019, 1, 1), until=date(2019, 12, 31), source=MEETING),
+        OfficeHolder(office="dg-hr", name="Muhammad Hassan Mangi", username="hassan.mangi",
+                     since=date(2019, 1, 1), until=date(2019, 12, 31), source=MEETING),
+    ]
+
+
+@hookimpl
+def roles(kind: ItemKind) -> dict[str, RoleRule] | None:
+    if kind != ItemKind.JOINT_RESOLUTION:
+        return None
+    return {
+        "drafter": RoleRule(office="dg-hr"),
+        "reviewer": RoleRule(office="dg-hr", deadline_days=10),
+        "approver": RoleRule(office="secretary"),
+        "signatory": RoleRule(office="minister"),
+    }
+
+
+@hookimpl
+def form(kind: ItemKind) -> type | None:
+    return MohrJointResolution if kind == ItemKind.JOINT_RESOLUTION else None
+
+
+@hookimpl
+def letterhead() -> str:
+    return template(__file__)

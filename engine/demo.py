@@ -1,0 +1,92 @@
+"""`manzoori demo`: the seeds' real events replayed from draft to their final state.
+
+Each scene follows a text of `shared/context/`. People named in those texts act only
+in the office and on the date the text shows them in; every other officer is a
+`[sample]`, and steps the record does not describe are marked *illustrative*.
+Figures that the record does not give (PSDP costs, constituencies) are sample values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import demo_scenes
+from engine.db import Item
+from engine.directory import load_public_holders, seed_sample_officers
+from engine.errors import Conflict
+from engine.items import act, draft
+from engine.registry import Registry
+
+
+@dataclass(frozen=True)
+class Move:
+    """One action of a scene: who does what, when, and what the narrator says."""
+
+    at: str
+    officer: str
+    action: str
+    say: str
+    comment: str | None = None
+    form: dict[str, Any] | None = None
+    illustrative: bool = False
+
+
+@dataclass(frozen=True)
+class Scene:
+    title: str
+    source: str
+    kind: str
+    parties: list[str]
+    item_title: str
+    form: dict[str, Any]
+    drafter: str
+    drafted_at: str
+    moves: list[Move] = field(default_factory=list)
+    ordered_signing: bool = False
+
+
+def run_demo(session: Session, registry: Registry, console: Console) -> list[str]:
+    """Play every scene; returns the references of the items it made."""
+    existing = session.scalar(select(func.count()).select_from(Item))
+    if existing:
+        raise Conflict(
+            f"the database already holds {existing} items; the demo needs a fresh one: "
+            "point MANZOORI_HOME at an empty folder"
+        )
+    start = datetime(2000, 1, 1)
+    holders = load_public_holders(session, registry, start)
+    samples = seed_sample_officers(session, registry, start)
+    session.commit()
+    console.print(f"Directory: {holders} office holders from the public record, "
+                  f"{samples} [sample] officers.\n", highlight=False)
+    references = []
+    for scene in demo_scenes.SCENES:
+        references.append(_play(session, registry, console, scene))
+    console.print("\nSee them with [bold]manzoori items[/] and [bold]manzoori show REF[/].")
+    return references
+
+
+def _play(session: Session, registry: Registry, console: Console, scene: Scene) -> str:
+    console.rule(f"[bold]{scene.title}[/]  ({scene.source})")
+    outcome = draft(
+        session, registry, kind=scene.kind, parties=scene.parties, title=scene.item_title,
+        form=scene.form, officer=scene.drafter, ordered_signing=scene.ordered_signing,
+        now=datetime.fromisoformat(scene.drafted_at),
+    )
+    reference = outcome.reference
+    console.print(f"{scene.drafted_at[:10]}  {scene.drafter} drafts [bold]{reference}[/]: "
+                  f"{escape(scene.item_title)}", highlight=False)
+    for move in scene.moves:
+        result = act(session, registry, reference=reference, action=move.action,
+                     officer=move.officer, comment=move.comment, form=move.form,
+                     now=datetime.fromisoformat(move.at))
+        mark = " [dim](illustrative)[/]" if move.illustrative else ""
+        console.print(f"{move.at[:10]}  {escape(move.say)}{mark} → [cyan]{result.state}[/]", highlight=False)
+    return reference
