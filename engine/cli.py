@@ -55,9 +55,11 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ManzooriError as error:
-            err.print(f"[bold red]{type(error).__name__}:[/] {escape(error.message)}", highlight=False)
-            if isinstance(error, InvalidForm) and len(error.problems) > 1:
-                for where, message in error.problems:
+            listed = isinstance(error, InvalidForm) and len(error.problems) > 1
+            text = error.headline if listed else error.message  # type: ignore[attr-defined]
+            err.print(f"[bold red]{type(error).__name__}:[/] {escape(text)}", highlight=False)
+            if listed:
+                for where, message in error.problems:  # type: ignore[attr-defined]
                     err.print(f"  - {where}: {message}", highlight=False, markup=False)
             raise typer.Exit(error.exit_code) from None
 

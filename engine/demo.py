@@ -17,7 +17,6 @@ from rich.markup import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import demo_scenes
 from engine.db import Item
 from engine.directory import load_public_holders, seed_sample_officers
 from engine.errors import Conflict
@@ -65,9 +64,11 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
     samples = seed_sample_officers(session, registry, start)
     session.commit()
     console.print(f"Directory: {holders} office holders from the public record, "
-                  f"{samples} [sample] officers.\n", highlight=False)
+                  f"{samples} \\[sample] officers.\n", highlight=False)
     references = []
-    for scene in demo_scenes.SCENES:
+    from engine.demo_scenes import SCENES
+
+    for scene in SCENES:
         references.append(_play(session, registry, console, scene))
     console.print("\nSee them with [bold]manzoori items[/] and [bold]manzoori show REF[/].")
     return references

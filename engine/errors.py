@@ -35,10 +35,13 @@ class InvalidForm(ManzooriError):
 
     exit_code = 5
 
-    def __init__(self, message: str, *, problems: list[tuple[str, str]] | None = None) -> None:
+    def __init__(self, message: str, *, problems: list[tuple[str, str]] | None = None,
+                 headline: str | None = None) -> None:
         problems = problems or []
         super().__init__(message, field=problems[0][0] if problems else None)
         self.problems = problems
+        #: The message without the list of problems, for readers that list them apart.
+        self.headline = headline or message
 
 
 class Conflict(ManzooriError):

@@ -137,5 +137,6 @@ def validate_form(model: type[FormModel], data: dict[str, Any], *, party: str) -
             problems.append((where, detail["msg"]))
         lines = "; ".join(f"{where}: {message}" for where, message in problems)
         raise InvalidForm(
-            f"{party}'s {model.__name__} form is not valid: {lines}", problems=problems
+            f"{party}'s {model.__name__} form is not valid: {lines}", problems=problems,
+            headline=f"{party}'s {model.__name__} form is not valid ({len(problems)} problems):",
         ) from None

@@ -38,7 +38,8 @@ def validate(registry: Registry, kind: ItemKind, parties: list[str], data: dict[
         problems = [(finding.field or "form", finding.message) for _, finding in findings]
         text = "; ".join(f"{code}: {finding.field or 'form'}: {finding.message}"
                          for code, finding in findings)
-        raise InvalidForm(f"the parties' rules refuse this content: {text}", problems=problems)
+        raise InvalidForm(f"the parties' rules refuse this content: {text}", problems=problems,
+                          headline="the parties' rules refuse this content:")
     return validated
 
 

@@ -1,0 +1,55 @@
+"""`manzoori demo` replays the seeds' events on a fresh database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Manzoori
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Manzoori:
+    home = tmp_path / "fresh"
+    return Manzoori(home, monkeypatch)
+
+
+def test_demo_plays_every_scene_to_its_final_state(fresh: Manzoori) -> None:
+    told = fresh("demo").stdout
+    stored = dict(fresh.query("SELECT reference, state FROM items ORDER BY reference"))
+    assert stored == {
+        "PJ-IPA-2025-0001": "executed",
+        "BL-WP-2025-0001": "in_force",
+        "NCSW-JR-2015-0001": "adopted",
+        "PJ-WP-2025-0001": "in_force",
+    }
+    # The people of the record act on their day, in their office.
+    signers = fresh.query(
+        "SELECT o.username, s.party, d.at FROM decisions d JOIN officers o ON o.id = d.officer_id "
+        "JOIN steps s ON s.id = d.step_id JOIN items i ON i.id = s.item_id WHERE i.reference = 'PJ-IPA-2025-0001' AND d.action = 'sign' "
+        "ORDER BY s.party")
+    assert [(name, party, str(at)[:10]) for name, party, at in signers] == [
+        ("wali.noorzai", "balochistan", "2025-02-25"), ("jahanara.wattoo", "punjab", "2025-02-25")]
+    # The work plan was returned once with the members' recommendations, then approved by three.
+    assert fresh.actions("BL-WP-2025-0001").count("return") == 1
+    approvers = fresh.query(
+        "SELECT COUNT(DISTINCT d.officer_id) FROM decisions d JOIN steps s ON s.id = d.step_id JOIN items i ON i.id = s.item_id "
+        "WHERE i.reference = 'BL-WP-2025-0001' AND d.action = 'approve'")
+    assert approvers[0][0] == 3
+    # Every party to the joint resolution gave feedback, approved and signed.
+    for action in ("feedback", "approve", "sign"):
+        parties = fresh.query(
+            "SELECT DISTINCT s.party FROM decisions d JOIN steps s ON s.id = d.step_id JOIN items i ON i.id = s.item_id "
+            "WHERE i.reference = 'NCSW-JR-2015-0001' AND d.action = :a", a=action)
+        assert {row[0] for row in parties} == {"ncsw", "punjab", "sindh", "kp", "balochistan", "mohr"}
+    assert "finance_review" in told and "illustrative" in told
+    assert "[sample] officers" in told
+
+
+def test_demo_refuses_a_database_that_holds_items(fresh: Manzoori) -> None:
+    fresh("demo")
+    before = fresh.snapshot()
+    result = fresh("demo", expect=6)
+    assert "already holds 4 items" in result.stderr
+    assert fresh.snapshot() == before
