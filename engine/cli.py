@@ -378,6 +378,25 @@ def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
 
 @app.command()
 @reports_errors
+def document(
+    reference: str = typer.Argument(..., metavar="ITEM"),
+    output: Path | None = typer.Option(None, "--out", "-o", help="Write the HTML here, not to stdout."),
+) -> None:
+    """Print an item as an HTML document: letterheads, content in English and Urdu, signatures."""
+    from engine.documents import render_document
+    from engine.items import get_item
+
+    with engine_session() as (session, registry):
+        html = render_document(get_item(session, reference), registry)
+    if output is None:
+        sys.stdout.write(html)
+    else:
+        output.write_text(html, encoding="utf-8")
+        out.print(f"{reference} written to {escape(str(output))}", highlight=False)
+
+
+@app.command()
+@reports_errors
 def demo() -> None:
     """Replay the real events of the seeds on a fresh database, with a narrative."""
     from engine.demo import run_demo

@@ -180,6 +180,8 @@ class Decision(Base):
     action: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(DateTime)
 
+    officer: Mapped[Officer] = relationship()
+
 
 class AuditEvent(Base):
     """The append-only, hash-chained history: every action on an item is one event."""
