@@ -53,10 +53,17 @@ class Scene:
 
 def run_demo(session: Session, registry: Registry, console: Console) -> list[str]:
     """Play every scene; returns the references of the items it made."""
+    from engine.demo_scenes import SCENES
+
     existing = session.scalar(select(func.count()).select_from(Item))
+    if existing and _already_played(session, SCENES):
+        console.print("The demo has already been played on this database; see its items with "
+                      "[bold]manzoori items[/], or set MANZOORI_HOME to an empty folder to play it again.",
+                      highlight=False)
+        return []
     if existing:
         raise Conflict(
-            f"the database already holds {existing} items; the demo needs a fresh one: "
+            f"the database already holds {existing} item{'s' if existing != 1 else ''}; the demo needs a fresh one: "
             "point MANZOORI_HOME at an empty folder"
         )
     start = datetime(2000, 1, 1)
@@ -66,12 +73,16 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
     console.print(f"Directory: {holders} office holders from the public record, "
                   f"{samples} \\[sample] officers.\n", highlight=False)
     references = []
-    from engine.demo_scenes import SCENES
-
     for scene in SCENES:
         references.append(_play(session, registry, console, scene))
     console.print("\nSee them with [bold]manzoori items[/] and [bold]manzoori show REF[/].")
     return references
+
+
+def _already_played(session: Session, scenes: list[Scene]) -> bool:
+    """True when the database holds the demo's items and nothing else."""
+    titles = sorted(session.scalars(select(Item.title)))
+    return titles == sorted(scene.item_title for scene in scenes)
 
 
 def _play(session: Session, registry: Registry, console: Console, scene: Scene) -> str:

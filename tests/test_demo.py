@@ -47,9 +47,19 @@ def test_demo_plays_every_scene_to_its_final_state(fresh: Manzoori) -> None:
     assert "[sample] officers" in told
 
 
-def test_demo_refuses_a_database_that_holds_items(fresh: Manzoori) -> None:
+def test_demo_played_twice_says_so_and_changes_nothing(fresh: Manzoori) -> None:
     fresh("demo")
     before = fresh.snapshot()
-    result = fresh("demo", expect=6)
-    assert "already holds 4 items" in result.stderr
+    assert "already been played" in fresh("demo").stdout
     assert fresh.snapshot() == before
+
+
+def test_demo_refuses_a_database_that_holds_other_items(manzoori: Manzoori) -> None:
+    from tests.forms import form_for
+
+    manzoori.draft("work_plan", "kp", "Women empowerment plan", form_for("kp", "work_plan"),
+                   "kp.swd-secretary")
+    before = manzoori.snapshot()
+    result = manzoori("demo", expect=6)
+    assert "already holds 1 item;" in result.stderr
+    assert manzoori.snapshot() == before
