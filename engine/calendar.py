@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 
 def pakistan_public_holidays(year: int) -> tuple[date, ...]:
@@ -33,3 +34,25 @@ def add_working_days(
         if is_working_day(current.date(), weekend, holidays):
             remaining -= 1
     return current
+
+
+def working_days_before(day: date, days: int, weekend: tuple[int, ...],
+                        holidays: tuple[date, ...]) -> date:
+    """The working day `days` working days before `day` (`day` itself when `days` is 0)."""
+    current = day
+    remaining = days
+    while remaining > 0:
+        current -= timedelta(days=1)
+        if is_working_day(current, weekend, holidays):
+            remaining -= 1
+    return current
+
+
+def to_local(moment: datetime, timezone: str) -> datetime:
+    """A stored moment (naive UTC, as the engine keeps them) on the clock of `timezone`."""
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+def from_local(moment: datetime, timezone: str) -> datetime:
+    """A time on the clock of `timezone` as the engine stores it (naive UTC)."""
+    return moment.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC).replace(tzinfo=None)

@@ -210,6 +210,21 @@ def officers_list(party: str | None = typer.Option(None, help="Only this party's
         out.print(table)
 
 
+@officers_app.command("code")
+@reports_errors
+def officers_code(username: str) -> None:
+    """A one-time code for USERNAME to sign a decision typed into the Prefect UI."""
+    from engine.credentials import issue_code
+    from engine.items import utcnow
+
+    with engine_session() as (session, _registry):
+        code, expires = issue_code(session, username, utcnow())
+        session.commit()
+    out.print(f"{code}", highlight=False)
+    err.print(f"one-time code for {escape(username)}, valid until {expires:%H:%M} UTC; "
+              "it is spent by its first use", highlight=False)
+
+
 @officers_app.command("add")
 @reports_errors
 def officers_add(
@@ -403,6 +418,32 @@ def demo() -> None:
 
     with engine_session() as (session, registry):
         run_demo(session, registry, out)
+
+
+@app.command()
+@reports_errors
+def deadlines(
+    now: str | None = typer.Option(None, "--now", help="Judge deadlines at this moment "
+                                   "(YYYY-MM-DDTHH:MM, UTC unless it names an offset); default: now."),
+) -> None:
+    """Remind the offices whose steps fall due soon and escalate the overdue ones, on each
+    party's working calendar; each step is reminded and escalated once."""
+    from engine.deadlines import parse_moment, sweep
+    from engine.items import utcnow
+
+    moment = parse_moment(now) if now is not None else utcnow()
+    with engine_session() as (session, registry):
+        notices = sweep(session, registry, moment)
+    if not notices:
+        out.print("No reminders or escalations due.")
+        return
+    table = Table(title=f"Reminders and escalations at {moment:%Y-%m-%d %H:%M} UTC")
+    for column in ("reference", "step", "party", "office", "notice", "due (UTC)", "told"):
+        table.add_column(column)
+    for notice in notices:
+        add_row(table, notice.reference, notice.step, notice.party, notice.office, notice.kind,
+                f"{notice.due_at:%Y-%m-%d %H:%M}", notice.to_office)
+    out.print(table)
 
 
 def main() -> None:

@@ -89,6 +89,12 @@ class RoleRule(_Frozen):
     """Approval by n of the office's holders (n of m members); 1 for a named office."""
     deadline_days: int = Field(default=5, ge=1, le=90)
     """Working days (on the party's calendar) the step may wait."""
+    remind_days_before: int = Field(default=1, ge=0, le=90)
+    """Working days before the deadline from which the office is reminded (0: on the day
+    it falls due). A reminder goes out once per step."""
+    escalate_to: str | None = None
+    """The office of this party told when the deadline passes (once per step). None: the
+    party's approver office for the kind, or the step's own office if the kind has none."""
 
 
 class ExtraStep(_Frozen):
@@ -121,3 +127,5 @@ class EventNotice(_Frozen):
     state: str
     parties: tuple[str, ...]
     comment: str | None = None
+    seq: int | None = None
+    """The event's place in the item's history (1 is the draft)."""

@@ -8,6 +8,8 @@ production). The schema is owned by the Alembic migrations in `engine/migrations
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +41,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.attributes import get_history
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 
 class Base(DeclarativeBase):
@@ -210,6 +212,52 @@ class AuditEvent(Base):
     officer: Mapped[Officer | None] = relationship()
 
 
+class OutboxEntry(Base):
+    """An event the item's Prefect flow run has yet to hear of.
+
+    Written in the same transaction as the event, so an officer's action never waits
+    on Prefect; `workflows.dispatch` delivers the entries in order, once each, whenever
+    Prefect is reachable.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_waiting", "delivered_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    event_seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    """started, resumed, caught-up (the run had already seen it) or ended."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ItemRun(Base):
+    """The Prefect flow run that carries an item's lifecycle."""
+
+    __tablename__ = "item_runs"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    flow_run_id: Mapped[str] = mapped_column(String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Credential(Base):
+    """A one-time code an officer uses outside the engine's own interfaces (the Prefect
+    UI's resume form). Only its SHA-256 digest is stored; a used or expired code is dead."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 @event.listens_for(Session, "before_flush")
 def _frozen_versions_stay_frozen(session: Session, _context: Any, _instances: Any) -> None:
     """A submitted version never changes, whichever code path tries (DESIGN invariant)."""
@@ -279,6 +327,18 @@ def schema_revision(engine: Engine) -> str | None:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except Exception:
             return None
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """One session on the configured database, its connections closed afterwards; for
+    short-lived callers such as a Prefect task."""
+    factory = open_database(url)
+    try:
+        with factory() as session:
+            yield session
+    finally:
+        factory.kw["bind"].dispose()
 
 
 def open_database(url: str | None = None) -> sessionmaker:

@@ -135,6 +135,8 @@ def letterhead() -> str:
 def on_event(event: EventNotice) -> None:
     """React to an action on an item this party is party to (for example, notify).
 
-    Called after the action is committed; an error here is logged with the plugin's
-    name and never undoes the action.
+    Called from the item's Prefect flow run (a task per event), after the action is
+    committed: once per event, in the order of the item's history, possibly later than
+    the action if Prefect was down. An error here is logged with the plugin's name and
+    never undoes the action.
     """

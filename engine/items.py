@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import progress
-from engine.contract import EventNotice, ItemKind
+from engine.contract import ItemKind
+from engine.credentials import spend_code
 from engine.db import AuditEvent, Item, ItemParty, Officer, StepRecord, Version
 from engine.directory import get_officer, holdings, holds
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
@@ -117,8 +118,13 @@ def act(
     session: Session, registry: Registry, *, reference: str, action: str, officer: str,
     comment: str | None = None, form: dict[str, Any] | None = None, title: str | None = None,
     key: str | None = None, expected_revision: int | None = None, now: datetime | None = None,
+    code: str | None = None,
 ) -> Outcome:
-    """Take one action on an item as `officer`; refused actions change nothing."""
+    """Take one action on an item as `officer`; refused actions change nothing.
+
+    `code` is a one-time code (engine.credentials) that interfaces which do not hold the
+    officer's session, such as the Prefect UI, must give; it is spent with the action.
+    """
     now = now or utcnow()
     if action not in ACTIONS:
         raise NotAllowed(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
@@ -126,23 +132,20 @@ def act(
         raise InvalidForm(f"only submit and revise take form data or a title, not {action}")
     with _one_transaction(session, reference):
         outcome = _act(session, registry, reference, action, officer, comment, form, title, key,
-                       expected_revision, now)
-    if not outcome.replayed:
-        item = get_item(session, reference)
-        registry.notify(item.party_codes, EventNotice(
-            reference=reference, kind=ItemKind(item.kind), action=action, officer=officer,
-            state=item.state, parties=tuple(item.party_codes), comment=comment,
-        ))
+                       expected_revision, now, code)
+    # The parties hear of it from the item's flow run (workflows.lifecycle), via the outbox.
     return replace(outcome, revision=get_item(session, reference).revision)
 
 
 def _act(
     session: Session, registry: Registry, reference: str, action: str, officer: str,
     comment: str | None, form: dict[str, Any] | None, title: str | None, key: str | None,
-    expected_revision: int | None, now: datetime,
+    expected_revision: int | None, now: datetime, code: str | None,
 ) -> Outcome:
     item = get_item(session, reference)
     actor = get_officer(session, officer)
+    if code is not None:
+        spend_code(session, actor, code, now)
     if key is not None:
         replay = _replay(session, item, actor, action, key)
         if replay is not None:

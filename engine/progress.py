@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.calendar import add_working_days
 from engine.contract import ExtraStep, ItemKind
-from engine.db import AuditEvent, Decision, Item, Officer, StepRecord, Version
+from engine.db import AuditEvent, Decision, Item, Officer, OutboxEntry, StepRecord, Version
 from engine.errors import InvalidForm, NotAllowed, PluginError
 from engine.flows import NEXT, REJECTED, FlowDefinition, Route, flow_for, resolve_route
 from engine.forms import FormModel, validate_form
@@ -174,5 +174,6 @@ def record(
         idempotency_key=key, prev_hash=prev_hash, hash=audit.event_hash(prev_hash, fields),
     )
     session.add(event)
+    session.add(OutboxEntry(item_id=item.id, event_seq=seq, created_at=now))
     return event
 

@@ -108,9 +108,10 @@ def roles(kind: ItemKind) -> dict[str, RoleRule]:
     return {
         ItemKind.WORK_PLAN: {
             "drafter": RoleRule(office="assembly-secretary"),
-            "reviewer": RoleRule(office="wpc-member"),
+            # The caucus works under the Deputy Speaker, who is told when its members are late.
+            "reviewer": RoleRule(office="wpc-member", escalate_to="deputy-speaker"),
             # "approved by WPC members" (context/001): three members' approvals carry it.
-            "approver": RoleRule(office="wpc-member", quorum=3),
+            "approver": RoleRule(office="wpc-member", quorum=3, escalate_to="deputy-speaker"),
             "signatory": RoleRule(office="deputy-speaker"),
             "finance_reviewer": RoleRule(office="finance-secretary"),
         },

@@ -76,11 +76,13 @@ def office_holders() -> list[OfficeHolder]:
 def roles(kind: ItemKind) -> dict[str, RoleRule]:
     return {
         ItemKind.WORK_PLAN: {
+            # The drafting department's Secretary follows the plan up when a step is late
+            # (the default, the approver, would be the Minister telling himself).
             "drafter": RoleRule(office="swd-secretary"),
-            "reviewer": RoleRule(office="kpcsw-chair"),
-            "approver": RoleRule(office="swd-minister"),
-            "signatory": RoleRule(office="swd-minister"),
-            "pnd_reviewer": RoleRule(office="pnd-acs"),
+            "reviewer": RoleRule(office="kpcsw-chair", escalate_to="swd-secretary"),
+            "approver": RoleRule(office="swd-minister", escalate_to="swd-secretary"),
+            "signatory": RoleRule(office="swd-minister", escalate_to="swd-secretary"),
+            "pnd_reviewer": RoleRule(office="pnd-acs", escalate_to="swd-secretary"),
         },
         ItemKind.JOINT_RESOLUTION: {
             "drafter": RoleRule(office="swd-secretary"),

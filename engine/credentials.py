@@ -1,0 +1,53 @@
+"""One-time codes: how an officer proves who they are where the engine does not hold the
+session, as in the Prefect UI's resume form.
+
+A code is random (72 bits), shown once, kept only as its SHA-256 digest, valid for a few
+minutes and spent by its first successful use. A Prefect server that stores what was
+typed into its form therefore keeps a dead code, never a live secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.db import Credential, Officer
+from engine.directory import get_officer
+from engine.errors import NotAllowed
+
+CODE_LIFETIME = timedelta(minutes=15)
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
+
+
+def issue_code(session: Session, username: str, now: datetime) -> tuple[str, datetime]:
+    """A new one-time code for `username` and when it expires; the caller commits."""
+    officer = get_officer(session, username)
+    code = secrets.token_hex(9)
+    expires = now + CODE_LIFETIME
+    session.add(Credential(officer_id=officer.id, digest=_digest(code), created_at=now,
+                           expires_at=expires))
+    return code, expires
+
+
+def spend_code(session: Session, officer: Officer, code: str, now: datetime) -> None:
+    """Accept `code` for `officer` and mark it used, or refuse without saying which part
+    was wrong (unknown, someone else's, used or expired all read the same)."""
+    candidate = session.scalar(select(Credential).where(Credential.digest == _digest(code or "")))
+    valid = (
+        candidate is not None
+        and hmac.compare_digest(str(candidate.officer_id), str(officer.id))
+        and candidate.used_at is None
+        and candidate.expires_at > now
+    )
+    if not valid:
+        raise NotAllowed(f"the one-time code given for {officer.username} is not valid "
+                         "(unknown, used or expired): get a new one with `manzoori officers code`")
+    candidate.used_at = now

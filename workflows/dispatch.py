@@ -1,0 +1,154 @@
+"""The outbox dispatcher: tells Prefect what the engine recorded, in order, once.
+
+Every event the engine records leaves an outbox entry in the same transaction. The
+dispatcher takes undelivered entries oldest first and, per entry:
+
+- starts the item's flow run if it has none (named by the reference, tagged with the
+  kind and parties), or
+- resumes the item's suspended run if it waits after an earlier event, or
+- marks the entry caught up if the run already waits after this event or has ended.
+
+While an item's run is executing (scheduled, pending, running) its later entries wait
+for the next round, so a run never misses an event it was not awake for. If Prefect
+cannot be reached, nothing is marked and the next round tries again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import UUID
+
+import httpx
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.responses import SetStateStatus
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db import Item, ItemRun, OutboxEntry
+from workflows.lifecycle import DEPLOYMENT_NAME, FLOW_NAME, pause_key_seq
+
+log = logging.getLogger("manzoori.dispatch")
+
+BATCH = 200
+
+
+@dataclass
+class Round:
+    """What one pass over the outbox did."""
+
+    started: int = 0
+    resumed: int = 0
+    caught_up: int = 0
+    waiting: int = 0
+    error: str | None = None
+    delivered: list[int] = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.started or self.resumed or self.caught_up)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
+    """One pass over the undelivered outbox entries."""
+    result = Round()
+    deployment_id: UUID | None = None
+    with factory() as session:
+        entries = session.scalars(
+            select(OutboxEntry).where(OutboxEntry.delivered_at.is_(None))
+            .order_by(OutboxEntry.id).limit(BATCH)
+        ).all()
+        busy_items: set[int] = set()
+        for entry in entries:
+            if entry.item_id in busy_items:
+                result.waiting += 1
+                continue
+            try:
+                if deployment_id is None:
+                    deployment = await client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
+                    deployment_id = deployment.id
+                outcome = await _deliver(session, client, deployment_id, entry)
+            except (httpx.HTTPError, PrefectHTTPStatusError, ObjectNotFound, OSError) as error:
+                entry.attempts += 1
+                entry.last_error = f"{type(error).__name__}: {error}"[:500]
+                session.commit()
+                result.error = entry.last_error
+                return result
+            if outcome is None:
+                busy_items.add(entry.item_id)
+                result.waiting += 1
+                continue
+            entry.delivered_at, entry.outcome = _now(), outcome
+            entry.attempts += 1
+            session.commit()
+            result.delivered.append(entry.id)
+            if outcome == "started":
+                result.started += 1
+            elif outcome == "resumed":
+                result.resumed += 1
+            else:
+                result.caught_up += 1
+    return result
+
+
+async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
+                   entry: OutboxEntry) -> str | None:
+    """Deliver one entry; None means the run is awake and the entry must wait."""
+    run_record = session.get(ItemRun, entry.item_id)
+    if run_record is None:
+        item = session.get(Item, entry.item_id)
+        flow_run = await client.create_flow_run_from_deployment(
+            deployment_id,
+            parameters={"item_id": item.id, "reference": item.reference},
+            name=item.reference,
+            tags=[f"kind:{item.kind}", *(f"party:{code}" for code in item.party_codes)],
+            idempotency_key=f"manzoori-item-{item.id}",
+        )
+        session.add(ItemRun(item_id=item.id, flow_run_id=str(flow_run.id), created_at=_now()))
+        return "started"
+
+    flow_run = await client.read_flow_run(UUID(run_record.flow_run_id))
+    state = flow_run.state
+    if state is None or state.is_final():
+        return "ended"
+    if not state.is_paused():
+        return None
+    waited = pause_key_seq(state.state_details.pause_key)
+    if waited is not None and waited >= entry.event_seq:
+        return "caught-up"
+    response = await client.resume_flow_run(flow_run.id, run_input={})
+    if response.status != SetStateStatus.ACCEPT:
+        return None  # it moved meanwhile; look again next round
+    return "resumed"
+
+
+async def run_dispatcher(factory: sessionmaker, stop: asyncio.Event, interval: float = 0.5) -> None:
+    """Deliver the outbox until `stop` is set; quiet while Prefect is away, loud when back."""
+    away = False
+    async with get_client() as client:
+        while not stop.is_set():
+            try:
+                result = await dispatch_once(factory, client)
+            except Exception:  # never let one bad round end the dispatcher
+                log.exception("outbox round failed")
+                result = Round(error="unexpected")
+            if result.error and not away:
+                log.warning("Prefect is not reachable; actions are kept in the outbox (%s)", result.error)
+            if away and not result.error:
+                log.warning("Prefect is back; catching up on the outbox")
+            away = bool(result.error)
+            if result.busy:
+                log.info("outbox: %d started, %d resumed, %d caught up, %d waiting", result.started,
+                         result.resumed, result.caught_up, result.waiting)
+                continue
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval if not away else 2.0)
+            except TimeoutError:
+                pass

@@ -1,0 +1,297 @@
+"""Each item's lifecycle as one Prefect flow run, named by the item's reference.
+
+The engine's database is the truth: every time the run executes (first start, each
+resume, a restart after a crash) it reads the item afresh, runs the automated work for
+events it has not handled yet (each a cached task, so none happens twice), says in an
+artifact which step and office it waits for, and suspends. A suspended run holds no
+process. The engine's outbox (`workflows.dispatch`) resumes it after each action.
+
+An operator may also type a decision into the Prefect UI's resume form; it carries the
+officer's username and a one-time code, and goes through `engine.items.act` like any
+other. A refused decision is logged and the run waits again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.context import FlowRunContext
+from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
+from prefect.states import Cancelled, Completed, Failed, State
+from pydantic import Field
+
+FLOW_NAME = "item-lifecycle"
+DEPLOYMENT_NAME = "manzoori"
+
+#: How an item that ended is shown as a Prefect state.
+ENDINGS = {"withdrawn": "cancelled", "rejected": "failed"}
+
+
+class OfficerDecision(RunInput):
+    """A decision typed into the Prefect UI. Leave it empty to just wake the run."""
+
+    officer: str = Field("", description="Your Manzoori username, e.g. punjab.wpc-convener")
+    code: str = Field("", description="A one-time code from `manzoori officers code USERNAME`")
+    action: str = Field("", description="clear, return, approve, reject, sign, feedback or comment")
+    comment: str = Field("", description="Your comment; a return, rejection or withdrawal needs one")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    step: str
+    party: str
+    office: str
+    office_title: str
+    due_at: datetime | None
+    decided: int
+    quorum: int
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    seq: int
+    at: datetime
+    officer: str
+    action: str
+    step: str
+    party: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """What the run needs of an item, read in one go from the engine's database."""
+
+    item_id: int
+    reference: str
+    kind: str
+    title: str
+    state: str
+    parties: list[str]
+    ended: bool
+    history: list[HistoryLine]
+    waiting: list[Waiting]
+    submitted_version: int | None
+
+    @property
+    def last_seq(self) -> int:
+        return self.history[-1].seq if self.history else 0
+
+    @property
+    def slug(self) -> str:
+        """The reference as Prefect artifact keys want it: lower case and dashes."""
+        return self.reference.lower()
+
+
+def read_item(item_id: int) -> ItemView:
+    from sqlalchemy import select
+
+    from engine.contract import ItemKind
+    from engine.db import AuditEvent, Item, session_scope
+    from engine.flows import current_flow
+    from engine.registry import registry
+
+    parties = registry()
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        if item is None:
+            raise LookupError(f"no item with id {item_id} in the engine's database")
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.item_id == item_id).order_by(AuditEvent.seq)
+        ).all()
+        history = [
+            HistoryLine(e.seq, e.at, e.officer.username if e.officer else "system", e.action,
+                        e.step or "", e.party or "", e.comment or "")
+            for e in events
+        ]
+        waiting = [
+            Waiting(s.name, s.party, s.office, parties.party(s.party).office(s.office).title_en,
+                    s.due_at, len(s.decisions), s.quorum)
+            for s in item.steps if s.status == "open"
+        ]
+        submitted = [v.number for v in item.versions if v.submitted_at is not None]
+        ended = item.state in current_flow(ItemKind(item.kind)).end_states
+        view = ItemView(item.id, item.reference, item.kind, item.title, item.state,
+                        list(item.party_codes), ended, history, waiting,
+                        submitted[-1] if submitted else None)
+    return view
+
+
+def _once(name: str):  # noqa: ANN202 - a cache key function for Prefect
+    """Cache a task by its item and event: re-executions of the run find it done."""
+    def key(_context: Any, parameters: dict[str, Any]) -> str:
+        return f"{name}-{parameters['item_id']}-{parameters['seq']}"
+    return key
+
+
+@task(name="notify-parties", task_run_name="notify {reference} #{seq}",
+      cache_key_fn=_once("notify"), persist_result=True)
+def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
+    """Tell every party's plugin of one event (`on_event`), once, in the history's order."""
+    from sqlalchemy import select
+
+    from engine.contract import EventNotice, ItemKind
+    from engine.db import AuditEvent, Item, session_scope
+    from engine.registry import registry
+
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        event = session.scalar(select(AuditEvent).where(AuditEvent.item_id == item_id,
+                                                         AuditEvent.seq == seq))
+        notice = EventNotice(
+            reference=item.reference, kind=ItemKind(item.kind), action=event.action,
+            officer=event.officer.username if event.officer else "system", state=item.state,
+            parties=tuple(item.party_codes), comment=event.comment, seq=seq,
+        )
+    registry().notify(list(notice.parties), notice)
+    return list(notice.parties)
+
+
+@task(name="check-rules", task_run_name="rules {reference} v{version}",
+      cache_key_fn=lambda _c, p: f"rules-{p['item_id']}-{p['version']}", persist_result=True)
+def check_rules(item_id: int, reference: str, version: int) -> list[str]:
+    """Run every party's rules on a submitted version again and log what they find."""
+    from engine.contract import ItemKind
+    from engine.db import Item, session_scope
+    from engine.errors import ManzooriError
+    from engine.progress import validate
+    from engine.registry import registry
+
+    logger = get_run_logger()
+    with session_scope() as session:
+        item = session.get(Item, item_id)
+        data = next(v.form for v in item.versions if v.number == version)
+        try:
+            validate(registry(), ItemKind(item.kind), item.party_codes, data)
+            findings: list[str] = []
+        except ManzooriError as error:
+            findings = [f"{where}: {message}" for where, message in getattr(error, "problems", [])]
+            findings = findings or [error.message]
+    if findings:
+        logger.warning("%s version %s no longer passes the rules: %s", reference, version,
+                       "; ".join(findings))
+    else:
+        logger.info("%s version %s passes every party's rules", reference, version)
+    return findings
+
+
+@task(name="report-status", task_run_name="status {reference} #{seq}",
+      cache_key_fn=_once("status"), persist_result=True)
+def report_status(item_id: int, reference: str, seq: int, view: ItemView) -> str:
+    """Publish what the item waits for, and its history, as the run's artifacts."""
+    if view.ended:
+        lines = [f"## {view.reference} is {view.state}", "", view.title]
+    else:
+        lines = [f"## {view.reference} waits at step `{view.state}`", "", view.title, "",
+                 "| step | party | office | decided | due |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {w.step} | {w.party} | {w.office_title} | {w.decided} of {w.quorum} | "
+            f"{w.due_at:%Y-%m-%d} |" if w.due_at else
+            f"| {w.step} | {w.party} | {w.office_title} | {w.decided} of {w.quorum} | — |"
+            for w in view.waiting
+        ]
+    status = "\n".join(lines)
+    create_markdown_artifact(status, key=f"{view.slug}-status",
+                             description=f"What {view.reference} waits for")
+    create_table_artifact(
+        [{"#": h.seq, "when": f"{h.at:%Y-%m-%d %H:%M}", "who": h.officer, "action": h.action,
+          "step": h.step, "party": h.party, "comment": h.comment} for h in view.history],
+        key=f"{view.slug}-history", description=f"History of {view.reference}",
+    )
+    return status
+
+
+@task(name="render-document", task_run_name="document {reference} #{seq}",
+      cache_key_fn=_once("document"), persist_result=True)
+def render_document(item_id: int, reference: str, seq: int) -> str:
+    """Write the item's document (letterheads, content, signatures) under MANZOORI_HOME."""
+    from engine.db import Item, home, session_scope
+    from engine.documents import render_document as render
+    from engine.registry import registry
+
+    with session_scope() as session:
+        html = render(session.get(Item, item_id), registry())
+    path = home() / "documents" / f"{reference}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return str(path)
+
+
+def apply_decision(view: ItemView, decision: OfficerDecision, run_id: str, key: str) -> str:
+    """Put a decision from the Prefect UI through the engine; raises ManzooriError if refused."""
+    from engine.db import session_scope
+    from engine.items import act
+    from engine.registry import registry
+
+    with session_scope() as session:
+        outcome = act(
+            session, registry(), reference=view.reference, action=decision.action.strip(),
+            officer=decision.officer.strip(), comment=decision.comment.strip() or None,
+            code=decision.code, key=f"prefect:{run_id}:{key}",
+        )
+    return outcome.message
+
+
+def ending(view: ItemView) -> State:
+    last = view.history[-1]
+    message = f"{view.reference} {view.state}"
+    if last.comment:
+        message += f": {last.comment}"
+    if ENDINGS.get(view.state) == "cancelled":
+        return Cancelled(message=message)
+    if ENDINGS.get(view.state) == "failed":
+        return Failed(message=message)
+    return Completed(message=message)
+
+
+@flow(name=FLOW_NAME, flow_run_name="{reference}", persist_result=True)
+async def item_lifecycle(item_id: int, reference: str) -> State:
+    """Carry one item from draft to its end; wait, suspended, while people decide."""
+    from engine.errors import ManzooriError
+
+    logger = get_run_logger()
+    context = FlowRunContext.get()
+    run_id = str(context.flow_run.id) if context and context.flow_run else "local"
+    attempt, seen = 0, -1
+    while True:
+        view = read_item(item_id)
+        if view.last_seq != seen:
+            attempt, seen = 0, view.last_seq
+        for line in view.history:
+            notify_parties(item_id, view.reference, line.seq)
+        if view.submitted_version is not None:
+            check_rules(item_id, view.reference, view.submitted_version)
+        report_status(item_id, view.reference, view.last_seq, view)
+        if view.ended:
+            if view.submitted_version is not None:
+                render_document(item_id, view.reference, view.last_seq)
+            logger.info("%s reached its end: %s", view.reference, view.state)
+            return ending(view)
+
+        key = f"after-{view.last_seq}" + (f"-{attempt}" if attempt else "")
+        decision = await suspend_flow_run(wait_for_input=OfficerDecision, key=key)
+        attempt += 1
+        if decision is None or not decision.officer.strip():
+            continue  # woken by the engine (or an empty form): read the item again
+        try:
+            message = apply_decision(view, decision, run_id, key)
+            logger.info("decision from the Prefect UI accepted: %s", message)
+        except ManzooriError as error:
+            logger.error("decision from the Prefect UI refused (%s %s as %s): %s",
+                         decision.action, view.reference, decision.officer, error.message)
+
+
+def pause_key_seq(pause_key: str | None) -> int | None:
+    """The event a suspended run waits after, from its pause key (`after-12` or `after-12-1`)."""
+    if not pause_key or not pause_key.startswith("after-"):
+        return None
+    try:
+        return int(pause_key.split("-")[1])
+    except (IndexError, ValueError):
+        return None
+

@@ -1,0 +1,45 @@
+"""The process that serves Manzoori's Prefect deployments and delivers the outbox.
+
+`python -m workflows.runner` (started by `manzoori serve`) serves the item-lifecycle
+deployment, whose runs it executes as they are scheduled or resumed, and the schedules
+(deadlines), and runs the outbox dispatcher beside them in the same event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from prefect import aserve
+
+from engine.db import open_database
+from workflows.dispatch import run_dispatcher
+from workflows.lifecycle import DEPLOYMENT_NAME, item_lifecycle
+
+
+async def deployments() -> list:
+    found = [await item_lifecycle.ato_deployment(name=DEPLOYMENT_NAME, tags=["manzoori"])]
+    try:
+        from workflows.deadlines import deadlines_deployment
+    except ImportError:
+        return found
+    return [*found, await deadlines_deployment()]
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    factory = open_database()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    serving = asyncio.create_task(aserve(*(await deployments()), print_starting_message=False))
+    dispatching = asyncio.create_task(run_dispatcher(factory, stop))
+    await stop.wait()
+    serving.cancel()
+    await asyncio.gather(serving, dispatching, return_exceptions=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

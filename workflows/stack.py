@@ -1,0 +1,164 @@
+"""The embedded Prefect stack that `manzoori serve` runs on localhost: a Prefect server
+(its own SQLite under MANZOORI_HOME/prefect, its UI, a generated basic-auth secret) and
+the runner process (`workflows.runner`: the deployments and the outbox dispatcher).
+
+The tests use the same class, so what they start is what an operator starts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message says which part and where its log is."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def auth_string(prefect_home: Path) -> str:
+    """The Prefect API's basic-auth secret, generated once and readable only by its owner."""
+    path = prefect_home / "auth"
+    if not path.exists():
+        prefect_home.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(f"manzoori:{secrets.token_urlsafe(24)}")
+    return path.read_text().strip()
+
+
+@dataclass
+class Stack:
+    home: Path
+    port: int = 4200
+    poll_seconds: int = 1
+    server: subprocess.Popen | None = field(default=None, repr=False)
+    runner: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.home / "prefect"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.ui_url}/api"
+
+    @property
+    def auth_file(self) -> Path:
+        return self.prefect_home / "auth"
+
+    def env(self) -> dict[str, str]:
+        """Settings for every process of the stack, and for clients of it."""
+        auth = auth_string(self.prefect_home)
+        return {
+            "MANZOORI_HOME": str(self.home),
+            "PREFECT_HOME": str(self.prefect_home),
+            "PREFECT_API_URL": self.api_url,
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(self.port),
+            "PREFECT_SERVER_API_AUTH_STRING": auth,
+            "PREFECT_API_AUTH_STRING": auth,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_RUNNER_POLL_FREQUENCY": str(self.poll_seconds),
+            "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
+            "PREFECT_LOCAL_STORAGE_PATH": str(self.prefect_home / "storage"),
+            "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        }
+
+    def _spawn(self, name: str, arguments: list[str]) -> subprocess.Popen:
+        self.prefect_home.mkdir(parents=True, exist_ok=True)
+        log = open(self.prefect_home / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+        environment = {**os.environ, **self.env()}
+        environment.pop("PREFECT_API_KEY", None)  # it would take precedence over the auth string
+        return subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, env=environment,
+                                start_new_session=True)
+
+    def start_server(self, timeout: float = 90) -> None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise StackError(f"port {self.port} on 127.0.0.1 is taken: choose another with --port")
+        self.server = self._spawn("server", [
+            sys.executable, "-m", "prefect", "server", "start",
+            "--host", "127.0.0.1", "--port", str(self.port),
+        ])
+        self._wait_healthy(timeout)
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        auth = tuple(auth_string(self.prefect_home).split(":", 1))
+        while time.monotonic() < deadline:
+            if self.server is not None and self.server.poll() is not None:
+                raise StackError(f"the Prefect server exited; see {self.prefect_home / 'server.log'}")
+            try:
+                if httpx.get(f"{self.api_url}/health", auth=auth, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise StackError(f"the Prefect server did not answer within {timeout:.0f} s; "
+                         f"see {self.prefect_home / 'server.log'}")
+
+    def start_runner(self, timeout: float = 60) -> None:
+        self.runner = self._spawn("runner", [sys.executable, "-m", "workflows.runner"])
+        deadline = time.monotonic() + timeout
+        auth = tuple(auth_string(self.prefect_home).split(":", 1))
+        while time.monotonic() < deadline:
+            if self.runner.poll() is not None:
+                raise StackError(f"the runner exited; see {self.prefect_home / 'runner.log'}")
+            try:
+                answer = httpx.get(f"{self.api_url}/deployments/name/item-lifecycle/manzoori",
+                                   auth=auth, timeout=2)
+                if answer.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise StackError(f"the runner did not register its deployments within {timeout:.0f} s; "
+                         f"see {self.prefect_home / 'runner.log'}")
+
+    def start(self) -> None:
+        self.start_server()
+        self.start_runner()
+
+    @staticmethod
+    def _stop(process: subprocess.Popen | None, timeout: float = 20) -> None:
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        except ProcessLookupError:
+            pass
+
+    def stop_runner(self) -> None:
+        self._stop(self.runner)
+        self.runner = None
+
+    def stop_server(self) -> None:
+        self._stop(self.server)
+        self.server = None
+
+    def stop(self) -> None:
+        self.stop_runner()
+        self.stop_server()
