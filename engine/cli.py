@@ -412,6 +412,55 @@ def document(
 
 @app.command()
 @reports_errors
+def serve(
+    port: int = typer.Option(4200, help="Port of the Prefect server and its UI on 127.0.0.1."),
+    demo: bool = typer.Option(False, "--demo", help="Play the demo on a fresh database once serving."),
+) -> None:
+    """Run Prefect (server, UI, the flows' runner and the outbox) on localhost until Ctrl-C."""
+    import signal
+    import threading
+
+    from engine.db import home, open_database
+    from workflows.stack import Stack, StackError
+
+    open_database()  # create and migrate before the runner reads it
+    stack = Stack(home(), port=port)
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    try:
+        with out.status("Starting the Prefect server…"):
+            stack.start_server()
+        with out.status("Starting the runner and the outbox…"):
+            stack.start_runner()
+        out.print(f"Prefect UI     {stack.ui_url}  (log in with the text of {stack.auth_file})",
+                  highlight=False)
+        out.print(f"Prefect API    {stack.api_url}", highlight=False)
+        out.print(f"Engine         {escape(str(home()))}", highlight=False)
+        out.print(f"Logs           {escape(str(stack.prefect_home))}/server.log, runner.log",
+                  highlight=False)
+        if demo:
+            from engine.demo import run_demo
+
+            with engine_session() as (session, registry):
+                run_demo(session, registry, out)
+        out.print("Serving; Ctrl-C stops everything.")
+        while not stopping.wait(0.5):
+            if stack.server is None or stack.server.poll() is not None:
+                raise StackError(f"the Prefect server stopped; see {stack.prefect_home / 'server.log'}")
+            if stack.runner is None or stack.runner.poll() is not None:
+                raise StackError(f"the runner stopped; see {stack.prefect_home / 'runner.log'}")
+    except StackError as error:
+        err.print(f"[bold red]serve:[/] {escape(str(error))}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        with out.status("Stopping…"):
+            stack.stop()
+        out.print("Stopped.")
+
+
+@app.command()
+@reports_errors
 def demo() -> None:
     """Replay the real events of the seeds on a fresh database, with a narrative."""
     from engine.demo import run_demo

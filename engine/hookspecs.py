@@ -84,7 +84,10 @@ def roles(kind: ItemKind) -> dict[str, RoleRule] | None:
     roles its per-party steps need (``reviewer``, ``approver``, ``signatory``); a
     work-plan party maps all four. Roles named by ``extra_steps`` (e.g.
     ``finance_reviewer``) are mapped here too. ``RoleRule.quorum`` gives approval by
-    n of the office's holders (n of m members).
+    n of the office's holders (n of m members). ``deadline_days`` counts working days on
+    this party's calendar; ``remind_days_before`` working days before the deadline the
+    office is reminded, and once it passes the ``escalate_to`` office (default: the
+    approver's office) is told. Every office named must be one of ``offices()``.
     """
 
 

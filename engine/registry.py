@@ -104,6 +104,12 @@ class Party:
                     self.name, "roles",
                     f"role {role!r} of {kind} names office {rule.office!r}, which offices() lacks",
                 )
+            if rule.escalate_to is not None and rule.escalate_to not in self.offices:
+                raise PluginError(
+                    self.name, "roles",
+                    f"role {role!r} of {kind} escalates to office {rule.escalate_to!r}, "
+                    "which offices() lacks",
+                )
         return roles
 
     def form(self, kind: ItemKind) -> type[FormModel] | None:

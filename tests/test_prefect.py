@@ -1,0 +1,189 @@
+"""Items as Prefect flow runs on a real Prefect server (started once for this module):
+named by reference, suspended while people decide, resumed by the engine's outbox,
+finished with a history; decisions typed into Prefect held to the engine's rules; the
+outbox catching up after Prefect was down."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from datetime import datetime, timedelta
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Manzoori
+from tests.forms import form_for
+from tests.prefect_support import PrefectView
+from workflows.stack import Stack, free_port
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture(scope="module")
+def stack(seeded_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    home = tmp_path_factory.mktemp("prefect-home")
+    shutil.copy(seeded_home / "manzoori.db", home / "manzoori.db")
+    running = Stack(home, port=free_port())
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def prefect(stack: Stack) -> PrefectView:
+    if stack.server is None:
+        stack.start_server()
+    if stack.runner is None:
+        stack.start_runner()
+    return PrefectView(stack)
+
+
+@pytest.fixture
+def cli(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Manzoori:
+    return Manzoori(stack.home, monkeypatch)
+
+
+def outbox(cli: Manzoori, reference: str) -> list[tuple[int, str | None]]:
+    return [(seq, outcome) for seq, outcome in cli.query(
+        "SELECT o.event_seq, o.outcome FROM outbox o JOIN items i ON i.id = o.item_id "
+        "WHERE i.reference = :r ORDER BY o.id", r=reference)]
+
+
+def wait_delivered(cli: Manzoori, reference: str, timeout: float = 30) -> list[tuple[int, str | None]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        entries = outbox(cli, reference)
+        if all(outcome is not None for _, outcome in entries):
+            return entries
+        time.sleep(0.25)
+    raise AssertionError(f"outbox of {reference} not delivered: {outbox(cli, reference)}")
+
+
+def test_an_items_run_is_named_suspended_resumed_by_officers_and_completed(cli, prefect) -> None:
+    reference = cli.draft("work_plan", "punjab", "WPC Action Plan for the flow run",
+                          form_for("punjab", "work_plan"), "punjab.pdu-director")
+    run = prefect.wait_suspended_after(reference, 1)
+    assert run.name == reference
+    assert {"kind:work_plan", "party:punjab"} <= set(run.tags)
+    status = prefect.artifact(f"{reference.lower()}-status").data
+    assert "waits at step `draft`" in status and "Director, Parliamentary Development Unit" in status
+
+    cli.act(reference, "submit", "punjab.pdu-director")
+    prefect.wait_suspended_after(reference, 2)
+    assert "waits at step `review`" in prefect.artifact(f"{reference.lower()}-status").data
+    cli.act(reference, "clear", "punjab.wpc-member.1")
+    cli.act(reference, "approve", "punjab.wpc-convener")
+    cli.act(reference, "sign", "punjab.wpc-convener")
+    run = prefect.wait_final(reference)
+
+    assert run.state.is_completed() and run.state.message == f"{reference} in_force"
+    history = json.loads(prefect.artifact(f"{reference.lower()}-history").data)
+    assert [row["action"] for row in history] == ["draft", "submit", "clear", "approve", "sign"]
+    notified = [name for name in prefect.executed_tasks(run) if name.startswith("notify")]
+    assert notified == [f"notify {reference} #{seq}" for seq in range(1, 6)]
+    # The engine stayed the truth: every event was delivered once, none is left.
+    assert [seq for seq, _ in wait_delivered(cli, reference)] == [1, 2, 3, 4, 5]
+    assert (cli.home / "documents" / f"{reference}.html").exists()
+
+
+def test_a_decision_typed_into_prefect_is_held_to_the_engines_rules(cli, prefect) -> None:
+    reference = cli.draft("work_plan", "kp", "Women empowerment plan, decided in Prefect",
+                          form_for("kp", "work_plan"), "kp.swd-secretary")
+    cli.act(reference, "submit", "kp.swd-secretary")
+    run = prefect.wait_suspended_after(reference, 2)
+
+    # The minister is not the reviewer: refused, logged, and the run waits again.
+    wrong = cli("officers", "code", "kp.swd-minister").stdout.strip()
+    prefect.resume(run.id, {"officer": "kp.swd-minister", "code": wrong, "action": "clear"})
+    run = prefect.wait(reference, lambda r: r.state.is_paused()
+                       and r.state.state_details.pause_key == "after-2-1", "waiting again")
+    assert cli.state(reference) == "review"
+    prefect.wait_log(run.id, lambda line: "refused" in line and "kp.swd-minister cannot clear" in line)
+
+    # The reviewer with a made-up code: refused too.
+    prefect.resume(run.id, {"officer": "kp.kpcsw-chair", "code": "not-a-code", "action": "clear"})
+    run = prefect.wait(reference, lambda r: r.state.is_paused()
+                       and r.state.state_details.pause_key == "after-2-2", "waiting again")
+    assert cli.state(reference) == "review"
+
+    # The reviewer with a real code: accepted, recorded by the engine, the code spent.
+    code = cli("officers", "code", "kp.kpcsw-chair").stdout.strip()
+    prefect.resume(run.id, {"officer": "kp.kpcsw-chair", "code": code, "action": "clear",
+                            "comment": "Cleared from the Prefect UI"})
+    prefect.wait_suspended_after(reference, 3)
+    assert cli.state(reference) == "approval"
+    assert cli.actions(reference)[-1] == "clear"
+    spent = cli.query("SELECT c.used_at FROM credentials c JOIN officers o ON o.id = c.officer_id "
+                      "WHERE o.username = 'kp.kpcsw-chair'")
+    assert spent and all(row[0] is not None for row in spent)
+    stored = cli.query("SELECT digest FROM credentials")
+    assert code not in {row[0] for row in stored}  # only digests are kept
+
+
+def test_withdrawn_and_rejected_items_end_their_runs_with_the_reason(cli, prefect) -> None:
+    withdrawn = cli.draft("work_plan", "sindh", "Work plan to be withdrawn",
+                          form_for("sindh", "work_plan"), "sindh.wdd-secretary")
+    cli.act(withdrawn, "withdraw", "sindh.wdd-secretary", "--comment", "Superseded by the new plan")
+    rejected = cli.draft("work_plan", "sindh", "Work plan to be rejected",
+                         form_for("sindh", "work_plan"), "sindh.wdd-secretary")
+    cli.act(rejected, "submit", "sindh.wdd-secretary")
+    cli.act(rejected, "clear", "sindh.scsw-chair")
+    cli.act(rejected, "reject", "sindh.wdd-minister", "--comment", "Outside this year's budget")
+
+    run = prefect.wait_final(withdrawn)
+    assert run.state.is_cancelled() and "Superseded by the new plan" in run.state.message
+    run = prefect.wait_final(rejected)
+    assert run.state.is_failed() and "Outside this year's budget" in run.state.message
+
+
+def test_actions_while_prefect_is_down_succeed_and_catch_up_in_order_once(cli, prefect, stack) -> None:
+    reference = cli.draft("agreement", "punjab,balochistan", "Letter of Intent kept in the outbox",
+                          form_for("punjab", "agreement"), "punjab.pspa-dg")
+    prefect.wait_suspended_after(reference, 1)
+    stack.stop_runner()
+    stack.stop_server()
+
+    cli.act(reference, "submit", "punjab.pspa-dg")
+    cli.act(reference, "clear", "punjab.swd-secretary")
+    cli.act(reference, "comment", "balochistan.law-secretary", "--comment", "Reviewing the data clause")
+    cli.act(reference, "clear", "balochistan.law-secretary")
+    assert cli.state(reference) == "approval"
+    assert [outcome for _, outcome in outbox(cli, reference)][1:] == [None] * 4
+
+    stack.start_server()
+    stack.start_runner()
+    run = prefect.wait_suspended_after(reference, 5)
+    delivered = wait_delivered(cli, reference)
+    assert [seq for seq, _ in delivered] == [1, 2, 3, 4, 5]
+    outcomes = [outcome for _, outcome in delivered]
+    # Started once before the outage; afterwards the first entry resumed the run, which read
+    # everything, and the others found it had caught up: no second resume for one state.
+    assert outcomes[0] == "started" and outcomes[1] == "resumed"
+    assert set(outcomes[2:]) <= {"resumed", "caught-up"}
+    notified = [name for name in prefect.executed_tasks(run) if name.startswith("notify")]
+    assert notified == [f"notify {reference} #{seq}" for seq in range(1, 6)]
+
+
+def test_the_deadline_schedule_escalates_through_prefect(cli, prefect) -> None:
+    reference = cli.draft("work_plan", "balochistan", "PWL work plan with a deadline",
+                          form_for("balochistan", "work_plan"), "balochistan.assembly-secretary")
+    cli.act(reference, "submit", "balochistan.assembly-secretary")
+    prefect.wait_suspended_after(reference, 2)
+    due = cli.query("SELECT s.due_at FROM steps s JOIN items i ON i.id = s.item_id "
+                    "WHERE i.reference = :r AND s.status = 'open'", r=reference)[0][0]
+    after = (datetime.fromisoformat(str(due)) + timedelta(hours=1)).isoformat(timespec="minutes")
+    with prefect.client() as client:
+        deployment = client.read_deployment_by_name("deadlines/manzoori")
+        client.create_flow_run_from_deployment(deployment.id, parameters={"now": after})
+    sweep = prefect.wait_final(f"deadlines {after}")
+    assert sweep.state.is_completed()
+    assert cli.actions(reference)[-1] == "escalate"
+    # The escalation wakes the item's run, which tells the parties.
+    last = len(cli.actions(reference))
+    run = prefect.wait_suspended_after(reference, last)
+    assert f"notify {reference} #{last}" in prefect.executed_tasks(run)
