@@ -1,0 +1,88 @@
+"""`manzoori serve --demo` as an operator meets it: the Prefect UI in a real browser
+(Debian's Chromium, driven by Playwright) shows the demo items' runs by reference."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.prefect_support import PrefectView
+from workflows.stack import Stack, auth_string, free_port
+
+pytestmark = [pytest.mark.prefect, pytest.mark.browser]
+
+DEMO = ["PJ-IPA-2025-0001", "BL-WP-2025-0001", "NCSW-JR-2015-0001", "PJ-WP-2025-0001"]
+CHROMIUM = Path(os.environ.get("MANZOORI_CHROMIUM", "/usr/bin/chromium"))
+OUTPUT = Path(os.environ.get("MANZOORI_TEST_OUTPUT", Path(__file__).parent.parent / "test-output"))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, subprocess.Popen]]:
+    home = tmp_path_factory.mktemp("served")
+    port = free_port()
+    environment = {**os.environ, "MANZOORI_HOME": str(home), "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--demo"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment,
+    )
+    lines = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("Serving;"):
+            break
+    else:
+        process.kill()
+    assert lines and lines[-1].startswith("Serving;"), "".join(lines)
+    try:
+        yield Stack(home, port=port), process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, request) -> None:
+    from playwright.sync_api import sync_playwright
+
+    stack, _process = served
+    prefect = PrefectView(stack)
+    for reference in DEMO:
+        assert prefect.wait_final(reference, timeout=120).state.is_completed()
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    screenshot = OUTPUT / f"{request.node.name}.png"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{stack.ui_url}/runs")
+        password = page.locator("input[type=password]")
+        password.wait_for(timeout=30_000)
+        password.fill(auth_string(stack.prefect_home))
+        password.press("Enter")
+        for reference in DEMO:
+            page.get_by_text(reference, exact=True).first.wait_for(timeout=60_000)
+        page.screenshot(path=str(screenshot), full_page=True)
+        browser.close()
+    assert screenshot.stat().st_size > 10_000
+
+
+def test_ctrl_c_stops_the_server_and_the_runner(served) -> None:
+    stack, process = served
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0
+    rest = process.stdout.read()
+    assert "Stopped." in rest
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", stack.port)) != 0, "the Prefect server still listens"
