@@ -17,13 +17,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
 import httpx
 from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import SetStateStatus
+from prefect.states import Scheduled
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +44,8 @@ from workflows.lifecycle import DEPLOYMENT_NAME, FLOW_NAME, pause_key_seq
 log = logging.getLogger("manzoori.dispatch")
 
 BATCH = 200
+RECOVER_EVERY = 60.0
+"""Seconds between looks for crashed runs of open items."""
 
 
 @dataclass
@@ -89,7 +101,7 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
             entry.attempts += 1
             session.commit()
             result.delivered.append(entry.id)
-            if outcome == "started":
+            if outcome in ("started", "restarted"):
                 result.started += 1
             elif outcome == "resumed":
                 result.resumed += 1
@@ -117,7 +129,12 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
     flow_run = await client.read_flow_run(UUID(run_record.flow_run_id))
     state = flow_run.state
     if state is None or state.is_final():
-        return "ended"
+        if _item_ended(session, entry.item_id):
+            return "ended"
+        # Crashed (its process was killed) or stopped by hand while the item is still open:
+        # run it again from the top, which is harmless by design.
+        await _restart(client, flow_run.id, state.name if state else "no state")
+        return "restarted"
     if not state.is_paused():
         return None
     waited = pause_key_seq(state.state_details.pause_key)
@@ -129,11 +146,48 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
     return "resumed"
 
 
+def _item_ended(session: Session, item_id: int) -> bool:
+    from engine.contract import ItemKind
+    from engine.flows import current_flow
+
+    item = session.get(Item, item_id)
+    return item.state in current_flow(ItemKind(item.kind)).end_states
+
+
+async def _restart(client: PrefectClient, flow_run_id: UUID, was: str) -> None:
+    log.warning("flow run %s was %s while its item is open; running it again", flow_run_id, was)
+    await client.set_flow_run_state(flow_run_id, Scheduled(name="Recovering"), force=True)
+
+
+async def recover_crashed(factory: sessionmaker, client: PrefectClient) -> int:
+    """Run again every item-lifecycle run that crashed while its item is still open."""
+    crashed = await client.read_flow_runs(
+        flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
+        flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+            type=FlowRunFilterStateType(any_=[StateType.CRASHED]))),
+    )
+    restarted = 0
+    with factory() as session:
+        for flow_run in crashed:
+            item_id = flow_run.parameters.get("item_id")
+            if item_id is None or session.get(Item, item_id) is None or _item_ended(session, item_id):
+                continue
+            await _restart(client, flow_run.id, "Crashed")
+            restarted += 1
+    return restarted
+
+
 async def run_dispatcher(factory: sessionmaker, stop: asyncio.Event, interval: float = 0.5) -> None:
     """Deliver the outbox until `stop` is set; quiet while Prefect is away, loud when back."""
-    away = False
+    away, last_recovery = False, 0.0
     async with get_client() as client:
         while not stop.is_set():
+            if not away and time.monotonic() - last_recovery > RECOVER_EVERY:
+                try:
+                    await recover_crashed(factory, client)
+                    last_recovery = time.monotonic()
+                except (httpx.HTTPError, PrefectHTTPStatusError, OSError):
+                    pass  # the outbox round below notices and reports it
             try:
                 result = await dispatch_once(factory, client)
             except Exception:  # never let one bad round end the dispatcher

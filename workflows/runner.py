@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 
 from prefect import aserve
@@ -34,7 +35,11 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    serving = asyncio.create_task(aserve(*(await deployments()), print_starting_message=False))
+    # Executions are processes: a few at a time keep a small machine responsive when
+    # many items wake at once (a demo, a catch-up after an outage).
+    limit = int(os.environ.get("MANZOORI_RUNNER_LIMIT", "4"))
+    serving = asyncio.create_task(aserve(*(await deployments()), print_starting_message=False,
+                                         limit=limit))
     dispatching = asyncio.create_task(run_dispatcher(factory, stop))
     await stop.wait()
     serving.cancel()
