@@ -161,11 +161,11 @@ def test_actions_while_prefect_is_down_succeed_and_catch_up_in_order_once(cli, p
     delivered = wait_delivered(cli, reference)
     assert [seq for seq, _ in delivered] == [1, 2, 3, 4, 5]
     outcomes = [outcome for _, outcome in delivered]
-    # Started once before the outage; afterwards the first entry woke the run (resumed it, or
-    # ran it again if stopping the runner had caught it mid-execution), the run read
-    # everything, and the later entries found it caught up or woke it for what came after.
-    assert outcomes[0] == "started" and outcomes[1] in ("resumed", "restarted")
-    assert set(outcomes[2:]) <= {"resumed", "caught-up"}
+    # Started once before the outage. Afterwards the run was woken (resumed; or run again,
+    # if stopping the runner had caught it mid-execution and the recovery pass found it
+    # crashed), read everything, and the other entries found it caught up.
+    assert outcomes[0] == "started"
+    assert set(outcomes[1:]) <= {"resumed", "restarted", "caught-up"}
     notified = [name for name in prefect.executed_tasks(run) if name.startswith("notify")]
     assert notified == [f"notify {reference} #{seq}" for seq in range(1, 6)]
 
