@@ -225,6 +225,38 @@ def officers_code(username: str) -> None:
               "it is spent by its first use", highlight=False)
 
 
+@officers_app.command("password")
+@reports_errors
+def officers_password(
+    username: str,
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
+                                 help="At least 10 characters; asked for when not given."),
+) -> None:
+    """Set USERNAME's password for the web app (stored as an argon2id hash)."""
+    from engine.accounts import set_password
+
+    with engine_session() as (session, _registry):
+        set_password(session, username, password)
+        session.commit()
+    out.print(f"password set for {escape(username)}", highlight=False)
+
+
+@officers_app.command("token")
+@reports_errors
+def officers_token(
+    username: str,
+    name: str = typer.Option("api", help="What the token is for, shown in listings."),
+) -> None:
+    """A new API bearer token acting as USERNAME (shown once; only its digest is kept)."""
+    from engine.accounts import issue_token
+    from engine.items import utcnow
+
+    with engine_session() as (session, _registry):
+        token = issue_token(session, username, name, utcnow())
+        session.commit()
+    out.print(token, highlight=False)
+
+
 @officers_app.command("add")
 @reports_errors
 def officers_add(

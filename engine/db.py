@@ -41,7 +41,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.attributes import get_history
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 
 class Base(DeclarativeBase):
@@ -56,6 +56,9 @@ class Officer(Base):
     name: Mapped[str] = mapped_column(String(200))
     sample: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    """argon2id; None until a password is set (`manzoori officers password`)."""
+    email: Mapped[str | None] = mapped_column(String(200))
 
     appointments: Mapped[list[Appointment]] = relationship(back_populates="officer")
 
@@ -168,6 +171,8 @@ class StepRecord(Base):
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    """Set when the step was reassigned to one officer of its office; only they may act."""
 
     decisions: Mapped[list[Decision]] = relationship(order_by="Decision.id")
 
@@ -242,6 +247,37 @@ class ItemRun(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
     flow_run_id: Mapped[str] = mapped_column(String(36), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for a machine client acting as an officer; only its digest is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    officer: Mapped[Officer] = relationship()
+
+
+class EmailLink(Base):
+    """A one-time link mailed to an officer for one decision on one waiting step."""
+
+    __tablename__ = "email_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    officer: Mapped[Officer] = relationship()
 
 
 class Credential(Base):

@@ -287,12 +287,91 @@ def _decide(
             f"so another officer must {action} it"
         )
     record = mine[0]
+    if record.assigned_to_id is not None and record.assigned_to_id != actor.id:
+        assignee = session.get(Officer, record.assigned_to_id)
+        raise NotAllowed(f"step {step.name!r} of {item.reference} for {record.party} was assigned "
+                         f"to {assignee.username}; only they may decide it now")
     if any(d.officer_id == actor.id for d in record.decisions):
         raise Conflict(f"{actor.username} has already decided at step {step.name!r} of "
                        f"{item.reference} for {record.party}")
     message = progress.apply_decision(session, registry, item, actor, record, action,
                                       step.actions[action], now)
     return message, record.party
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """One item's result in a bulk action: its outcome, or why it was refused."""
+
+    reference: str
+    outcome: Outcome | None
+    error: ManzooriError | None
+
+
+def act_many(
+    session: Session, registry: Registry, *, references: list[str], action: str, officer: str,
+    comment: str | None = None, now: datetime | None = None,
+) -> list[BulkResult]:
+    """The same decision on several items, each checked and recorded on its own: one
+    refusal does not undo the others."""
+    now = now or utcnow()
+    results = []
+    for reference in dict.fromkeys(references):  # each once, in the order given
+        try:
+            outcome = act(session, registry, reference=reference, action=action, officer=officer,
+                          comment=comment, now=now)
+            results.append(BulkResult(reference, outcome, None))
+        except ManzooriError as error:
+            results.append(BulkResult(reference, None, error))
+    return results
+
+
+REASSIGNERS = ("drafter", "approver")
+"""Roles whose office may move a waiting step of their party to another officer: the
+secretariat that drafts and the office that approves (supervises)."""
+
+
+def reassign(
+    session: Session, registry: Registry, *, reference: str, party: str, to_officer: str,
+    officer: str, reason: str, now: datetime | None = None,
+) -> Outcome:
+    """Move the open step of `party` on `reference` to `to_officer`, who must hold its office."""
+    now = now or utcnow()
+    with _one_transaction(session, reference):
+        item = get_item(session, reference)
+        actor = get_officer(session, officer)
+        target = get_officer(session, to_officer)
+        if not (reason and reason.strip()):
+            raise InvalidForm("give a reason to reassign", problems=[("reason", "required")])
+        current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage
+                   and s.party == party and s.status == "open"]
+        if not current:
+            raise NotFound(f"no step of {party} waits on {reference} now")
+        record = current[0]
+        kind = ItemKind(item.kind)
+        roles = registry.party(party).roles(kind) or {}
+        offices = {roles[role].office for role in REASSIGNERS if role in roles}
+        if not any(holds(actor, party, office, now.date()) for office in offices):
+            titles = ", ".join(registry.party(party).office(o).title_en for o in sorted(offices))
+            raise NotAllowed(f"{actor.username} cannot reassign {party}'s steps on {reference}: "
+                             f"that needs {titles} ({party})")
+        if not holds(target, party, record.office, now.date()):
+            title = registry.party(party).office(record.office).title_en
+            raise NotAllowed(f"{target.username} does not hold {title} ({party}), which step "
+                             f"{record.name!r} needs")
+        if any(d.officer_id == target.id for d in record.decisions):
+            raise Conflict(f"{target.username} has already decided at this step")
+        before = session.get(Officer, record.assigned_to_id).username if record.assigned_to_id else None
+        record.assigned_to_id = target.id
+        item.updated_at = now
+        progress.record(session, item, actor, "reassign", now, step=record.name, party=party,
+                        comment=reason.strip(),
+                        payload={"step_id": record.id, "from": before, "to": target.username,
+                                 "office": record.office})
+        outcome = Outcome(reference, "reassign", item.state,
+                          f"step {record.name!r} of {reference} ({party}) assigned to {target.username}",
+                          item.revision)
+    return replace(outcome, revision=get_item(session, reference).revision)
 
 
 def _is_maker(item: Item, actor: Officer) -> bool:

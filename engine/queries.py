@@ -45,6 +45,7 @@ def inbox(session: Session, officer: str, day: date | None = None) -> list[Inbox
             (held.since.is_(None)) | (held.since <= day),
             (held.until.is_(None)) | (held.until >= day),
             ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == person.id),
+            StepRecord.assigned_to_id.is_(None) | (StepRecord.assigned_to_id == person.id),
         )
         .options(selectinload(Item.parties))
         .order_by(StepRecord.due_at, Item.reference)
