@@ -94,7 +94,8 @@ def main() -> None:
         session.commit()
 
     port = free_port()
-    serve = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--port", str(port)],
+    serve = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--port", str(port),
+                              "--web-port", str(free_port())],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     while not (serve.stdout.readline() or "Serving;").startswith("Serving;"):
         pass

@@ -444,8 +444,25 @@ def document(
 
 @app.command()
 @reports_errors
+def web(
+    port: int = typer.Option(8000, help="Port on 127.0.0.1."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (behind a TLS proxy in production)."),
+    secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark cookies Secure (HTTPS only)."),
+) -> None:
+    """Serve the officers' web app and the REST API alone (docs at /docs)."""
+    import uvicorn
+
+    from engine.web import create_app
+
+    out.print(f"Web app        http://{host}:{port}/  ·  API docs http://{host}:{port}/docs", highlight=False)
+    uvicorn.run(create_app(secure_cookies=secure_cookies), host=host, port=port, log_level="warning")
+
+
+@app.command()
+@reports_errors
 def serve(
     port: int = typer.Option(4200, help="Port of the Prefect server and its UI on 127.0.0.1."),
+    web_port: int = typer.Option(8000, help="Port of the officers' web app on 127.0.0.1."),
     demo: bool = typer.Option(False, "--demo", help="Play the demo on a fresh database once serving."),
 ) -> None:
     """Run Prefect (server, UI, the flows' runner and the outbox) on localhost until Ctrl-C."""
@@ -456,7 +473,7 @@ def serve(
     from workflows.stack import Stack, StackError
 
     open_database()  # create and migrate before the runner reads it
-    stack = Stack(home(), port=port)
+    stack = Stack(home(), port=port, web_port=web_port)
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
@@ -465,6 +482,9 @@ def serve(
             stack.start_server()
         with out.status("Starting the runner and the outbox…"):
             stack.start_runner()
+        with out.status("Starting the web app…"):
+            stack.start_web()
+        out.print(f"Web app        {stack.web_url}  (API docs {stack.web_url}/docs)", highlight=False)
         out.print(f"Prefect UI     {stack.ui_url}  (log in with the text of {stack.auth_file})",
                   highlight=False)
         out.print(f"Prefect API    {stack.api_url}", highlight=False)
@@ -482,6 +502,8 @@ def serve(
                 raise StackError(f"the Prefect server stopped; see {stack.prefect_home / 'server.log'}")
             if stack.runner is None or stack.runner.poll() is not None:
                 raise StackError(f"the runner stopped; see {stack.prefect_home / 'runner.log'}")
+            if stack.web is None or stack.web.poll() is not None:
+                raise StackError(f"the web app stopped; see {stack.prefect_home / 'web.log'}")
     except StackError as error:
         err.print(f"[bold red]serve:[/] {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from None

@@ -299,6 +299,51 @@ def _decide(
     return message, record.party
 
 
+def possible_actions(session: Session, registry: Registry, item: Item, officer: Officer,
+                     now: datetime | None = None) -> list[str]:
+    """The actions `officer` may take on `item` right now: what the engine would accept
+    (short of a missing comment or form), so an interface offers these and no others."""
+    now = now or utcnow()
+    day = now.date()
+    kind = ItemKind(item.kind)
+    flow = current_flow(kind)
+    if item.state in flow.end_states:
+        return []
+    possible: list[str] = []
+    route = Route.from_json(item.route)
+    step = route.steps[item.stage]
+    drafter_office = registry.party(item.drafting_party).roles(kind)["drafter"].office
+    is_drafter = holds(officer, item.drafting_party, drafter_office, day)
+    if step.is_drafting:
+        if is_drafter:
+            possible += ["submit", "revise"]
+    else:
+        current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage
+                   and s.status == "open" and holds(officer, s.party, s.office, day)
+                   and s.assigned_to_id in (None, officer.id)
+                   and not any(d.officer_id == officer.id for d in s.decisions)]
+        if current:
+            maker = _is_maker(item, officer)
+            possible += [action for action in step.actions
+                         if not (action in CHECKER_ACTIONS and maker)]
+    if any(h.party in item.party_codes for h in holdings(officer, day)):
+        possible.append("comment")
+    if is_drafter and not session.scalar(
+        select(func.count()).select_from(AuditEvent)
+        .where(AuditEvent.item_id == item.id, AuditEvent.action == "sign")
+    ):
+        possible.append("withdraw")
+    return possible
+
+
+def may_reassign(registry: Registry, item: Item, officer: Officer, party: str,
+                 now: datetime | None = None) -> bool:
+    """Whether `officer` may move `party`'s waiting step of `item` (see `reassign`)."""
+    day = (now or utcnow()).date()
+    roles = registry.party(party).roles(ItemKind(item.kind)) or {}
+    return any(holds(officer, party, roles[role].office, day) for role in REASSIGNERS if role in roles)
+
+
 @dataclass(frozen=True)
 class BulkResult:
     """One item's result in a bulk action: its outcome, or why it was refused."""
@@ -351,7 +396,7 @@ def reassign(
         kind = ItemKind(item.kind)
         roles = registry.party(party).roles(kind) or {}
         offices = {roles[role].office for role in REASSIGNERS if role in roles}
-        if not any(holds(actor, party, office, now.date()) for office in offices):
+        if not may_reassign(registry, item, actor, party, now):
             titles = ", ".join(registry.party(party).office(o).title_en for o in sorted(offices))
             raise NotAllowed(f"{actor.username} cannot reassign {party}'s steps on {reference}: "
                              f"that needs {titles} ({party})")

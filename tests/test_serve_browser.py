@@ -30,7 +30,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, su
     port = free_port()
     environment = {**os.environ, "MANZOORI_HOME": str(home), "COLUMNS": "200"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--demo"],
+        [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--web-port", str(free_port()),
+         "--demo"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment,
     )
     lines = []

@@ -46,8 +46,14 @@ class Stack:
     home: Path
     port: int = 4200
     poll_seconds: int = 1
+    web_port: int | None = None
     server: subprocess.Popen | None = field(default=None, repr=False)
     runner: subprocess.Popen | None = field(default=None, repr=False)
+    web: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
 
     @property
     def prefect_home(self) -> Path:
@@ -134,6 +140,27 @@ class Stack:
         raise StackError(f"the runner did not register its deployments within {timeout:.0f} s; "
                          f"see {self.prefect_home / 'runner.log'}")
 
+    def start_web(self, timeout: float = 30) -> None:
+        """The officers' web app (`manzoori web`) as a process of the stack."""
+        if self.web_port is None:
+            return
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.web_port)) == 0:
+                raise StackError(f"port {self.web_port} on 127.0.0.1 is taken: choose another with --web-port")
+        self.web = self._spawn("web", [sys.executable, "-m", "engine.cli", "web",
+                                       "--port", str(self.web_port)])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.web.poll() is not None:
+                raise StackError(f"the web app exited; see {self.prefect_home / 'web.log'}")
+            try:
+                if httpx.get(f"{self.web_url}/login", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise StackError(f"the web app did not answer within {timeout:.0f} s; see {self.prefect_home / 'web.log'}")
+
     def start(self) -> None:
         self.start_server()
         self.start_runner()
@@ -160,5 +187,7 @@ class Stack:
         self.server = None
 
     def stop(self) -> None:
+        self._stop(self.web)
+        self.web = None
         self.stop_runner()
         self.stop_server()

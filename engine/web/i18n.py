@@ -1,0 +1,75 @@
+"""The interface's own words in English and Urdu. Form labels come from the parties'
+form models (each has both); this is only the app's chrome."""
+
+from __future__ import annotations
+
+LANGUAGES = {"en": "English", "ur": "اردو"}
+
+TEXT: dict[str, dict[str, str]] = {
+    "inbox": {"en": "Inbox", "ur": "ان باکس"},
+    "items": {"en": "Items", "ur": "معاملات"},
+    "new": {"en": "New draft", "ur": "نیا مسودہ"},
+    "logout": {"en": "Log out", "ur": "لاگ آؤٹ"},
+    "login": {"en": "Log in", "ur": "لاگ ان"},
+    "username": {"en": "Username", "ur": "صارف نام"},
+    "password": {"en": "Password", "ur": "پاس ورڈ"},
+    "waiting": {"en": "Waiting for you", "ur": "آپ کے منتظر"},
+    "nothing": {"en": "Nothing waits for you.", "ur": "آپ کے لیے کچھ زیرِ التوا نہیں۔"},
+    "overdue": {"en": "Overdue", "ur": "مدت گزر چکی"},
+    "this_week": {"en": "Due within a week", "ur": "ایک ہفتے میں واجب"},
+    "later": {"en": "Due later", "ur": "بعد میں واجب"},
+    "no_deadline": {"en": "No deadline", "ur": "کوئی آخری تاریخ نہیں"},
+    "reference": {"en": "Reference", "ur": "حوالہ"},
+    "kind": {"en": "Kind", "ur": "قسم"},
+    "title": {"en": "Title", "ur": "عنوان"},
+    "parties": {"en": "Parties", "ur": "فریقین"},
+    "step": {"en": "Step", "ur": "مرحلہ"},
+    "due": {"en": "Due", "ur": "آخری تاریخ"},
+    "state": {"en": "State", "ur": "حالت"},
+    "bulk": {"en": "Decide the selected items", "ur": "منتخب معاملات پر فیصلہ"},
+    "act": {"en": "Act", "ur": "کارروائی"},
+    "comment": {"en": "Comment", "ur": "تبصرہ"},
+    "history": {"en": "History", "ur": "تاریخچہ"},
+    "steps": {"en": "Steps", "ur": "مراحل"},
+    "versions": {"en": "Versions", "ur": "نسخے"},
+    "current_version": {"en": "Current version", "ur": "موجودہ نسخہ"},
+    "changes": {"en": "Changes from the version before", "ur": "پچھلے نسخے سے تبدیلیاں"},
+    "your_actions": {"en": "What you can do now", "ur": "آپ اب کیا کر سکتے ہیں"},
+    "no_actions": {"en": "Nothing for you to do on this item now.",
+                   "ur": "اس معاملے پر ابھی آپ کے لیے کوئی کارروائی نہیں۔"},
+    "reassign": {"en": "Reassign a waiting step", "ur": "زیرِ التوا مرحلہ منتقل کریں"},
+    "reason": {"en": "Reason", "ur": "وجہ"},
+    "to_officer": {"en": "To officer", "ur": "افسر کو"},
+    "save": {"en": "Save", "ur": "محفوظ کریں"},
+    "submit_form": {"en": "Save the draft", "ur": "مسودہ محفوظ کریں"},
+    "holders": {"en": "Held by", "ur": "عہدیدار"},
+    "document": {"en": "Document", "ur": "دستاویز"},
+    "fix": {"en": "Please correct the fields marked below; nothing was saved.",
+            "ur": "براہِ کرم نشان زدہ خانے درست کریں؛ کچھ محفوظ نہیں ہوا۔"},
+    "results": {"en": "Results", "ur": "نتائج"},
+    "add_rows": {"en": "Leave extra rows empty if not needed.",
+                 "ur": "غیر ضروری اضافی سطریں خالی چھوڑ دیں۔"},
+    "language": {"en": "Language", "ur": "زبان"},
+}
+
+ACTIONS: dict[str, dict[str, str]] = {
+    "submit": {"en": "Submit", "ur": "جمع کرائیں"},
+    "revise": {"en": "Revise", "ur": "نظرِ ثانی"},
+    "comment": {"en": "Comment", "ur": "تبصرہ"},
+    "feedback": {"en": "Give feedback", "ur": "رائے دیں"},
+    "clear": {"en": "Clear", "ur": "منظوری کے لیے آگے بھیجیں"},
+    "return": {"en": "Return for revision", "ur": "نظرِ ثانی کے لیے واپس"},
+    "approve": {"en": "Approve", "ur": "منظور"},
+    "reject": {"en": "Reject", "ur": "مسترد"},
+    "sign": {"en": "Sign", "ur": "دستخط"},
+    "withdraw": {"en": "Withdraw", "ur": "واپس لیں"},
+}
+
+
+def translator(lang: str):  # noqa: ANN201 - returns a Jinja-friendly callable
+    lang = lang if lang in LANGUAGES else "en"
+
+    def t(key: str) -> str:
+        entry = TEXT.get(key) or ACTIONS.get(key)
+        return entry[lang] if entry else key
+    return t
