@@ -45,7 +45,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     """The application on the configured database (created and migrated if need be)."""
     from engine.db import open_database
     from engine.registry import registry
-    from engine.web import api, pages
+    from engine.web import api, mail_pages, pages
     from engine.web.auth import load_secret
 
     factory = open_database(database_url)
@@ -74,6 +74,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(mail_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
 

@@ -10,11 +10,14 @@ store, and shapes the engine's answers into the documented response models.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, Security, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -28,7 +31,40 @@ from engine.registry import Party, Registry
 from engine.web import db_session, status_of
 from engine.web.auth import bearer_officer
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+def _sendable(value: Any) -> Any:
+    """`value` with lone surrogates written out, so that it can be encoded as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_sendable(key): _sendable(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_sendable(inner) for inner in value]
+    return value
+
+
+class ApiRoute(APIRoute):
+    """A route whose request-validation errors can always be sent back.
+
+    FastAPI's 422 echoes the offending input; a JSON string may carry a lone surrogate
+    ("\\ud800" is valid JSON but not UTF-8), which would make that answer itself fail with
+    a 500. The input is written out as escapes instead; the body is FastAPI's as before.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except RequestValidationError as error:
+                raise RequestValidationError(_sendable(list(error.errors())),
+                                             body=error.body) from None
+
+        return checked
+
+
+router = APIRouter(prefix="/api", tags=["api"], route_class=ApiRoute)
 bearer = HTTPBearer(auto_error=False, scheme_name="officerToken",
                     description="An officer's API token: `manzoori officers token USERNAME`.")
 
