@@ -37,6 +37,9 @@ from engine.web.i18n import ACTIONS, LANGUAGES, translator
 
 router = APIRouter(include_in_schema=False)
 
+INBOX_ROWS = 500
+"""The inbox shows this many waiting steps, soonest deadline first, and says how many more wait."""
+
 _environment = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -145,7 +148,8 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
 
     officer = current_officer(request, session)
     now = _now()
-    entries = inbox(session, officer.username, now.date())
+    everything = inbox(session, officer.username, now.date())
+    entries = everything[:INBOX_ROWS]
     groups: dict[str, list[Any]] = {"overdue": [], "this_week": [], "later": [], "no_deadline": []}
     for entry in entries:
         if entry.due_at is None:
@@ -156,7 +160,8 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
             groups["this_week"].append(entry)
         else:
             groups["later"].append(entry)
-    return render(request, "inbox.html", officer=officer, groups=groups, total=len(entries),
+    return render(request, "inbox.html", officer=officer, groups=groups, total=len(everything),
+                  shown=len(entries),
                   registry=request.app.state.registry)
 
 

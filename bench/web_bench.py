@@ -1,0 +1,115 @@
+"""Inbox page-load time with many waiting items (issue 4).
+
+Builds a database where N Punjab work plans wait at review for the same WPC member
+(the worst case: every item in one inbox), serves it with `manzoori web`, logs in, and
+times GET /inbox (the whole page, over HTTP) K times, plus the API's GET /api/inbox.
+
+    python bench/web_bench.py [--items 10000] [--loads 20]
+
+Prints the figures and writes them to bench/results/web.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--loads", type=int, default=20)
+    arguments = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="manzoori-web-bench-"))
+    os.environ["MANZOORI_HOME"] = str(home)
+    from engine.accounts import issue_token, set_password
+    from engine.db import open_database
+    from engine.directory import load_public_holders, seed_sample_officers
+    from engine.items import act, draft
+    from engine.registry import registry
+    from tests.forms import form_for
+    from workflows.stack import free_port
+
+    factory = open_database()
+    parties = registry()
+    start = time.monotonic()
+    with factory() as session:
+        load_public_holders(session, parties, datetime(2000, 1, 1))
+        seed_sample_officers(session, parties, datetime(2000, 1, 1))
+        set_password(session, "punjab.wpc-member.1", "bench-password-1")
+        token = issue_token(session, "punjab.wpc-member.1", "bench", datetime(2026, 1, 1))
+        session.commit()
+        form = form_for("punjab", "work_plan")
+        for number in range(arguments.items):
+            reference = draft(session, parties, kind="work_plan", parties=["punjab"],
+                              title=f"Work plan {number:05d}", form=form,
+                              officer="punjab.pdu-director").reference
+            act(session, parties, reference=reference, action="submit", officer="punjab.pdu-director")
+    built = time.monotonic() - start
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "engine.cli", "web", "--port", str(port)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{url}/login")
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        with httpx.Client(base_url=url, timeout=120) as client:
+            client.post("/login", data={"username": "punjab.wpc-member.1", "password": "bench-password-1"})
+            page_times, api_times, size = [], [], 0
+            for _ in range(arguments.loads):
+                begin = time.perf_counter()
+                answer = client.get("/inbox")
+                page_times.append(time.perf_counter() - begin)
+                assert answer.status_code == 200 and "Work plan" in answer.text
+                size = len(answer.content)
+            headers = {"Authorization": f"Bearer {token}"}
+            for _ in range(arguments.loads):
+                begin = time.perf_counter()
+                answer = client.get("/api/inbox", headers=headers)
+                api_times.append(time.perf_counter() - begin)
+                assert answer.status_code == 200
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "when": datetime.now().isoformat(timespec="seconds"),
+        "items_waiting_in_one_inbox": arguments.items,
+        "build_database_s": round(built, 1),
+        "inbox_page_ms": {"median": round(statistics.median(page_times) * 1000),
+                          "min": round(min(page_times) * 1000), "max": round(max(page_times) * 1000),
+                          "n": len(page_times), "bytes": size},
+        "api_inbox_ms": {"median": round(statistics.median(api_times) * 1000),
+                         "min": round(min(api_times) * 1000), "max": round(max(api_times) * 1000),
+                         "n": len(api_times)},
+    }
+    out = ROOT / "bench" / "results" / "web.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
