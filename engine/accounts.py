@@ -28,13 +28,18 @@ class LoginFailed(NotAllowed):
     """Wrong username or password (deliberately not saying which)."""
 
 
-def set_password(session: Session, username: str, password: str) -> Officer:
-    """Give `username` a new password; the caller commits."""
+def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise InvalidForm(f"a password needs at least {MIN_PASSWORD} characters",
                           problems=[("password", "too short")])
+    return _hasher.hash(password)
+
+
+def set_password(session: Session, username: str, password: str) -> Officer:
+    """Give `username` a new password; the caller commits."""
+    hashed = hash_password(password)
     officer = get_officer(session, username)
-    officer.password_hash = _hasher.hash(password)
+    officer.password_hash = hashed
     return officer
 
 

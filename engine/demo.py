@@ -8,8 +8,11 @@ Figures that the record does not give (PSDP costs, constituencies) are sample va
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -17,7 +20,7 @@ from rich.markup import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db import Item
+from engine.db import Item, Officer, home
 from engine.directory import load_public_holders, seed_sample_officers
 from engine.errors import Conflict
 from engine.items import act, draft
@@ -76,7 +79,28 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
     for scene in SCENES:
         references.append(_play(session, registry, console, scene))
     console.print("\nSee them with [bold]manzoori items[/] and [bold]manzoori show REF[/].")
+    path = _sample_logins(session)
+    console.print(f"The \\[sample] officers can log in to the web app (e.g. as "
+                  f"balochistan.assembly-secretary) with the password in {escape(str(path))}.",
+                  highlight=False)
     return references
+
+
+def _sample_logins(session: Session) -> Path:
+    """One generated password for every [sample] officer, kept in a file only its owner reads.
+    People from the public record get no login: they are not users of this demo."""
+    from engine.accounts import hash_password
+
+    path = home() / "demo-password"
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(12))
+    hashed = hash_password(path.read_text().strip())
+    for officer in session.scalars(select(Officer).where(Officer.sample.is_(True))):
+        officer.password_hash = hashed
+    session.commit()
+    return path
 
 
 def _already_played(session: Session, scenes: list[Scene]) -> bool:

@@ -63,3 +63,19 @@ def test_demo_refuses_a_database_that_holds_other_items(manzoori: Manzoori) -> N
     result = manzoori("demo", expect=6)
     assert "already holds 1 item;" in result.stderr
     assert manzoori.snapshot() == before
+
+
+def test_demo_gives_sample_officers_a_login_and_public_people_none(fresh: Manzoori) -> None:
+    from engine.accounts import LoginFailed, check_password
+    from engine.db import session_scope
+
+    fresh("demo")
+    path = fresh.home / "demo-password"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    password = path.read_text().strip()
+    with session_scope(f"sqlite:///{fresh.home / 'manzoori.db'}") as session:
+        assert check_password(session, "balochistan.assembly-secretary", password).sample
+        with pytest.raises(LoginFailed):
+            check_password(session, "jahanara.wattoo", password)
+    hashes = fresh.query("SELECT password_hash FROM officers WHERE sample")
+    assert hashes and all(row[0].startswith("$argon2id$") and password not in row[0] for row in hashes)
