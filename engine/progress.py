@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.calendar import add_working_days
-from engine.contract import ExtraStep, ItemKind
+from engine.calendar import add_working_days, from_local, to_local
+from engine.contract import ExtraStep, ItemKind, PartyIdentity
 from engine.db import AuditEvent, Decision, Item, Officer, OutboxEntry, StepRecord, Version
 from engine.errors import InvalidForm, NotAllowed, PluginError
 from engine.flows import NEXT, REJECTED, FlowDefinition, Route, flow_for, resolve_route
@@ -90,8 +90,7 @@ def open_stage(session: Session, registry: Registry, item: Item, position: int, 
             cycle=item.cycle, position=position, name=step.name, party=code, role=step.role,
             office=rule.office, quorum=rule.quorum, status="pending" if waiting else "open",
             opened_at=None if waiting else now,
-            due_at=None if waiting else add_working_days(now, rule.deadline_days,
-                                                         identity.weekend, identity.holidays),
+            due_at=None if waiting else due_after(now, rule.deadline_days, identity),
         ))
 
 
@@ -132,8 +131,7 @@ def apply_decision(
             party = registry.party(nxt.party)
             rule = party.roles(ItemKind(item.kind))[nxt.role]
             nxt.status, nxt.opened_at = "open", now
-            nxt.due_at = add_working_days(now, rule.deadline_days, party.identity.weekend,
-                                          party.identity.holidays)
+            nxt.due_at = due_after(now, rule.deadline_days, party.identity)
             return f"{action} recorded for {record.party}; now {nxt.party}'s turn"
         open_stage(session, registry, item, item.stage + 1, now)
         return f"{action} recorded; {item.reference} is now at {item.state}"
@@ -145,6 +143,13 @@ def apply_decision(
     item.cycle += 1
     open_stage(session, registry, item, route.index(target), now)
     return f"{item.reference} returned for revision (to {target})"
+
+
+def due_after(now: datetime, days: int, identity: PartyIdentity) -> datetime:
+    """`days` working days after `now`, counted on the party's own clock and calendar."""
+    local = to_local(now, identity.timezone)
+    return from_local(add_working_days(local, days, identity.weekend, identity.holidays),
+                      identity.timezone)
 
 
 def record(
