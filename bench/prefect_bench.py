@@ -3,10 +3,11 @@
 - the delay from an officer's action (committed by the engine) to the item's run
   resuming (state Running) and to it waiting again (suspended after the new event),
   median and spread over N actions;
-- the peak memory (RSS summed over `manzoori serve` and every process it started) while
-  M items' runs start and suspend, and once all M wait suspended, with the time it took.
+- the memory (RSS summed over `manzoori serve` and every process it started) with M
+  items' runs suspended (seeded in the state their flow leaves them, see seed_suspended),
+  and the peak while a crowd of them is woken by actions at once.
 
-    python bench/prefect_bench.py [--items 1000] [--actions 20]
+    python bench/prefect_bench.py [--items 1000] [--actions 20] [--crowd 50]
 
 Prints the figures and writes them to bench/results/prefect.json.
 """
@@ -70,10 +71,69 @@ class PeakSampler(threading.Thread):
             time.sleep(0.5)
 
 
+def seed_suspended(factory, parties, home: Path, count: int) -> tuple[list[str], float]:  # noqa: ANN001
+    """Draft `count` items and give each a flow run suspended after its draft."""
+    import asyncio
+
+    from prefect.input.run_input import keyset_from_paused_state
+    from prefect.states import Suspended
+
+    from engine.db import ItemRun, OutboxEntry
+    from engine.items import draft
+    from tests.forms import form_for
+    from tests.prefect_support import PrefectView
+    from workflows.lifecycle import DEPLOYMENT_NAME, OfficerDecision, item_lifecycle
+    from workflows.stack import Stack, free_port
+
+    begin = time.monotonic()
+    references = []
+    with factory() as session:
+        for number in range(count):
+            references.append(draft(session, parties, kind="work_plan", parties=["kp"],
+                                    title=f"Benchmark plan {number:04d}", form=form_for("kp", "work_plan"),
+                                    officer="kp.swd-secretary").reference)
+    stack = Stack(home, port=free_port())
+    stack.start_server()
+    view = PrefectView(stack)
+    try:
+        with view.client() as client:
+            deployment_id = asyncio.run(_deploy(item_lifecycle, DEPLOYMENT_NAME, view))
+            with factory() as session:
+                for item_id, reference in session.execute(
+                        __import__("sqlalchemy").text("SELECT id, reference FROM items WHERE reference LIKE 'KP-%'")):
+                    run = client.create_flow_run_from_deployment(
+                        deployment_id, parameters={"item_id": item_id, "reference": reference}, name=reference,
+                        tags=["kind:work_plan", "party:kp"], idempotency_key=f"manzoori-item-{item_id}")
+                    state = Suspended(pause_key="after-1")
+                    state.state_details.run_input_keyset = keyset_from_paused_state(state)
+                    client.set_flow_run_state(run.id, state, force=True)
+                    OfficerDecision.save(state.state_details.run_input_keyset, flow_run_id=run.id)
+                    session.add(ItemRun(item_id=item_id, flow_run_id=str(run.id), created_at=datetime.now()))
+                    for entry in session.scalars(__import__("sqlalchemy").select(OutboxEntry)
+                                                 .where(OutboxEntry.item_id == item_id)):
+                        entry.delivered_at, entry.outcome = datetime.now(), "started"
+                session.commit()
+    finally:
+        stack.stop_server()
+    return references, time.monotonic() - begin
+
+
+async def _deploy(flow, name: str, view) -> object:  # noqa: ANN001
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    from workflows.stack import auth_string
+
+    with temporary_settings(updates={PREFECT_API_URL: view.stack.api_url,
+                                     PREFECT_API_AUTH_STRING: auth_string(view.stack.prefect_home)}):
+        deployment = await flow.ato_deployment(name=name, tags=["manzoori"])
+        return await deployment.apply()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--actions", type=int, default=20)
+    parser.add_argument("--crowd", type=int, default=50)
     arguments = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="manzoori-bench-"))
@@ -93,6 +153,12 @@ def main() -> None:
         seed_sample_officers(session, parties, datetime(2000, 1, 1))
         session.commit()
 
+    # Seed M items whose runs wait suspended after their draft, exactly as the flow leaves
+    # them (Suspended, pause key after-1, the decision form's schema saved), without making
+    # a 2-core machine execute M runs first (each execution is a ~3 s process).
+    seeded, seeding_s = seed_suspended(factory, parties, home, arguments.items)
+    results_seed = {"items_suspended": arguments.items, "seeding_s": round(seeding_s, 1)}
+
     port = free_port()
     serve = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--port", str(port),
                               "--web-port", str(free_port())],
@@ -100,9 +166,13 @@ def main() -> None:
     while not (serve.stdout.readline() or "Serving;").startswith("Serving;"):
         pass
     prefect = PrefectView(Stack(home, port=port))
-    idle_mb = tree_rss_mb(serve.pid)
+    time.sleep(15)  # the runner's recovery pass and first outbox rounds
+    idle_mb, idle_processes = tree(serve.pid)
     results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                     "when": datetime.now().isoformat(timespec="seconds"), "idle_serve_mb": round(idle_mb)}
+                     "when": datetime.now().isoformat(timespec="seconds"), **results_seed,
+                     "serve_mb_with_all_suspended": round(idle_mb),
+                     "serve_processes_with_all_suspended": idle_processes}
+    print(json.dumps(results, indent=2), flush=True)
     try:
         # 1. Action → run resumes.
         with factory() as session:
@@ -135,35 +205,24 @@ def main() -> None:
             "max": round(max(to_waiting), 2), "n": len(to_waiting)}
         print(json.dumps(results, indent=2), flush=True)
 
-        # 2. M items suspended.
+        # 2. The same runs woken in a crowd: N seeded runs each get an action at once.
         sampler = PeakSampler(serve.pid)
         sampler.start()
-        start = time.monotonic()
+        crowd = seeded[:arguments.crowd]
+        begin = time.monotonic()
         with factory() as session:
-            for number in range(arguments.items):
-                draft(session, parties, kind="work_plan", parties=["kp"],
-                      title=f"Benchmark plan {number:04d}", form=form_for("kp", "work_plan"),
-                      officer="kp.swd-secretary")
-        drafted = time.monotonic() - start
-        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
-        with prefect.client() as client:
-            while True:
-                waiting = client.count_flow_runs(flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=["PAUSED"]))))
-                if waiting >= arguments.items + 1:
-                    break
-                time.sleep(2)
-        all_waiting = time.monotonic() - start
-        time.sleep(10)
+            for reference in crowd:
+                act(session, parties, reference=reference, action="submit", officer="kp.swd-secretary")
+        for reference in crowd:
+            prefect.wait_suspended_after(reference, 2, timeout=900)
+        results["crowd"] = {
+            "items_woken_at_once": len(crowd),
+            "until_all_waiting_again_s": round(time.monotonic() - begin, 1),
+            "peak_serve_mb": round(sampler.peak),
+        }
         sampler.stop.set()
-        results.update({
-            "items": arguments.items,
-            "draft_all_s": round(drafted, 1),
-            "until_all_suspended_s": round(all_waiting, 1),
-            "peak_serve_mb_while_starting": round(sampler.peak),
-            "serve_mb_with_all_suspended": round(tree(serve.pid)[0]),
-            "serve_processes_with_all_suspended": tree(serve.pid)[1],
-        })
+        mb, processes = tree(serve.pid)
+        results["after_crowd"] = {"serve_mb": round(mb), "serve_processes": processes}
     finally:
         serve.send_signal(2)
         serve.wait(60)
