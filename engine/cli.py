@@ -549,6 +549,37 @@ def deadlines(
     out.print(table)
 
 
+@app.command()
+@reports_errors
+def notify(
+    now: str | None = typer.Option(None, "--now", help="Who is waited for at this moment "
+                                   "(YYYY-MM-DDTHH:MM, UTC unless it names an offset); default: now."),
+) -> None:
+    """Email each officer a step waits for a one-time link to decide it (once per step);
+    off unless MANZOORI_SMTP_HOST is set."""
+    from engine.deadlines import parse_moment
+    from engine.items import utcnow
+    from engine.mail import mail_settings, notify_waiting
+
+    settings = mail_settings()
+    if settings is None:
+        out.print("Email is off (set MANZOORI_SMTP_HOST to send notifications); nothing sent.")
+        return
+    moment = parse_moment(now) if now is not None else utcnow()
+    with engine_session() as (session, registry):
+        sent = notify_waiting(session, registry, moment, settings)
+    out.print(f"{len(sent)} notification{'' if len(sent) == 1 else 's'} sent "
+              f"through {escape(settings.host)}:{settings.port}.", highlight=False)
+    if sent:
+        table = Table()
+        for column in ("reference", "step", "party", "officer", "email", "link expires (UTC)"):
+            table.add_column(column)
+        for notice in sent:
+            add_row(table, notice.reference, notice.step, notice.party, notice.officer,
+                    notice.email, f"{notice.expires_at:%Y-%m-%d %H:%M}")
+        out.print(table)
+
+
 def main() -> None:
     app()
 
