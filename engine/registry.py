@@ -8,6 +8,7 @@ time (`Party.call`), and what each returns is checked against the contract's typ
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -57,6 +58,7 @@ class Party:
     name: str
     """The entry point's name: how faults are reported."""
     impls: dict[str, Any]
+    _roles: dict[ItemKind, dict[str, RoleRule] | None] = field(default_factory=dict, repr=False)
 
     def call(self, hook: str, **kwargs: Any) -> Any:
         """This party's answer to a hook, checked against the contract."""
@@ -97,6 +99,12 @@ class Party:
             ) from None
 
     def roles(self, kind: ItemKind) -> dict[str, RoleRule] | None:
+        """The party's roles for `kind`, checked once and then remembered (they are data)."""
+        if kind not in self._roles:
+            self._roles[kind] = self._checked_roles(kind)
+        return self._roles[kind]
+
+    def _checked_roles(self, kind: ItemKind) -> dict[str, RoleRule] | None:
         roles = self.call("roles", kind=kind)
         for role, rule in (roles or {}).items():
             if rule.office not in self.offices:
@@ -119,12 +127,18 @@ class Party:
         return model
 
 
+@functools.cache
+def _adapter(hook: str) -> TypeAdapter:
+    """One validator per hook: building a TypeAdapter costs milliseconds."""
+    return TypeAdapter(_RETURNS[hook])
+
+
 def _check_return(plugin: str, hook: str, result: Any) -> Any:
     expected = _RETURNS.get(hook)
     if hook == "form" or expected is None:
         return result
     try:
-        return TypeAdapter(expected).validate_python(result)
+        return _adapter(hook).validate_python(result)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "value"
