@@ -1,0 +1,331 @@
+"""The shapes of the REST API's requests and answers: what its OpenAPI document describes.
+
+Requests refuse unknown fields (the acting officer comes from the token, never from a
+body) and text the engine could not store: NUL, or lone surrogates that JSON can carry
+but UTF-8 cannot. Answers are built from the engine's objects by each model's `of`;
+times are the engine's UTC, said so explicitly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
+from engine.db import AuditEvent, Item, Officer, StepRecord, Version
+from engine.items import ACTIONS, BulkResult
+
+
+def _storable(value: Any) -> Any:
+    """Refuse text that cannot be stored and hashed as UTF-8 (lone surrogates) or holds NUL."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _storable(key)
+            _storable(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _storable(inner)
+    return value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """The engine keeps naive UTC times; the API says they are UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+FormData = Annotated[dict[str, Any], AfterValidator(_storable)]
+Moment = Annotated[datetime, AfterValidator(_utc)]
+
+Action = StrEnum("Action", [(name, name) for name in ACTIONS])  # type: ignore[misc]
+"""The actions an officer can take (engine.items.ACTIONS); which one is possible depends
+on the item's step and the officer's office, as the engine decides."""
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- Refusals ----------------------------------------------------------------------------------
+
+class Problem(BaseModel):
+    field: str
+    message: str
+
+
+class Error(BaseModel):
+    """Why the engine refused: its kind (NotAllowed, InvalidForm, ...), a message an officer
+    can act on, and for a form the fields that are wrong (`engine.web.error_body`)."""
+
+    error: str
+    message: str
+    field: str | None
+    problems: list[Problem]
+
+
+class ValidationDetail(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class RequestInvalid(BaseModel):
+    """FastAPI's answer to a request that does not match this schema (malformed JSON, a
+    missing, unknown or mistyped field): `loc` names the field, e.g. ["body", "action"]."""
+
+    detail: list[ValidationDetail]
+
+
+# --- Officers and parties --------------------------------------------------------------------
+
+class OfficeHeld(BaseModel):
+    party: str
+    office: str
+    title_en: str | None
+    title_ur: str | None
+    since: date | None
+    until: date | None
+
+
+class Me(BaseModel):
+    username: str
+    name: str
+    sample: bool
+    offices: list[OfficeHeld] = Field(description="The offices the officer holds today.")
+
+
+class PartySummary(BaseModel):
+    code: str
+    name_en: str
+    name_ur: str
+    kind: str
+    kinds: list[ItemKind] = Field(description="The item kinds the party takes part in.")
+
+
+class FormField(_Answer):
+    name: str
+    label_en: str
+    label_ur: str
+    type: str
+    required: bool
+
+
+class PartyForm(BaseModel):
+    model: str
+    fields: list[FormField]
+    json_schema: dict[str, Any] = Field(
+        description="The form model's JSON schema; each field's `title` is its English "
+                    "label and `title_ur` its Urdu one.")
+
+
+class PartyKind(BaseModel):
+    kind: ItemKind
+    label: str
+    roles: dict[str, RoleRule]
+    form: PartyForm | None
+
+
+class PartyDetail(BaseModel):
+    identity: PartyIdentity
+    offices: list[Office]
+    kinds: list[PartyKind]
+
+
+# --- Items -----------------------------------------------------------------------------------
+
+class ItemSummary(BaseModel):
+    reference: str
+    kind: str
+    title: str
+    state: str
+    revision: int
+    drafting_party: str
+    parties: list[str]
+    created_at: Moment
+    updated_at: Moment
+
+    @classmethod
+    def of(cls, item: Item) -> ItemSummary:
+        return cls(reference=item.reference, kind=item.kind, title=item.title, state=item.state,
+                   revision=item.revision, drafting_party=item.drafting_party,
+                   parties=item.party_codes, created_at=item.created_at,
+                   updated_at=item.updated_at)
+
+
+class ItemVersion(BaseModel):
+    number: int
+    title: str
+    form_model: str
+    form: dict[str, Any]
+    author: str
+    created_at: Moment
+    submitted_at: Moment | None
+    digest: str | None = Field(description="SHA-256 of the version's exact content, set when "
+                                           "it is submitted; signatures cover it.")
+
+    @classmethod
+    def of(cls, version: Version) -> ItemVersion:
+        return cls(number=version.number, title=version.title, form_model=version.form_model,
+                   form=version.form, author=version.author.username,
+                   created_at=version.created_at, submitted_at=version.submitted_at,
+                   digest=version.digest)
+
+
+class StepDecision(BaseModel):
+    officer: str
+    action: str
+    at: Moment
+
+
+class ItemStep(BaseModel):
+    cycle: int
+    position: int
+    name: str
+    party: str
+    role: str
+    office: str
+    quorum: int
+    status: str = Field(description="open, pending (its turn has not come), done or closed.")
+    opened_at: Moment | None
+    due_at: Moment | None
+    closed_at: Moment | None
+    assignee: str | None = Field(description="The one officer the step was reassigned to.")
+    decisions: list[StepDecision]
+
+    @classmethod
+    def of(cls, step: StepRecord, session: Session) -> ItemStep:
+        assignee = session.get(Officer, step.assigned_to_id) if step.assigned_to_id else None
+        return cls(
+            cycle=step.cycle, position=step.position, name=step.name, party=step.party,
+            role=step.role, office=step.office, quorum=step.quorum, status=step.status,
+            opened_at=step.opened_at, due_at=step.due_at, closed_at=step.closed_at,
+            assignee=assignee.username if assignee else None,
+            decisions=[StepDecision(officer=d.officer.username, action=d.action, at=d.at)
+                       for d in step.decisions],
+        )
+
+
+class HistoryEvent(BaseModel):
+    seq: int
+    at: Moment
+    officer: str | None
+    action: str
+    step: str | None
+    party: str | None
+    version: int | None
+    comment: str | None
+    payload: dict[str, Any]
+    hash: str = Field(description="This event's link in the item's hash chain.")
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> HistoryEvent:
+        return cls(seq=event.seq, at=event.at,
+                   officer=event.officer.username if event.officer else None,
+                   action=event.action, step=event.step, party=event.party,
+                   version=event.version, comment=event.comment, payload=event.payload,
+                   hash=event.hash)
+
+
+class ItemDetail(ItemSummary):
+    drafter: str
+    flow_version: int
+    cycle: int
+    ordered_signing: bool
+    versions: list[ItemVersion]
+    steps: list[ItemStep]
+    history: list[HistoryEvent]
+
+
+class InboxEntry(_Answer):
+    reference: str
+    kind: str
+    title: str
+    step: str
+    party: str
+    office: str
+    due_at: Moment | None
+    parties: list[str]
+    revision: int
+
+
+# --- Drafting and acting ---------------------------------------------------------------------
+
+class NewItem(_Request):
+    kind: ItemKind
+    parties: list[Text] = Field(description="Party codes; the first drafts the item.")
+    title: Text
+    form: FormData = Field(description="The drafting party's form for the kind "
+                                       "(GET /api/parties/{code} gives its schema).")
+    ordered_signing: bool = False
+
+
+class ActionRequest(_Request):
+    action: Action
+    comment: Text | None = Field(None, description="A comment; the reason to return, reject "
+                                                   "or withdraw.")
+    form: FormData | None = Field(None, description="New form data (submit and revise only).")
+    title: Text | None = Field(None, description="A new title (submit and revise only).")
+    expected_revision: int | None = Field(None, description="Act only if the item is still at "
+                                                            "this revision (409 otherwise).")
+
+
+class Outcome(_Answer):
+    reference: str
+    action: str
+    state: str
+    message: str
+    revision: int = Field(description="The item's revision after the action; send it back as "
+                                      "`expected_revision` to act only on what you saw.")
+    replayed: bool = Field(description="True when the idempotency key had already been used: "
+                                       "nothing was done again.")
+
+
+class BulkActionRequest(_Request):
+    references: list[Annotated[Text, Field(min_length=1, max_length=40)]] = Field(
+        min_length=1, max_length=1000)
+    action: Action
+    comment: Text | None = None
+
+
+class BulkItemResult(BaseModel):
+    reference: str
+    ok: bool
+    state: str | None = None
+    revision: int | None = None
+    message: str
+    error: str | None = Field(None, description="The kind of refusal (NotAllowed, Conflict, ...).")
+    status: int | None = Field(None, description="The HTTP status the refusal alone would have.")
+
+    @classmethod
+    def of(cls, result: BulkResult) -> BulkItemResult:
+        from engine.web import status_of
+
+        if result.outcome is not None:
+            outcome = result.outcome
+            return cls(reference=result.reference, ok=True, state=outcome.state,
+                       revision=outcome.revision, message=outcome.message)
+        error = result.error
+        return cls(reference=result.reference, ok=False, message=error.message,
+                   error=type(error).__name__, status=status_of(error))
+
+
+class Reassignment(_Request):
+    party: Text = Field(max_length=32, description="The party whose open step moves.")
+    to_officer: Text = Field(max_length=64,
+                             description="Who takes the step; they must hold its office.")
+    reason: Text
