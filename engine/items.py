@@ -41,6 +41,26 @@ class Outcome:
     replayed: bool = False
 
 
+def check_text(value: Any, where: str) -> None:
+    """Refuse text no database can store faithfully: NUL characters and lone surrogates
+    (what a terminal or a client sends for bytes that are not UTF-8), anywhere in `value`."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidForm(f"{where} contains a NUL character", problems=[(where, "NUL character")])
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidForm(f"{where} is not valid text (bytes that are not UTF-8)",
+                              problems=[(where, "not UTF-8")]) from None
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            check_text(key, where)
+            check_text(inner, f"{where}.{key}" if where != "form" else str(key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            check_text(inner, f"{where}[{index}]")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -71,6 +91,9 @@ def draft(
 ) -> Outcome:
     """Open a new item drafted by `officer` for the first of `parties`."""
     now = now or utcnow()
+    check_text(title, "title")
+    check_text(form, "form")
+    check_text(parties, "parties")
     with _one_transaction(session, "the new item"):
         return _draft(session, registry, kind, parties, title, form, officer, ordered_signing, now)
 
@@ -126,6 +149,8 @@ def act(
     officer's session, such as the Prefect UI, must give; it is spent with the action.
     """
     now = now or utcnow()
+    for value, where in ((comment, "comment"), (title, "title"), (form, "form"), (key, "key")):
+        check_text(value, where)
     if action not in ACTIONS:
         raise NotAllowed(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
     if (form is not None or title is not None) and action not in ("submit", "revise"):
@@ -382,6 +407,7 @@ def reassign(
 ) -> Outcome:
     """Move the open step of `party` on `reference` to `to_officer`, who must hold its office."""
     now = now or utcnow()
+    check_text(reason, "reason")
     with _one_transaction(session, reference):
         item = get_item(session, reference)
         actor = get_officer(session, officer)

@@ -162,3 +162,13 @@ def test_withdrawn_item_takes_no_further_action(manzoori, in_review) -> None:
     manzoori.act(in_review, "withdraw", "punjab.pdu-director", "--comment", "Superseded")
     assert manzoori.state(in_review) == "withdrawn"
     assert "withdrawn" in refused(manzoori, 3, "act", in_review, "clear", "--as", "punjab.wpc-member.1")
+
+
+def test_text_that_is_not_utf8_is_refused_plainly(manzoori, in_review, tmp_path) -> None:
+    """A terminal may hand over bytes that are not UTF-8 (as lone surrogates): refused by name."""
+    message = refused(manzoori, 5, "act", in_review, "comment", "--as", "punjab.wpc-member.1",
+                      "--comment", "bad \udcff text")
+    assert "comment is not valid text" in message
+    message = refused(manzoori, 5, "draft", WP, "--parties", "punjab", "--title", "WPC plan \udcff",
+                      "--form", manzoori.form("ok", form_for("punjab", WP)), "--as", "punjab.pdu-director")
+    assert "title is not valid text" in message

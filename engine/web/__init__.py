@@ -69,7 +69,9 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     @app.exception_handler(ManzooriError)
     async def refused(request: Request, error: ManzooriError) -> Any:
         if request.url.path.startswith("/api/"):
-            return JSONResponse(error_body(error), status_code=status_of(error))
+            status = status_of(error)
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return JSONResponse(error_body(error), status_code=status, headers=headers)
         return pages.error_page(request, error)
 
     app.include_router(api.router)
