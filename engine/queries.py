@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from engine.db import Appointment, AuditEvent, Decision, Item, ItemParty, StepRecord
@@ -26,17 +26,36 @@ class InboxEntry:
     revision: int
 
 
-def inbox(session: Session, officer: str, day: date | None = None) -> list[InboxEntry]:
-    """The steps waiting for this officer today, soonest deadline first.
+def inbox(session: Session, officer: str, day: date | None = None,
+          limit: int | None = None) -> list[InboxEntry]:
+    """The steps waiting for this officer today, soonest deadline first (the first
+    `limit` of them if given; `inbox_count` says how many there are in all).
 
     A step waits for an officer who holds its office in its party on the day, and who
     has not already decided on it.
     """
+    query = _waiting(session, officer, day, select(StepRecord, Item))
+    query = query.options(selectinload(Item.parties)).order_by(StepRecord.due_at, Item.reference)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        InboxEntry(item.reference, item.kind, item.title, step.name, step.party, step.office,
+                   step.due_at, tuple(item.party_codes), item.revision)
+        for step, item in session.execute(query).unique()
+    ]
+
+
+def inbox_count(session: Session, officer: str, day: date | None = None) -> int:
+    """How many steps wait for this officer today."""
+    return session.scalar(_waiting(session, officer, day, select(func.count(StepRecord.id))))
+
+
+def _waiting(session: Session, officer: str, day: date | None, query: Select) -> Select:
     person = get_officer(session, officer)
     day = day or date.today()
     held = aliased(Appointment)
-    query = (
-        select(StepRecord, Item)
+    return (
+        query
         .join(Item, Item.id == StepRecord.item_id)
         .join(held, and_(held.party == StepRecord.party, held.office == StepRecord.office))
         .where(
@@ -47,14 +66,7 @@ def inbox(session: Session, officer: str, day: date | None = None) -> list[Inbox
             ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == person.id),
             StepRecord.assigned_to_id.is_(None) | (StepRecord.assigned_to_id == person.id),
         )
-        .options(selectinload(Item.parties))
-        .order_by(StepRecord.due_at, Item.reference)
     )
-    return [
-        InboxEntry(item.reference, item.kind, item.title, step.name, step.party, step.office,
-                   step.due_at, tuple(item.party_codes), item.revision)
-        for step, item in session.execute(query).unique()
-    ]
 
 
 def list_items(

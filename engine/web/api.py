@@ -286,7 +286,12 @@ def reassign(reference: Reference, body: Reassignment, session: SessionDep, offi
     return Outcome.model_validate(outcome)
 
 
-@router.get("/inbox", response_model=list[InboxEntry], responses=refusals())
-def inbox(session: SessionDep, officer: OfficerDep) -> list[InboxEntry]:
-    """The steps waiting for the token's officer today, soonest deadline first."""
-    return [InboxEntry.model_validate(entry) for entry in queries.inbox(session, officer.username)]
+@router.get("/inbox", response_model=list[InboxEntry], responses=refusals(422))
+def inbox(session: SessionDep, officer: OfficerDep, response: Response,
+          limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[InboxEntry]:
+    """The steps waiting for the token's officer today, soonest deadline first: the first
+    `limit`; the `X-Total-Count` header says how many wait in all."""
+    entries = queries.inbox(session, officer.username, limit=limit)
+    total = queries.inbox_count(session, officer.username) if len(entries) == limit else len(entries)
+    response.headers["X-Total-Count"] = str(total)
+    return [InboxEntry.model_validate(entry) for entry in entries]

@@ -144,12 +144,12 @@ def home_page() -> Response:
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTMLResponse:
-    from engine.queries import inbox
+    from engine.queries import inbox, inbox_count
 
     officer = current_officer(request, session)
     now = _now()
-    everything = inbox(session, officer.username, now.date())
-    entries = everything[:INBOX_ROWS]
+    entries = inbox(session, officer.username, now.date(), limit=INBOX_ROWS)
+    total = inbox_count(session, officer.username, now.date()) if len(entries) == INBOX_ROWS else len(entries)
     groups: dict[str, list[Any]] = {"overdue": [], "this_week": [], "later": [], "no_deadline": []}
     for entry in entries:
         if entry.due_at is None:
@@ -160,7 +160,7 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
             groups["this_week"].append(entry)
         else:
             groups["later"].append(entry)
-    return render(request, "inbox.html", officer=officer, groups=groups, total=len(everything),
+    return render(request, "inbox.html", officer=officer, groups=groups, total=total,
                   shown=len(entries),
                   registry=request.app.state.registry)
 
