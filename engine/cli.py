@@ -580,6 +580,9 @@ def notify(
         out.print(table)
 
 
+from engine import followup_cli  # noqa: E402, F401 - registers the follow-up commands
+
+
 def main() -> None:
     app()
 

@@ -273,3 +273,19 @@ def render_report_html(report: QuarterReport) -> str:
                               autoescape=select_autoescape(default=True, default_for_string=True))
     chart = base64.b64encode(report.chart_png or render_chart(report)).decode("ascii")
     return environment.get_template("followup_report.html").render(report=report, chart=chart)
+
+
+def file_evidence(paths: list[Any]) -> list[dict[str, str]]:
+    """Name and SHA-256 of each evidence file (the files themselves stay with the party)."""
+    import hashlib
+    from pathlib import Path
+
+    evidence = []
+    for path in map(Path, paths):
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as error:
+            raise InvalidForm(f"cannot read evidence file {path}: {error.strerror}",
+                              problems=[("evidence", "unreadable")]) from None
+        evidence.append({"name": path.name, "sha256": digest})
+    return evidence
