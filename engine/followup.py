@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine import progress
 from engine.contract import ItemKind, RoleRule
-from engine.db import Item, Officer, PlanAction, ProgressReport
+from engine.db import AuditEvent, Item, Officer, PlanAction, ProgressReport
 from engine.directory import get_officer, holdings, holds
 from engine.errors import InvalidForm, NotAllowed, NotFound
 from engine.registry import Registry
@@ -289,3 +289,30 @@ def file_evidence(paths: list[Any]) -> list[dict[str, str]]:
                               problems=[("evidence", "unreadable")]) from None
         evidence.append({"name": path.name, "sha256": digest})
     return evidence
+
+
+def remind(session: Session, quarter: str, now: datetime) -> list[tuple[str, str, int]]:
+    """Record one "follow-up reminder" event per (resolution, party) with actions of
+    `quarter` still unreported (no cleared report); once per quarter each.
+
+    Returns (reference, party, open actions) of the reminders recorded now."""
+    from engine.items import _one_transaction
+
+    waiting: dict[tuple[int, str], list[PlanAction]] = {}
+    for action in open_round(session, quarter, now):
+        waiting.setdefault((action.item_id, action.party), []).append(action)
+    sent = []
+    with _one_transaction(session, f"the {quarter} follow-up"):
+        for (_item_id, party), actions in sorted(waiting.items()):
+            item = actions[0].item
+            key = f"follow-up:{quarter}:{party}"
+            if session.scalar(select(AuditEvent.id).where(AuditEvent.item_id == item.id,
+                                                          AuditEvent.idempotency_key == key)):
+                continue
+            progress.record(session, item, None, REMINDED, now, party=party, key=key,
+                            comment=f"{len(actions)} action(s) of {quarter} await {party}'s "
+                                    "cleared progress report",
+                            payload={"state": item.state, "quarter": quarter,
+                                     "actions": [a.id for a in actions]})
+            sent.append((item.reference, party, len(actions)))
+    return sent

@@ -192,3 +192,29 @@ def test_bad_progress_reports_are_refused_and_change_nothing(manzoori, adopted) 
                      "--now", during, expect=3)
     assert "is cleared" in again.stderr
     assert manzoori.snapshot() == cleared
+
+
+def test_follow_up_reminds_each_party_owing_reports_once(manzoori, adopted) -> None:
+    from engine.db import session_scope
+    from engine.followup import quarter_report, remind
+    from workflows.followup import _markdown, _previous_quarter
+
+    reference, quarter = adopted
+    during = f"{quarter_end(quarter) - timedelta(days=20)}T10:00"
+    punjab = [action_id(manzoori, quarter, "punjab", i) for i in (0, 1)]
+    for action in punjab:
+        manzoori("progress", str(action), "--status", "done", "--as", "punjab.wdd-secretary",
+                 "--now", during)
+        manzoori("progress-clear", str(action), "--as", "punjab.wdd-minister", "--now", during)
+    after = datetime.fromisoformat(f"{quarter_end(quarter) + timedelta(days=1)}T06:00")
+    assert _previous_quarter(after) == quarter
+    url = f"sqlite:///{manzoori.home / 'manzoori.db'}"
+    with session_scope(url) as session:
+        sent = remind(session, quarter, after)
+        assert remind(session, quarter, after) == []  # once per quarter and party
+        markdown = _markdown(quarter_report(session, quarter, after))
+    assert {party for _, party, _ in sent} == set(PARTIES) - {"punjab"}
+    reminded = manzoori.query("SELECT e.party FROM events e JOIN items i ON i.id = e.item_id "
+                              "WHERE i.reference = :r AND e.action = 'follow-up reminder'", r=reference)
+    assert sorted(row[0] for row in reminded) == sorted(set(PARTIES) - {"punjab"})
+    assert f"# Follow-up {quarter}" in markdown and "| punjab | 0 | 0 | 2 | 0 | 0 |" in markdown
