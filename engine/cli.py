@@ -580,7 +580,13 @@ def notify(
         out.print(table)
 
 
-from engine import followup_cli  # noqa: E402, F401 - registers the follow-up commands
+def _register_follow_up() -> None:
+    from engine.followup_cli import register
+
+    register(app, sys.modules[__name__])
+
+
+_register_follow_up()
 
 
 def main() -> None:
