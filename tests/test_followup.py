@@ -218,3 +218,17 @@ def test_follow_up_reminds_each_party_owing_reports_once(manzoori, adopted) -> N
                               "WHERE i.reference = :r AND e.action = 'follow-up reminder'", r=reference)
     assert sorted(row[0] for row in reminded) == sorted(set(PARTIES) - {"punjab"})
     assert f"# Follow-up {quarter}" in markdown and "| punjab | 0 | 0 | 2 | 0 | 0 |" in markdown
+
+
+def test_a_party_that_maps_reporting_roles_reports_through_them(manzoori, adopted) -> None:
+    _reference, quarter = adopted
+    during = f"{quarter_end(quarter) - timedelta(days=20)}T10:00"
+    ncsw = action_id(manzoori, quarter, "ncsw", 0)
+    # NCSW maps reporter (its secretary) and report_clearer (its chairperson): the
+    # chairperson, its reviewer, does not draft its reports.
+    refused = manzoori("progress", str(ncsw), "--status", "done", "--as", "ncsw.chairperson",
+                       "--now", during, expect=3)
+    assert "Secretary, National Commission" in refused.stderr
+    manzoori("progress", str(ncsw), "--status", "done", "--as", "ncsw.secretary", "--now", during)
+    manzoori("progress-clear", str(ncsw), "--as", "ncsw.chairperson", "--now", during)
+    assert manzoori.query("SELECT state FROM progress_reports WHERE action_id = :a", a=ncsw) == [("cleared",)]
