@@ -232,3 +232,21 @@ def test_a_party_that_maps_reporting_roles_reports_through_them(manzoori, adopte
     manzoori("progress", str(ncsw), "--status", "done", "--as", "ncsw.secretary", "--now", during)
     manzoori("progress-clear", str(ncsw), "--as", "ncsw.chairperson", "--now", during)
     assert manzoori.query("SELECT state FROM progress_reports WHERE action_id = :a", a=ncsw) == [("cleared",)]
+
+
+def test_the_reporter_cannot_clear_their_own_report(manzoori, adopted) -> None:
+    _reference, quarter = adopted
+    during = f"{quarter_end(quarter) - timedelta(days=20)}T10:00"
+    punjab = action_id(manzoori, quarter, "punjab", 0)
+    # An acting minister who is also the department's secretary: both offices, one person.
+    name = manzoori.query("SELECT name FROM officers WHERE username = 'punjab.wdd-secretary'")[0][0]
+    manzoori("officers", "add", "punjab.wdd-secretary", "--name", name,
+             "--party", "punjab", "--office", "wdd-minister", "--sample")
+    manzoori("progress", str(punjab), "--status", "done", "--as", "punjab.wdd-secretary",
+             "--now", during)
+    before = manzoori.snapshot()
+    refused = manzoori("progress-clear", str(punjab), "--as", "punjab.wdd-secretary", "--now", during,
+                       expect=3)
+    assert "maker and checker must differ" in refused.stderr
+    assert manzoori.snapshot() == before
+    manzoori("progress-clear", str(punjab), "--as", "punjab.wdd-minister", "--now", during)
