@@ -580,6 +580,15 @@ def notify(
         out.print(table)
 
 
+def _register_follow_up() -> None:
+    from engine.followup_cli import register
+
+    register(app, sys.modules[__name__])
+
+
+_register_follow_up()
+
+
 def main() -> None:
     app()
 

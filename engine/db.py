@@ -41,7 +41,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.attributes import get_history
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 class Base(DeclarativeBase):
@@ -292,6 +292,63 @@ class Credential(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PlanAction(Base):
+    """One party's action in a quarter's plan: a point of an adopted joint resolution."""
+
+    __tablename__ = "plan_actions"
+    __table_args__ = (
+        UniqueConstraint("item_id", "point_index", "party", name="uq_plan_actions_point_party"),
+        Index("ix_plan_actions_quarter_party", "quarter", "party"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    point_index: Mapped[int] = mapped_column(Integer)
+    party: Mapped[str] = mapped_column(String(32))
+    quarter: Mapped[str] = mapped_column(String(7))
+    """Like "2016-Q1": the quarter after the resolution's adoption."""
+    text: Mapped[str] = mapped_column(Text)
+    priority_area: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    item: Mapped[Item] = relationship()
+    reports: Mapped[list[ProgressReport]] = relationship(
+        back_populates="action", order_by="ProgressReport.id")
+
+
+class ProgressReport(Base):
+    """A party's implementation status of one plan action for one quarter: drafted by
+    its reporter, counted once cleared by its clearer (maker and checker differ)."""
+
+    __tablename__ = "progress_reports"
+    __table_args__ = (
+        UniqueConstraint("action_id", "party", "quarter", name="uq_progress_reports_action_quarter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id"), index=True)
+    party: Mapped[str] = mapped_column(String(32))
+    quarter: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16))
+    """not_started, in_progress, done or blocked."""
+    reason: Mapped[str | None] = mapped_column(Text)
+    """Why the action is blocked (required then)."""
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list[Any]] = mapped_column(JSON)
+    """[{"name": ..., "sha256": ...}] of the files the reporter attached."""
+    drafted_by_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    drafted_at: Mapped[datetime] = mapped_column(DateTime)
+    cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    """draft, or cleared (only cleared reports count for the secretariat)."""
+
+    action: Mapped[PlanAction] = relationship(back_populates="reports")
+    drafted_by: Mapped[Officer] = relationship(foreign_keys=[drafted_by_id])
+    cleared_by: Mapped[Officer | None] = relationship(foreign_keys=[cleared_by_id])
 
 
 @event.listens_for(Session, "before_flush")

@@ -54,6 +54,23 @@ class Scene:
     ordered_signing: bool = False
 
 
+@dataclass(frozen=True)
+class ProgressMove:
+    """A party's report on one point of an adopted resolution, drafted and then cleared."""
+
+    reference: str
+    point: int
+    party: str
+    status: str
+    reporter: str
+    reported_at: str
+    clearer: str
+    cleared_at: str
+    say: str
+    note: str | None = None
+    reason: str | None = None
+
+
 def run_demo(session: Session, registry: Registry, console: Console) -> list[str]:
     """Play every scene; returns the references of the items it made."""
     from engine.demo_scenes import SCENES
@@ -78,6 +95,7 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
     references = []
     for scene in SCENES:
         references.append(_play(session, registry, console, scene))
+    _follow_up(session, registry, console)
     console.print("\nSee them with [bold]manzoori items[/] and [bold]manzoori show REF[/].")
     path = _sample_logins(session)
     console.print(f"The \\[sample] officers can log in to the web app (e.g. as "
@@ -126,3 +144,28 @@ def _play(session: Session, registry: Registry, console: Console, scene: Scene) 
         mark = " [dim](illustrative)[/]" if move.illustrative else ""
         console.print(f"{move.at[:10]}  {escape(move.say)}{mark} → [cyan]{result.state}[/]", highlight=False)
     return reference
+
+
+def _follow_up(session: Session, registry: Registry, console: Console) -> None:
+    """One quarter of follow-up on the adopted resolution: illustrative [sample] reports."""
+    from engine.db import PlanAction
+    from engine.demo_scenes import FOLLOW_UP, FOLLOW_UP_QUARTER
+    from engine.followup import clear_report, plan, report_progress
+
+    console.rule(f"[bold]IPMG follow-up, {FOLLOW_UP_QUARTER}[/]  (contexts 002 and 003: "
+                 "the resolutions become the next quarter's action plan)")
+    console.print(f"{len(plan(session, FOLLOW_UP_QUARTER))} actions in the {FOLLOW_UP_QUARTER} plan.",
+                  highlight=False)
+    for move in FOLLOW_UP:
+        item = session.scalar(select(Item).where(Item.reference == move.reference))
+        action = session.scalar(select(PlanAction).where(
+            PlanAction.item_id == item.id, PlanAction.point_index == move.point,
+            PlanAction.party == move.party))
+        report_progress(session, registry, action_id=action.id, status=move.status,
+                        officer=move.reporter, reason=move.reason, note=move.note,
+                        now=datetime.fromisoformat(move.reported_at))
+        clear_report(session, registry, action_id=action.id, officer=move.clearer,
+                     now=datetime.fromisoformat(move.cleared_at))
+        console.print(f"{move.cleared_at[:10]}  {escape(move.say)} [dim](illustrative)[/] → "
+                      f"[cyan]{move.status}[/], cleared", highlight=False)
+    console.print(f"See the quarter with [bold]manzoori report {FOLLOW_UP_QUARTER}[/].")

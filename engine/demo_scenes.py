@@ -7,7 +7,7 @@ marked illustrative. Costs and constituencies of the PSDP requests are sample va
 
 from __future__ import annotations
 
-from engine.demo import Move, Scene
+from engine.demo import Move, ProgressMove, Scene
 
 PUNJAB_ACTION_PLAN = Scene(
     title="Punjab: the Women Parliamentary Caucus Action Plan",
@@ -228,3 +228,21 @@ PUNJAB_BALOCHISTAN_LOI = Scene(
 )
 
 SCENES = [PUNJAB_BALOCHISTAN_LOI, BALOCHISTAN_PWL_WORK_PLAN, IPMG_JOINT_RESOLUTION, PUNJAB_ACTION_PLAN]
+
+FOLLOW_UP_QUARTER = "2016-Q1"
+"""The quarter after the IPMG resolution's adoption on 26 November 2015."""
+
+FOLLOW_UP = [
+    ProgressMove("NCSW-JR-2015-0001", 2, "punjab", "done", "punjab.wdd-secretary", "2016-03-14T10:00",
+                 "punjab.wdd-minister", "2016-03-16T11:00",
+                 "Punjab [sample] reports the Women Development Department established and staffed: done",
+                 note="Department notified and staffed [sample]."),
+    ProgressMove("NCSW-JR-2015-0001", 3, "sindh", "in_progress", "sindh.wdd-secretary",
+                 "2016-03-18T10:00", "sindh.wdd-minister", "2016-03-21T11:00",
+                 "Sindh [sample] reports the joint leadership trainings under way",
+                 note="First training held in Karachi; two to follow [sample]."),
+    ProgressMove("NCSW-JR-2015-0001", 2, "balochistan", "blocked", "balochistan.wdd-secretary",
+                 "2016-03-22T10:00", "balochistan.wdd-minister", "2016-03-28T11:00",
+                 "Balochistan [sample] reports its independent department blocked",
+                 reason="Awaiting the provincial cabinet's approval of the department's budget [sample]."),
+]

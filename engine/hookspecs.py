@@ -88,6 +88,12 @@ def roles(kind: ItemKind) -> dict[str, RoleRule] | None:
     this party's calendar; ``remind_days_before`` working days before the deadline the
     office is reminded, and once it passes the ``escalate_to`` office (default: the
     approver's office) is told. Every office named must be one of ``offices()``.
+
+    For joint resolutions a party may also map ``reporter`` (drafts its quarterly
+    progress reports on the adopted resolution's actions) and ``report_clearer``
+    (clears them, so the secretariat counts them); unmapped, its ``reviewer`` drafts
+    and its ``approver`` clears. The drafter and clearer of a report are different
+    officers.
     """
 
 

@@ -205,6 +205,12 @@ def _act(
         session, item, actor, action, now, step=at_step, party=party, comment=comment, key=key,
         payload={**payload, "state": item.state, "stage": item.stage, "cycle": item.cycle},
     )
+    if item.kind == ItemKind.JOINT_RESOLUTION and item.state == flow.end:
+        # Signed by every party: the points become the next quarter's action plan.
+        from engine.followup import adopt
+
+        planned = adopt(session, item, now)
+        message += f"; {len(planned)} actions planned for the next quarter"
     return Outcome(item.reference, action, item.state, message, item.revision)
 
 

@@ -73,7 +73,8 @@ class Manzoori:
     def snapshot(self) -> dict[str, list[Any]]:
         """Every row of every table: compared before and after a refused action."""
         tables = ("officers", "appointments", "items", "item_parties", "versions", "steps",
-                  "decisions", "events", "outbox", "item_runs", "credentials")
+                  "decisions", "events", "outbox", "item_runs", "credentials", "plan_actions",
+                  "progress_reports")
         return {table: [tuple(row) for row in self.query(f"SELECT * FROM {table} ORDER BY 1")]
                 for table in tables}
 

@@ -43,6 +43,15 @@ def test_demo_plays_every_scene_to_its_final_state(fresh: Manzoori) -> None:
             "SELECT DISTINCT s.party FROM decisions d JOIN steps s ON s.id = d.step_id JOIN items i ON i.id = s.item_id "
             "WHERE i.reference = 'NCSW-JR-2015-0001' AND d.action = :a", a=action)
         assert {row[0] for row in parties} == {"ncsw", "punjab", "sindh", "kp", "balochistan", "mohr"}
+    # Adopted on 26 November 2015, the resolution is the 2016-Q1 plan; three parties report.
+    assert {row[0] for row in fresh.query("SELECT DISTINCT quarter FROM plan_actions")} == {"2016-Q1"}
+    reports = fresh.query("SELECT a.party, r.status, r.state, r.reason, r.cleared_at FROM progress_reports r "
+                          "JOIN plan_actions a ON a.id = r.action_id ORDER BY a.party")
+    assert [(party, status, state) for party, status, state, _, _ in reports] == [
+        ("balochistan", "blocked", "cleared"), ("punjab", "done", "cleared"),
+        ("sindh", "in_progress", "cleared")]
+    assert reports[0][3] and all("2016-01-01" <= str(row[4])[:10] <= "2016-03-31" for row in reports)
+    assert "IPMG follow-up, 2016-Q1" in told and "blocked" in told
     assert "finance_review" in told and "illustrative" in told
     assert "[sample] officers" in told
 

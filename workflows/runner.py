@@ -21,11 +21,10 @@ from workflows.lifecycle import DEPLOYMENT_NAME, item_lifecycle
 
 async def deployments() -> list:
     found = [await item_lifecycle.ato_deployment(name=DEPLOYMENT_NAME, tags=["manzoori"])]
-    try:
-        from workflows.deadlines import deadlines_deployment
-    except ImportError:
-        return found
-    return [*found, await deadlines_deployment()]
+    from workflows.deadlines import deadlines_deployment
+    from workflows.followup import followup_deployment
+
+    return [*found, await deadlines_deployment(), await followup_deployment()]
 
 
 async def main() -> None:

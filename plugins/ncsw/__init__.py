@@ -59,6 +59,9 @@ def roles(kind: ItemKind) -> dict[str, RoleRule] | None:
         "reviewer": RoleRule(office="chairperson", deadline_days=10),
         "approver": RoleRule(office="chairperson"),
         "signatory": RoleRule(office="chairperson"),
+        # The secretariat reports the commission's own follow-up; the Chairperson clears it.
+        "reporter": RoleRule(office="secretary"),
+        "report_clearer": RoleRule(office="chairperson"),
     }
 
 

@@ -1,0 +1,36 @@
+"""The follow-up report's chart: grouped bars drawn by matplotlib without a display."""
+
+from __future__ import annotations
+
+import io
+
+#: One colour per status, the same in every report.
+COLOURS = {"not_started": "#9e9e9e", "in_progress": "#1f77b4", "done": "#2ca02c",
+           "blocked": "#d62728", "unreported": "#ffbf00"}
+
+
+def grouped_bars(groups: list[str], series: list[str], values: dict[str, dict[str, int]],
+                 *, title: str) -> bytes:
+    """A PNG with one group of bars per entry of `groups`, one bar per entry of `series`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(max(6.0, 1.6 * len(groups) + 2), 4.2), dpi=100)
+    axes = figure.subplots()
+    width = 0.8 / max(len(series), 1)
+    for number, name in enumerate(series):
+        positions = [index + (number - (len(series) - 1) / 2) * width for index in range(len(groups))]
+        axes.bar(positions, [values[group].get(name, 0) for group in groups], width,
+                 label=name.replace("_", " "), color=COLOURS.get(name))
+    axes.set_xticks(range(len(groups)), groups)
+    axes.set_ylabel("actions")
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_title(title)
+    axes.legend(fontsize="small", ncols=len(series), loc="upper center",
+                bbox_to_anchor=(0.5, -0.1), frameon=False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

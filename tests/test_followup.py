@@ -1,0 +1,252 @@
+"""Follow-up: an adopted joint resolution becomes the next quarter's plan, each party
+reports its progress with its own clearance, and the secretariat sees the quarter."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from engine.followup import next_quarter, quarter_end
+from tests.forms import form_for
+
+PARTIES = ["ncsw", "punjab", "sindh", "kp", "balochistan", "mohr"]
+APPROVERS = {"ncsw": "ncsw.chairperson", "punjab": "punjab.wdd-minister",
+             "sindh": "sindh.wdd-minister", "balochistan": "balochistan.wdd-minister",
+             "mohr": "mohr.secretary"}
+OUTPUT = Path(os.environ.get("MANZOORI_TEST_OUTPUT", Path(__file__).parent.parent / "test-output"))
+
+
+def adopt_resolution(manzoori) -> str:
+    reference = manzoori.draft("joint_resolution", ",".join(PARTIES), "IPMG joint resolutions",
+                               form_for("ncsw", "joint_resolution", PARTIES), "ncsw.secretary")
+    manzoori.act(reference, "submit", "ncsw.secretary")
+    for party in PARTIES:
+        officer = manzoori.officer_for(party, "joint_resolution", "reviewer", exclude="ncsw.secretary")
+        manzoori.act(reference, "feedback", officer, "--comment", f"{party} agrees")
+    manzoori.act(reference, "submit", "ncsw.secretary")
+    for party in PARTIES:
+        manzoori.act(reference, "approve", APPROVERS.get(party) or
+                     manzoori.officer_for(party, "joint_resolution", "approver"))
+    for party in PARTIES:
+        manzoori.act(reference, "sign", manzoori.officer_for(party, "joint_resolution", "signatory"))
+    assert manzoori.state(reference) == "adopted"
+    return reference
+
+
+@pytest.fixture
+def adopted(manzoori):
+    reference = adopt_resolution(manzoori)
+    signed = manzoori.query("SELECT max(at) FROM events e JOIN items i ON i.id = e.item_id "
+                            "WHERE i.reference = :r AND e.action = 'sign'", r=reference)[0][0]
+    quarter = next_quarter(datetime.fromisoformat(str(signed)).date())
+    return reference, quarter
+
+
+def action_id(manzoori, quarter: str, party: str, point: int) -> int:
+    return manzoori.query("SELECT id FROM plan_actions WHERE quarter = :q AND party = :p "
+                          "AND point_index = :i", q=quarter, p=party, i=point)[0][0]
+
+
+def reporter(manzoori, party: str) -> str:
+    return manzoori.officer_for(party, "joint_resolution", "reviewer", exclude="ncsw.secretary")
+
+
+def clearer(manzoori, party: str) -> str:
+    return manzoori.officer_for(party, "joint_resolution", "approver")
+
+
+def test_quarters_follow_the_calendar() -> None:
+    assert next_quarter(date(2015, 11, 26)) == "2016-Q1"
+    assert next_quarter(date(2016, 3, 31)) == "2016-Q2"
+    assert quarter_end("2016-Q1") == date(2016, 3, 31)
+    assert quarter_end("2016-Q2") == date(2016, 6, 30)
+    assert quarter_end("2016-Q4") == date(2016, 12, 31)
+
+
+def test_adopted_resolution_becomes_the_next_quarters_plan_per_party(manzoori, adopted) -> None:
+    reference, quarter = adopted
+    rows = manzoori.query("SELECT point_index, party, quarter, due_on, priority_area FROM plan_actions "
+                          "ORDER BY point_index, party")
+    points = form_for("ncsw", "joint_resolution", PARTIES)["points"]
+    expected = sorted((index, party) for index, point in enumerate(points)
+                      for party in (point["parties"] or PARTIES))
+    assert [(row[0], row[1]) for row in rows] == expected
+    assert {row[2] for row in rows} == {quarter}
+    assert {str(row[3]) for row in rows} == {quarter_end(quarter).isoformat()}
+    assert manzoori.actions(reference)[-2:] == ["sign", "planned"]
+    payload = manzoori.query("SELECT payload FROM events WHERE action = 'planned'")[0][0]
+    assert f'"quarter": "{quarter}"' in payload and f'"actions": {len(expected)}' in payload
+    listed = manzoori("plan", quarter).stdout
+    assert reference in listed and "Women's machineries" in listed
+    assert "No actions are planned" in manzoori("plan", "1999-Q1").stdout
+
+
+def test_quarter_report_counts_only_cleared_reports_and_lists_the_overdue(manzoori, adopted,
+                                                                           tmp_path: Path) -> None:
+    _reference, quarter = adopted
+    due = quarter_end(quarter)
+    during = f"{due - timedelta(days=20)}T10:00"
+    evidence = tmp_path / "notification.pdf"
+    evidence.write_bytes(b"%PDF-1.4 WDD notification [sample]")
+
+    done = action_id(manzoori, quarter, "punjab", 1)
+    manzoori("progress", str(done), "--status", "done", "--note", "Department notified",
+             "--evidence", str(evidence), "--as", reporter(manzoori, "punjab"), "--now", during)
+    manzoori("progress-clear", str(done), "--as", clearer(manzoori, "punjab"), "--now", during)
+    blocked = action_id(manzoori, quarter, "sindh", 1)
+    manzoori("progress", str(blocked), "--status", "blocked", "--reason", "Awaiting cabinet approval",
+             "--as", reporter(manzoori, "sindh"), "--now", during)
+    manzoori("progress-clear", str(blocked), "--as", clearer(manzoori, "sindh"), "--now", during)
+    started = action_id(manzoori, quarter, "kp", 0)
+    manzoori("progress", str(started), "--status", "in_progress",
+             "--as", reporter(manzoori, "kp"), "--now", during)
+    manzoori("progress-clear", str(started), "--as", clearer(manzoori, "kp"), "--now", during)
+    # Drafted but never cleared: it does not count.
+    drafted = action_id(manzoori, quarter, "mohr", 0)
+    manzoori("progress", str(drafted), "--status", "done", "--as", reporter(manzoori, "mohr"),
+             "--now", during)
+
+    stored = manzoori.query("SELECT evidence, state FROM progress_reports WHERE action_id = :a", a=done)
+    assert '"name": "notification.pdf"' in stored[0][0] and stored[0][1] == "cleared"
+    import hashlib
+    assert hashlib.sha256(evidence.read_bytes()).hexdigest() in stored[0][0]
+
+    after = f"{due + timedelta(days=2)}T09:00"
+    chart = OUTPUT / "followup-chart.png"
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    html_path = tmp_path / "report.html"
+    manzoori("report", quarter, "--format", "html", "-o", str(html_path), "--chart", str(chart),
+             "--now", after)
+    table = manzoori("report", quarter, "--now", after).stdout
+    assert "Overdue" in table
+
+    from engine.db import session_scope
+    from engine.followup import quarter_report
+
+    with session_scope(f"sqlite:///{manzoori.home / 'manzoori.db'}") as session:
+        report = quarter_report(session, quarter, datetime.fromisoformat(after))
+    # The figures are the stored cleared reports, and every action without one is unreported.
+    cleared = manzoori.query("SELECT a.party, r.status, count(*) FROM progress_reports r "
+                             "JOIN plan_actions a ON a.id = r.action_id WHERE r.state = 'cleared' "
+                             "GROUP BY a.party, r.status")
+    actions = dict(manzoori.query("SELECT party, count(*) FROM plan_actions GROUP BY party"))
+    for party, count in actions.items():
+        row = report.by_party[party]
+        reported = {status: n for p, status, n in cleared if p == party}
+        assert {k: v for k, v in row.items() if k != "unreported" and v} == reported
+        assert row["unreported"] == count - sum(reported.values())
+    assert report.by_party["mohr"]["done"] == 0  # its report is only drafted
+    assert report.by_area["Women's machineries"] == {
+        "not_started": 0, "in_progress": 0, "done": 1, "blocked": 1, "unreported": 0}
+    assert {(row["party"], row["action"]) for row in report.overdue} == {
+        (party, action) for action, party in manzoori.query(
+            "SELECT a.id, a.party FROM plan_actions a WHERE NOT EXISTS (SELECT 1 FROM progress_reports r "
+            "WHERE r.action_id = a.id AND r.state = 'cleared')")}
+    assert drafted in {row["action"] for row in report.overdue}
+    # One bar group per party, one bar per status.
+    assert report.parties == sorted(PARTIES)
+    assert report.columns == ["not_started", "in_progress", "done", "blocked", "unreported"]
+    png = chart.read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
+    html = html_path.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html and "Awaiting cabinet approval" not in html
+    assert "Women&#39;s machineries" in html
+    # Before the due date nothing is overdue yet.
+    with session_scope(f"sqlite:///{manzoori.home / 'manzoori.db'}") as session:
+        assert quarter_report(session, quarter, datetime.fromisoformat(during)).overdue == []
+
+
+def test_bad_progress_reports_are_refused_and_change_nothing(manzoori, adopted) -> None:
+    _reference, quarter = adopted
+    during = f"{quarter_end(quarter) - timedelta(days=20)}T10:00"
+    punjab = action_id(manzoori, quarter, "punjab", 0)
+    before = manzoori.snapshot()
+    cases = [
+        (("progress", "99999", "--status", "done", "--as", "punjab.wdd-secretary"), 4, "no plan action"),
+        (("progress", str(punjab), "--status", "done", "--as", "sindh.wdd-secretary"), 3, "needs"),
+        (("progress", str(punjab), "--status", "done", "--as", "punjab.wdd-minister"), 3, "cannot report"),
+        (("progress", str(punjab), "--status", "blocked", "--as", "punjab.wdd-secretary"), 5, "needs a reason"),
+        (("progress", str(punjab), "--status", "finished", "--as", "punjab.wdd-secretary"), 5, "no status"),
+        (("progress-clear", str(punjab), "--as", "punjab.wdd-minister"), 4, "drafted no report"),
+        (("plan", "2016-Q5"), 5, "not a quarter"),
+    ]
+    for args, code, message in cases:
+        result = manzoori(*args, "--now", during, expect=code) if args[0] != "plan" else \
+            manzoori(*args, expect=code)
+        assert message in result.stderr, result.stderr
+    assert manzoori.snapshot() == before
+
+    manzoori("progress", str(punjab), "--status", "in_progress", "--as", "punjab.wdd-secretary",
+             "--now", during)
+    drafted = manzoori.snapshot()
+    refused = manzoori("progress-clear", str(punjab), "--as", "punjab.wdd-secretary", "--now", during,
+                       expect=3)
+    assert "cannot clear" in refused.stderr
+    assert manzoori.snapshot() == drafted
+    manzoori("progress-clear", str(punjab), "--as", "punjab.wdd-minister", "--now", during)
+    cleared = manzoori.snapshot()
+    again = manzoori("progress", str(punjab), "--status", "done", "--as", "punjab.wdd-secretary",
+                     "--now", during, expect=3)
+    assert "is cleared" in again.stderr
+    assert manzoori.snapshot() == cleared
+
+
+def test_follow_up_reminds_each_party_owing_reports_once(manzoori, adopted) -> None:
+    from engine.db import session_scope
+    from engine.followup import quarter_report, remind
+    from workflows.followup import _markdown, _previous_quarter
+
+    reference, quarter = adopted
+    during = f"{quarter_end(quarter) - timedelta(days=20)}T10:00"
+    punjab = [action_id(manzoori, quarter, "punjab", i) for i in (0, 1)]
+    for action in punjab:
+        manzoori("progress", str(action), "--status", "done", "--as", "punjab.wdd-secretary",
+                 "--now", during)
+        manzoori("progress-clear", str(action), "--as", "punjab.wdd-minister", "--now", during)
+    after = datetime.fromisoformat(f"{quarter_end(quarter) + timedelta(days=1)}T06:00")
+    assert _previous_quarter(after) == quarter
+    url = f"sqlite:///{manzoori.home / 'manzoori.db'}"
+    with session_scope(url) as session:
+        sent = remind(session, quarter, after)
+        assert remind(session, quarter, after) == []  # once per quarter and party
+        markdown = _markdown(quarter_report(session, quarter, after))
+    assert {party for _, party, _ in sent} == set(PARTIES) - {"punjab"}
+    reminded = manzoori.query("SELECT e.party FROM events e JOIN items i ON i.id = e.item_id "
+                              "WHERE i.reference = :r AND e.action = 'follow-up reminder'", r=reference)
+    assert sorted(row[0] for row in reminded) == sorted(set(PARTIES) - {"punjab"})
+    assert f"# Follow-up {quarter}" in markdown and "| punjab | 0 | 0 | 2 | 0 | 0 |" in markdown
+
+
+def test_a_party_that_maps_reporting_roles_reports_through_them(manzoori, adopted) -> None:
+    _reference, quarter = adopted
+    during = f"{quarter_end(quarter) - timedelta(days=20)}T10:00"
+    ncsw = action_id(manzoori, quarter, "ncsw", 0)
+    # NCSW maps reporter (its secretary) and report_clearer (its chairperson): the
+    # chairperson, its reviewer, does not draft its reports.
+    refused = manzoori("progress", str(ncsw), "--status", "done", "--as", "ncsw.chairperson",
+                       "--now", during, expect=3)
+    assert "Secretary, National Commission" in refused.stderr
+    manzoori("progress", str(ncsw), "--status", "done", "--as", "ncsw.secretary", "--now", during)
+    manzoori("progress-clear", str(ncsw), "--as", "ncsw.chairperson", "--now", during)
+    assert manzoori.query("SELECT state FROM progress_reports WHERE action_id = :a", a=ncsw) == [("cleared",)]
+
+
+def test_the_reporter_cannot_clear_their_own_report(manzoori, adopted) -> None:
+    _reference, quarter = adopted
+    during = f"{quarter_end(quarter) - timedelta(days=20)}T10:00"
+    punjab = action_id(manzoori, quarter, "punjab", 0)
+    # An acting minister who is also the department's secretary: both offices, one person.
+    name = manzoori.query("SELECT name FROM officers WHERE username = 'punjab.wdd-secretary'")[0][0]
+    manzoori("officers", "add", "punjab.wdd-secretary", "--name", name,
+             "--party", "punjab", "--office", "wdd-minister", "--sample")
+    manzoori("progress", str(punjab), "--status", "done", "--as", "punjab.wdd-secretary",
+             "--now", during)
+    before = manzoori.snapshot()
+    refused = manzoori("progress-clear", str(punjab), "--as", "punjab.wdd-secretary", "--now", during,
+                       expect=3)
+    assert "maker and checker must differ" in refused.stderr
+    assert manzoori.snapshot() == before
+    manzoori("progress-clear", str(punjab), "--as", "punjab.wdd-minister", "--now", during)

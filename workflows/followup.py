@@ -1,0 +1,67 @@
+"""The quarterly follow-up as a Prefect schedule: on the first day of each quarter the
+secretariat sees the quarter just ended.
+
+The run logs the actions still without a cleared report, records one "follow-up
+reminder" event per resolution and party that owes reports, writes the quarter report
+to MANZOORI_HOME/reports/QUARTER.html, and leaves a markdown artifact of the figures.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+
+def _previous_quarter(now) -> str:  # noqa: ANN001 - a datetime
+    from engine.followup import parse_quarter, quarter_of
+
+    year, number = parse_quarter(quarter_of(now.date()))
+    return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
+
+
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    return f"follow-up {flow_run.parameters.get('quarter') or 'last quarter'}"
+
+
+@flow(name="quarterly-follow-up", flow_run_name=_run_name, persist_result=False)
+def quarterly_follow_up(quarter: str | None = None, now: str | None = None) -> str:
+    """Follow up `quarter` (default: the quarter before `now`) as at `now` (ISO; default:
+    the current time). Returns the path of the report written."""
+    from engine.db import home, session_scope
+    from engine.deadlines import parse_moment
+    from engine.followup import open_round, quarter_report, remind, render_report_html
+    from engine.items import utcnow
+
+    moment = parse_moment(now) if now else utcnow()
+    quarter = quarter or _previous_quarter(moment)
+    logger = get_run_logger()
+    with session_scope() as session:
+        for action in open_round(session, quarter, moment):
+            logger.info("open: action %s of %s (%s), due %s: %s", action.id, action.item.reference,
+                        action.party, action.due_on, action.text)
+        for reference, party, count in remind(session, quarter, moment):
+            logger.info("reminded %s on %s: %s action(s) unreported", party, reference, count)
+        report = quarter_report(session, quarter, moment)
+    path = home() / "reports" / f"{quarter}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report_html(report), encoding="utf-8")
+    create_markdown_artifact(_markdown(report), key="quarterly-follow-up",
+                             description=f"Follow-up of joint resolutions, {quarter}")
+    return str(path)
+
+
+def _markdown(report) -> str:  # noqa: ANN001 - a QuarterReport
+    head = "| party | " + " | ".join(c.replace("_", " ") for c in report.columns) + " |"
+    rule = "|---" * (len(report.columns) + 1) + "|"
+    rows = [f"| {party} | " + " | ".join(str(report.by_party[party][c]) for c in report.columns) + " |"
+            for party in report.parties]
+    late = [f"- action {o['action']} of {o['item']} ({o['party']}), due {o['due_on']}"
+            for o in report.overdue] or ["- nothing is overdue"]
+    return "\n".join([f"# Follow-up {report.quarter}", "", head, rule, *rows, "", "## Overdue", *late])
+
+
+async def followup_deployment():  # noqa: ANN201 - a RunnerDeployment
+    return await quarterly_follow_up.ato_deployment(name="manzoori", cron="0 6 1 1,4,7,10 *",
+                                                    tags=["manzoori"])
