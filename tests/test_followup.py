@@ -250,3 +250,50 @@ def test_the_reporter_cannot_clear_their_own_report(manzoori, adopted) -> None:
     assert "maker and checker must differ" in refused.stderr
     assert manzoori.snapshot() == before
     manzoori("progress-clear", str(punjab), "--as", "punjab.wdd-minister", "--now", during)
+
+
+def test_parties_report_and_clear_through_the_web_and_the_api(manzoori, adopted) -> None:
+    """The same follow-up, as officers meet it: the plan page, its forms, the API."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from engine.accounts import issue_token, set_password
+    from engine.db import session_scope
+    from engine.web import create_app
+
+    _reference, quarter = adopted
+    url = f"sqlite:///{manzoori.home / 'manzoori.db'}"
+    writer, checker = reporter(manzoori, "punjab"), clearer(manzoori, "punjab")
+    with session_scope(url) as session:
+        for username in (writer, checker):
+            set_password(session, username, "sample-password-1")
+        token = issue_token(session, checker, "test", datetime(2026, 1, 1))
+        session.commit()
+    first = action_id(manzoori, quarter, "punjab", 0)
+    with TestClient(create_app(url, secret_key="test-secret")) as client:
+        page = client.post("/login", data={"username": writer, "password": "sample-password-1"})
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+        page = client.get(f"/plan/{quarter}")
+        assert f'action="/plan/actions/{first}/progress"' in page.text
+        assert f'action="/plan/actions/{first}/clear"' not in page.text  # the writer may not clear
+        answer = client.post(f"/plan/actions/{first}/progress",
+                             data={"csrf": csrf, "status": "blocked", "reason": ""})
+        assert answer.status_code == 422 and "needs a reason" in answer.text
+        client.post(f"/plan/actions/{first}/progress",
+                    data={"csrf": csrf, "status": "blocked", "reason": "Awaiting the provincial budget"})
+        stored = manzoori.query("SELECT status, state, reason FROM progress_reports WHERE action_id = :a",
+                                a=first)
+        assert stored == [("blocked", "draft", "Awaiting the provincial budget")]
+
+        headers = {"Authorization": f"Bearer {token}"}
+        plan = client.get(f"/api/plan/{quarter}", headers=headers).json()
+        mine = next(row for row in plan if row["id"] == first)
+        assert mine["report"]["state"] == "draft" and mine["party"] == "punjab"
+        assert client.post(f"/api/plan/actions/{first}/clear", headers=headers).status_code == 200
+        assert client.post(f"/api/plan/actions/{first}/clear", headers=headers).status_code == 403
+        report = client.get(f"/api/report/{quarter}", headers=headers).json()
+        assert report["by_party"]["punjab"]["blocked"] == 1
+        assert client.get("/api/report/2016-Q5", headers=headers).status_code == 422
+        html = client.get(f"/report/{quarter}").text
+        assert "punjab" in html and "data:image/png;base64," in html

@@ -28,6 +28,9 @@ from engine.forms import form_fields
 from engine.registry import Party, Registry
 from engine.web import db_session
 from engine.web.api_models import (
+    PlanActionOut,
+    ProgressRequest,
+    QuarterReportOut,
     ActionRequest,
     BulkActionRequest,
     BulkItemResult,
@@ -284,6 +287,56 @@ def reassign(reference: Reference, body: Reassignment, session: SessionDep, offi
                                 to_officer=body.to_officer, officer=officer.username,
                                 reason=body.reason)
     return Outcome.model_validate(outcome)
+
+
+Quarter = Annotated[str, Path(pattern=r"^20\d\d-Q[1-4]$", description="e.g. 2016-Q1")]
+
+
+@router.get("/plan/{quarter}", response_model=list[PlanActionOut], responses=refusals(422))
+def quarter_plan(quarter: Quarter, session: SessionDep, _officer: OfficerDep) -> list[PlanActionOut]:
+    """The quarter's action plan: every point of an adopted joint resolution, per party,
+    with the party's report on it."""
+    from engine.followup import plan
+
+    return [PlanActionOut.of(action) for action in plan(session, quarter)]
+
+
+@router.post("/plan/actions/{action_id}/progress", response_model=PlanActionOut,
+             responses=refusals(403, 404, 409, 422))
+def report_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: ProgressRequest,
+                    session: SessionDep, officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
+    """Draft (or redraft, until cleared) your party's report on one action."""
+    from engine.followup import report_progress as report
+
+    done = report(session, registry, action_id=action_id, status=body.status.value,
+                  officer=officer.username, reason=body.reason, note=body.note,
+                  now=services.utcnow())
+    session.refresh(done.action)
+    return PlanActionOut.of(done.action)
+
+
+@router.post("/plan/actions/{action_id}/clear", response_model=PlanActionOut,
+             responses=refusals(403, 404, 409, 422))
+def clear_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
+                   officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
+    """Clear your party's drafted report on one action (another officer than its drafter)."""
+    from engine.followup import clear_report
+
+    done = clear_report(session, registry, action_id=action_id, officer=officer.username,
+                        now=services.utcnow())
+    session.refresh(done.action)
+    return PlanActionOut.of(done.action)
+
+
+@router.get("/report/{quarter}", response_model=QuarterReportOut, responses=refusals(422))
+def quarter_report(quarter: Quarter, session: SessionDep, _officer: OfficerDep) -> QuarterReportOut:
+    """The secretariat's follow-up report of a quarter: progress by party and by priority
+    area, counting cleared reports only, and what is overdue."""
+    from engine.followup import quarter_report as build
+
+    report = build(session, quarter, services.utcnow())
+    return QuarterReportOut(quarter=report.quarter, parties=report.parties, by_party=report.by_party,
+                            by_area=report.by_area, overdue=report.overdue, total=report.total)
 
 
 @router.get("/inbox", response_model=list[InboxEntry], responses=refusals(422))

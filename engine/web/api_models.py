@@ -329,3 +329,59 @@ class Reassignment(_Request):
     to_officer: Text = Field(max_length=64,
                              description="Who takes the step; they must hold its office.")
     reason: Text
+
+
+# -- follow-up: the quarter's action plan and the parties' progress reports -------------
+
+ProgressStatus = StrEnum("ProgressStatus", [(name, name) for name in
+                                            ("not_started", "in_progress", "done", "blocked")])  # type: ignore[misc]
+
+
+class ProgressReportOut(_Answer):
+    status: str
+    state: str = Field(description="draft (the party's reporter wrote it) or cleared (it counts).")
+    reason: str | None
+    note: str | None
+    drafted_by: str
+    cleared_by: str | None
+
+
+class PlanActionOut(_Answer):
+    id: int
+    reference: str = Field(description="The joint resolution the action comes from.")
+    point: int
+    party: str
+    quarter: str
+    text: str
+    priority_area: str
+    due_on: date
+    report: ProgressReportOut | None
+
+    @classmethod
+    def of(cls, action: Any) -> PlanActionOut:
+        report = max(action.reports, key=lambda r: r.id) if action.reports else None
+        return cls(
+            id=action.id, reference=action.item.reference, point=action.point_index + 1,
+            party=action.party, quarter=action.quarter, text=action.text,
+            priority_area=action.priority_area, due_on=action.due_on,
+            report=None if report is None else ProgressReportOut(
+                status=report.status, state=report.state, reason=report.reason, note=report.note,
+                drafted_by=report.drafted_by.username,
+                cleared_by=report.cleared_by.username if report.cleared_by else None),
+        )
+
+
+class ProgressRequest(_Request):
+    status: ProgressStatus
+    reason: Text | None = Field(None, max_length=4000, description="Required when blocked.")
+    note: Text | None = Field(None, max_length=4000)
+
+
+class QuarterReportOut(_Answer):
+    quarter: str
+    parties: list[str]
+    by_party: dict[str, dict[str, int]] = Field(description="party → status → actions; "
+                                                "`unreported` counts actions without a cleared report.")
+    by_area: dict[str, dict[str, int]]
+    overdue: list[dict[str, Any]]
+    total: int

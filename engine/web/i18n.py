@@ -50,6 +50,7 @@ TEXT: dict[str, dict[str, str]] = {
     "add_rows": {"en": "Leave extra rows empty if not needed.",
                  "ur": "غیر ضروری اضافی سطریں خالی چھوڑ دیں۔"},
     "language": {"en": "Language", "ur": "زبان"},
+    "plan": {"en": "Action plan", "ur": "لائحۂ عمل"},
 }
 
 ACTIONS: dict[str, dict[str, str]] = {

@@ -399,3 +399,85 @@ def document_page(request: Request, reference: str, session: Session = Depends(d
 
 
 __all__ = ["Item", "error_page", "router"]
+
+
+# The quarter's action plan and the follow-up report -----------------------------------------
+
+@router.get("/plan", response_class=HTMLResponse)
+def latest_plan(request: Request, session: Session = Depends(db_session)) -> Response:
+    from sqlalchemy import func
+
+    from engine.db import PlanAction
+    from engine.followup import quarter_of
+
+    current_officer(request, session)
+    latest = session.scalar(select(func.max(PlanAction.quarter))) or quarter_of(_now().date())
+    return RedirectResponse(f"/plan/{latest}", status_code=303)
+
+
+def _plan_view(request: Request, session: Session, officer: Officer, quarter: str,
+               status: int = 200, problem: str | None = None) -> HTMLResponse:
+    from engine.directory import holdings
+    from engine.followup import parse_quarter, plan, reporting_offices
+
+    parse_quarter(quarter)
+    registry = request.app.state.registry
+    held = {(h.party, h.office) for h in holdings(officer, _now().date())}
+    rows = []
+    for action in plan(session, quarter):
+        drafting, clearing = reporting_offices(registry, action.party)
+        report = max(action.reports, key=lambda r: r.id) if action.reports else None
+        rows.append({
+            "action": action, "report": report,
+            "may_report": (action.party, drafting) in held and (report is None or report.state != "cleared"),
+            "may_clear": (action.party, clearing) in held and report is not None
+            and report.state == "draft" and report.drafted_by_id != officer.id,
+        })
+    return render(request, "plan.html", status=status, officer=officer, quarter=quarter, rows=rows,
+                  problem=problem, statuses=["not_started", "in_progress", "done", "blocked"])
+
+
+@router.get("/plan/{quarter}", response_class=HTMLResponse)
+def plan_page(request: Request, quarter: str, session: Session = Depends(db_session)) -> HTMLResponse:
+    officer = current_officer(request, session)
+    return _plan_view(request, session, officer, quarter)
+
+
+@router.post("/plan/actions/{action_id}/{what}", response_class=HTMLResponse)
+async def plan_post(request: Request, action_id: int, what: str,
+                    session: Session = Depends(db_session)) -> Response:
+    from engine.db import PlanAction
+    from engine.followup import clear_report, report_progress
+
+    officer = current_officer(request, session)
+    posted = await _posted(request)
+    check_csrf(request, posted.get("csrf"))
+    action = session.get(PlanAction, action_id)
+    if action is None:
+        from engine.errors import NotFound
+
+        raise NotFound(f"no action {action_id} in any plan")
+    quarter = action.quarter
+    try:
+        if what == "progress":
+            report_progress(session, request.app.state.registry, action_id=action_id,
+                            status=posted.get("status", ""), officer=officer.username,
+                            reason=posted.get("reason"), note=posted.get("note"), now=_now())
+        elif what == "clear":
+            clear_report(session, request.app.state.registry, action_id=action_id,
+                         officer=officer.username, now=_now())
+        else:
+            raise NotAllowed(f"no such thing to do with an action: {what!r}")
+    except (NotAllowed, InvalidForm, Conflict) as error:
+        session.rollback()
+        return _plan_view(request, session, officer, quarter, status=_status(error), problem=error.message)
+    return RedirectResponse(f"/plan/{quote(quarter)}#action-{action_id}", status_code=303)
+
+
+@router.get("/report/{quarter}", response_class=HTMLResponse)
+def report_page(request: Request, quarter: str, session: Session = Depends(db_session)) -> HTMLResponse:
+    from engine.followup import parse_quarter, quarter_report, render_report_html
+
+    current_officer(request, session)
+    parse_quarter(quarter)
+    return HTMLResponse(render_report_html(quarter_report(session, quarter, _now())))
