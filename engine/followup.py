@@ -62,23 +62,36 @@ def quarter_end(quarter: str) -> date:
 # -- adoption -------------------------------------------------------------------------
 
 def adopt(session: Session, item: Item, now: datetime) -> list[PlanAction]:
-    """Put an adopted joint resolution's points into the next quarter's plan.
+    """Put an adopted joint resolution's points into the next quarter's plan, or a work
+    plan's activities, now in force, into the plans of their own quarters (the next one
+    when an activity names none or one already past).
 
     Called in the transaction of the last signature, so the plan exists exactly when
-    the resolution is adopted."""
-    quarter = next_quarter(now.date())
-    due = quarter_end(quarter)
+    the item comes into force."""
+    following = next_quarter(now.date())
     form = item.versions[-1].form
     actions = []
-    for index, point in enumerate(form.get("points", [])):
-        for party in point.get("parties") or item.party_codes:
+    if item.kind == ItemKind.WORK_PLAN:
+        for index, activity in enumerate(form.get("activities", [])):
+            quarter = activity.get("quarter") or following
+            if quarter_end(quarter) < now.date():
+                quarter = following
             actions.append(PlanAction(
-                item_id=item.id, point_index=index, party=party, quarter=quarter,
-                text=point["text"], priority_area=point["priority_area"], due_on=due,
-                created_at=now))
+                item_id=item.id, point_index=index, party=item.drafting_party, quarter=quarter,
+                text=activity["activity"], priority_area=activity.get("pillar") or "Work plan",
+                due_on=quarter_end(quarter), created_at=now))
+    else:
+        for index, point in enumerate(form.get("points", [])):
+            for party in point.get("parties") or item.party_codes:
+                actions.append(PlanAction(
+                    item_id=item.id, point_index=index, party=party, quarter=following,
+                    text=point["text"], priority_area=point["priority_area"],
+                    due_on=quarter_end(following), created_at=now))
     session.add_all(actions)
-    progress.record(session, item, None, PLANNED, now, step="adopted",
-                    payload={"state": item.state, "quarter": quarter, "actions": len(actions)})
+    quarters = sorted({action.quarter for action in actions})
+    progress.record(session, item, None, PLANNED, now, step=item.state,
+                    payload={"state": item.state, "quarter": quarters[0] if quarters else following,
+                             "quarters": quarters, "actions": len(actions)})
     return actions
 
 
@@ -93,14 +106,23 @@ def plan(session: Session, quarter: str) -> list[PlanAction]:
 
 # -- reporting ------------------------------------------------------------------------
 
-def reporting_offices(registry: Registry, party: str) -> tuple[str, str]:
-    """(drafting office, clearing office) of a party's progress reports."""
-    roles: dict[str, RoleRule] = registry.party(party).roles(ItemKind.JOINT_RESOLUTION) or {}
-    reporter = roles.get("reporter") or roles.get("reviewer")
-    clearer = roles.get("report_clearer") or roles.get("approver")
+#: Where a party's plugin names no reporting offices: who reports and who clears, per kind.
+#: A resolution's reviewing and approving offices; a work plan's own secretariat (its
+#: drafter) and the caucus office that reviewed it.
+FALLBACK = {ItemKind.JOINT_RESOLUTION: ("reviewer", "approver"),
+            ItemKind.WORK_PLAN: ("drafter", "reviewer")}
+
+
+def reporting_offices(registry: Registry, party: str,
+                      kind: ItemKind = ItemKind.JOINT_RESOLUTION) -> tuple[str, str]:
+    """(drafting office, clearing office) of a party's progress reports on items of `kind`."""
+    roles: dict[str, RoleRule] = registry.party(party).roles(kind) or {}
+    drafts, clears = FALLBACK.get(kind, ("reviewer", "approver"))
+    reporter = roles.get("reporter") or roles.get(drafts)
+    clearer = roles.get("report_clearer") or roles.get(clears)
     if reporter is None or clearer is None:
-        raise NotAllowed(f"{party} maps no office to report on joint resolutions "
-                         "(roles reporter and report_clearer, or reviewer and approver)")
+        raise NotAllowed(f"{party} maps no office to report on {kind.label.lower()}s "
+                         f"(roles reporter and report_clearer, or {drafts} and {clears})")
     return reporter.office, clearer.office
 
 
@@ -148,7 +170,7 @@ def report_progress(
                               problems=[("reason", "required when blocked")])
         action = _action(session, action_id)
         actor = get_officer(session, officer)
-        drafting, _ = reporting_offices(registry, action.party)
+        drafting, _ = reporting_offices(registry, action.party, ItemKind(action.item.kind))
         _require(registry, actor, action.party, drafting, now.date(),
                  f"report on action {action.id} of {action.party}")
         report = _report_of(session, action)
@@ -184,7 +206,7 @@ def clear_report(session: Session, registry: Registry, *, action_id: int, office
                            f"{action.quarter}; its reporter drafts one with `manzoori progress`")
         if report.state == "cleared":
             raise NotAllowed(f"{action.party}'s report on action {action.id} is already cleared")
-        _, clearing = reporting_offices(registry, action.party)
+        _, clearing = reporting_offices(registry, action.party, ItemKind(action.item.kind))
         _require(registry, actor, action.party, clearing, now.date(),
                  f"clear {action.party}'s report on action {action.id}")
         if report.drafted_by_id == actor.id:

@@ -205,12 +205,13 @@ def _act(
         session, item, actor, action, now, step=at_step, party=party, comment=comment, key=key,
         payload={**payload, "state": item.state, "stage": item.stage, "cycle": item.cycle},
     )
-    if item.kind == ItemKind.JOINT_RESOLUTION and item.state == flow.end:
-        # Signed by every party: the points become the next quarter's action plan.
+    if item.kind in (ItemKind.JOINT_RESOLUTION, ItemKind.WORK_PLAN) and item.state == flow.end:
+        # Signed by every party: a resolution's points become the next quarter's action
+        # plan, a work plan's activities the plans of their quarters, to be followed up.
         from engine.followup import adopt
 
         planned = adopt(session, item, now)
-        message += f"; {len(planned)} actions planned for the next quarter"
+        message += f"; {len(planned)} actions planned for follow-up"
     return Outcome(item.reference, action, item.state, message, item.revision)
 
 

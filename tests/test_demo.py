@@ -44,7 +44,14 @@ def test_demo_plays_every_scene_to_its_final_state(fresh: Manzoori) -> None:
             "WHERE i.reference = 'NCSW-JR-2015-0001' AND d.action = :a", a=action)
         assert {row[0] for row in parties} == {"ncsw", "punjab", "sindh", "kp", "balochistan", "mohr"}
     # Adopted on 26 November 2015, the resolution is the 2016-Q1 plan; three parties report.
-    assert {row[0] for row in fresh.query("SELECT DISTINCT quarter FROM plan_actions")} == {"2016-Q1"}
+    planned = fresh.query("SELECT DISTINCT a.quarter FROM plan_actions a JOIN items i ON i.id = a.item_id "
+                          "WHERE i.reference = 'NCSW-JR-2015-0001'")
+    assert {row[0] for row in planned} == {"2016-Q1"}
+    # The PWL work plan in force is followed up too: its activities in their own quarters.
+    planned = fresh.query("SELECT a.quarter, a.party FROM plan_actions a JOIN items i ON i.id = a.item_id "
+                          "WHERE i.reference = 'BL-WP-2025-0001' ORDER BY a.point_index")
+    assert planned == [("2025-Q3", "balochistan"), ("2025-Q3", "balochistan"), ("2025-Q4", "balochistan"),
+                       ("2026-Q1", "balochistan")]
     reports = fresh.query("SELECT a.party, r.status, r.state, r.reason, r.cleared_at FROM progress_reports r "
                           "JOIN plan_actions a ON a.id = r.action_id ORDER BY a.party")
     assert [(party, status, state) for party, status, state, _, _ in reports] == [

@@ -297,3 +297,33 @@ def test_parties_report_and_clear_through_the_web_and_the_api(manzoori, adopted)
         assert client.get("/api/report/2016-Q5", headers=headers).status_code == 422
         html = client.get(f"/report/{quarter}").text
         assert "punjab" in html and "data:image/png;base64," in html
+
+
+def test_a_work_plan_in_force_is_followed_up_by_its_own_caucus(manzoori) -> None:
+    """Balochistan's work plan: its activities land in their quarters' plans; the caucus's
+    secretariat (the drafter) reports and a member (the reviewing office) clears."""
+    data = form_for("balochistan", "work_plan")
+    reference = manzoori.draft("work_plan", "balochistan", "PWL work plan in force", data,
+                               "balochistan.assembly-secretary")
+    manzoori.act(reference, "submit", "balochistan.assembly-secretary")
+    manzoori.act(reference, "clear", "balochistan.wpc-member.1")
+    if manzoori.state(reference) == "finance_review":
+        manzoori.act(reference, "clear", "balochistan.finance-secretary")
+    for number in (2, 3, 4):
+        manzoori.act(reference, "approve", f"balochistan.wpc-member.{number}")
+    manzoori.act(reference, "sign", "balochistan.deputy-speaker")
+    rows = manzoori.query("SELECT a.id, a.quarter, a.text FROM plan_actions a JOIN items i ON i.id = a.item_id "
+                          "WHERE i.reference = :r ORDER BY a.point_index", r=reference)
+    signed = datetime.fromisoformat(str(manzoori.query(
+        "SELECT max(at) FROM events e JOIN items i ON i.id = e.item_id WHERE i.reference = :r", r=reference)[0][0]))
+    expected = [activity["quarter"] if quarter_end(activity["quarter"]) >= signed.date()
+                else next_quarter(signed.date()) for activity in data["activities"]]
+    assert [(quarter, text) for _, quarter, text in rows] == [
+        (quarter, activity["activity"]) for quarter, activity in zip(expected, data["activities"], strict=True)]
+    first = rows[0][0]
+    manzoori("progress", str(first), "--status", "in_progress", "--as", "balochistan.assembly-secretary")
+    refused = manzoori("progress-clear", str(first), "--as", "balochistan.deputy-speaker", expect=3)
+    assert "cannot clear" in refused.stderr
+    manzoori("progress-clear", str(first), "--as", "balochistan.wpc-member.1")
+    assert manzoori.query("SELECT status, state FROM progress_reports WHERE action_id = :a", a=first) == [
+        ("in_progress", "cleared")]

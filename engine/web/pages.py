@@ -425,7 +425,7 @@ def _plan_view(request: Request, session: Session, officer: Officer, quarter: st
     held = {(h.party, h.office) for h in holdings(officer, _now().date())}
     rows = []
     for action in plan(session, quarter):
-        drafting, clearing = reporting_offices(registry, action.party)
+        drafting, clearing = reporting_offices(registry, action.party, ItemKind(action.item.kind))
         report = max(action.reports, key=lambda r: r.id) if action.reports else None
         rows.append({
             "action": action, "report": report,
