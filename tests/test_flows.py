@@ -25,8 +25,9 @@ def test_punjab_work_plan_returned_revised_and_brought_into_force(manzoori) -> N
     manzoori.act(reference, "sign", "punjab.wpc-convener")
 
     assert manzoori.state(reference) == "in_force"
+    # In force, its activities join their quarters' plans for follow-up ("planned").
     assert manzoori.actions(reference) == ["draft", "submit", "return", "submit", "clear",
-                                           "approve", "sign"]
+                                           "approve", "sign", "planned"]
     versions = manzoori.query("SELECT number, submitted_at IS NOT NULL, digest FROM versions "
                               "ORDER BY number")
     assert [(v[0], bool(v[1])) for v in versions] == [(1, True), (2, True)]

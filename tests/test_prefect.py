@@ -83,11 +83,12 @@ def test_an_items_run_is_named_suspended_resumed_by_officers_and_completed(cli, 
 
     assert run.state.is_completed() and run.state.message == f"{reference} in_force"
     history = json.loads(prefect.artifact(f"{reference.lower()}-history").data)
-    assert [row["action"] for row in history] == ["draft", "submit", "clear", "approve", "sign"]
+    assert [row["action"] for row in history] == ["draft", "submit", "clear", "approve", "sign",
+                                                  "planned"]
     notified = [name for name in prefect.executed_tasks(run) if name.startswith("notify")]
-    assert notified == [f"notify {reference} #{seq}" for seq in range(1, 6)]
+    assert notified == [f"notify {reference} #{seq}" for seq in range(1, 7)]
     # The engine stayed the truth: every event was delivered once, none is left.
-    assert [seq for seq, _ in wait_delivered(cli, reference)] == [1, 2, 3, 4, 5]
+    assert [seq for seq, _ in wait_delivered(cli, reference)] == [1, 2, 3, 4, 5, 6]
     assert (cli.home / "documents" / f"{reference}.html").exists()
 
 

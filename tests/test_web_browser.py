@@ -175,7 +175,7 @@ def test_a_balochistan_work_plan_from_draft_to_signature_in_the_browser(web, bro
     signatory.act(reference, "sign")
     assert signatory.state() == "in_force" and db.state(reference) == "in_force"
     assert db.actions(reference) == ["draft", "submit", "return", "revise", "submit", "clear",
-                                     "approve", "approve", "approve", "sign"]
+                                     "approve", "approve", "approve", "sign", "planned"]
 
     # The same form in Urdu: labels right-to-left.
     page.goto(f"{url}/lang/ur?next=/draft")
