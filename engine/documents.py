@@ -91,9 +91,10 @@ def render_document(item: Item, registry: Registry) -> str:
     letterheads = []
     for code in item.party_codes:
         party = registry.party(code)
-        source = party.call("letterhead")
+        source = party.call("letterhead")  # "" when the party keeps the engine's letterhead
         try:
-            template = environment.from_string(source)
+            template = (environment.from_string(source) if source
+                        else environment.get_template("letterhead.html"))
             letterheads.append(Markup(template.render(
                 party=party.identity, title=version.title, reference=item.reference)))
         except Exception as error:  # a broken template is the plugin's fault, named as such

@@ -133,7 +133,9 @@ def extra_steps(kind: ItemKind, form: FormModel, parties: list[str]) -> list[Ext
 
 @hookspec
 def letterhead() -> str:
-    """The Jinja2 source of this party's letterhead for rendered documents.
+    """The Jinja2 source of this party's letterhead for rendered documents. Optional: a
+    party without one gets the engine's (`engine/templates/letterhead.html`: its English
+    and Urdu names, the title and the reference).
 
     Rendered with autoescape on and these names: ``party`` (the identity), ``title``,
     ``reference``. Return an HTML fragment.

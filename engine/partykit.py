@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from engine.calendar import pakistan_public_holidays
 
@@ -14,7 +13,3 @@ def national_holidays(*years: int, extra: tuple[tuple[int, int], ...] = ()) -> t
     days += [date(year, month, day) for year in years for month, day in extra]
     return tuple(sorted(days))
 
-
-def template(package_file: str, name: str = "letterhead.html") -> str:
-    """The text of a template shipped in the plugin's `templates/` folder."""
-    return (Path(package_file).parent / "templates" / name).read_text(encoding="utf-8")

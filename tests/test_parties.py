@@ -102,3 +102,17 @@ def test_document_escapes_what_officers_type(manzoori) -> None:
     html = manzoori("document", reference).stdout
     assert "<script>" not in html and "<b>Plan</b>" not in html
     assert "&lt;script&gt;" in html and "&lt;b&gt;Plan&lt;/b&gt;" in html
+
+
+def test_a_partys_own_letterhead_replaces_the_engines(manzoori, monkeypatch) -> None:
+    """Parties without a `letterhead` hook get the engine's; one with it gets its own, autoescaped."""
+    punjab = registry().party("punjab")
+    own = {**punjab.impls, "letterhead": lambda: '<div class="own">{{ party.name_en }} · {{ title }}</div>'}
+    monkeypatch.setattr(punjab, "impls", own)
+    data = form_for("punjab", "work_plan")
+    reference = manzoori.draft("work_plan", "punjab", "<i>Plan</i> with its own letterhead", data,
+                               "punjab.pdu-director")
+    manzoori.act(reference, "submit", "punjab.pdu-director")
+    html = manzoori("document", reference).stdout
+    assert '<div class="own">Government of the Punjab · &lt;i&gt;Plan&lt;/i&gt; with its own letterhead</div>' in html
+    assert 'class="letterhead"' not in html

@@ -11,7 +11,7 @@ from pydantic import field_validator
 from engine.contract import ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.forms import Activity, AgreementForm, FormModel, JointResolutionForm, WorkPlanForm, label
 from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays, template
+from engine.partykit import national_holidays
 
 #: PSDP requests above this total need the Finance Department's review.
 FINANCE_REVIEW_ABOVE_PKR = 50_000_000
@@ -145,8 +145,3 @@ def extra_steps(kind: ItemKind, form: object, parties: list[str]) -> list[ExtraS
         label_ur="محکمہ خزانہ کا جائزہ", role="finance_reviewer",
         reason=f"PSDP requests total PKR {form.psdp_total_pkr:,}, above PKR {FINANCE_REVIEW_ABOVE_PKR:,}",
     )]
-
-
-@hookimpl
-def letterhead() -> str:
-    return template(__file__)

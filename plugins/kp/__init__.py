@@ -9,7 +9,7 @@ from datetime import date
 from engine.contract import ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
 from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays, template
+from engine.partykit import national_holidays
 
 #: Work plans asking more than this from the Annual Development Programme go to P&D.
 PND_REVIEW_ABOVE_PKR = 100_000_000
@@ -114,8 +114,3 @@ def extra_steps(kind: ItemKind, form: object, parties: list[str]) -> list[ExtraS
         label_ur="محکمہ منصوبہ بندی و ترقی کا جائزہ", role="pnd_reviewer",
         reason=f"ADP cost PKR {form.adp_cost_pkr:,} is above PKR {PND_REVIEW_ABOVE_PKR:,}",
     )]
-
-
-@hookimpl
-def letterhead() -> str:
-    return template(__file__)

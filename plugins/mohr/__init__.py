@@ -7,7 +7,7 @@ from datetime import date
 from engine.contract import ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.forms import JointResolutionForm, label
 from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays, template
+from engine.partykit import national_holidays
 
 MEETING = ("context/002: 14th IPMG meeting, Islamabad, 2019 (the text gives the year, "
            "not the day)")
@@ -64,8 +64,3 @@ def roles(kind: ItemKind) -> dict[str, RoleRule] | None:
 @hookimpl
 def form(kind: ItemKind) -> type | None:
     return MohrJointResolution if kind == ItemKind.JOINT_RESOLUTION else None
-
-
-@hookimpl
-def letterhead() -> str:
-    return template(__file__)

@@ -9,7 +9,7 @@ from datetime import date
 from engine.contract import Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.forms import JointResolutionForm, label
 from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays, template
+from engine.partykit import national_holidays
 
 
 class IpmgJointResolution(JointResolutionForm):
@@ -81,8 +81,3 @@ def check(kind: ItemKind, form: object, parties: list[str]) -> list[Finding]:
         for index, point in enumerate(form.points)
         if (strangers := [code for code in point.parties if code not in parties])
     ]
-
-
-@hookimpl
-def letterhead() -> str:
-    return template(__file__)

@@ -9,7 +9,7 @@ from typing import Literal
 from engine.contract import Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
 from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays, template
+from engine.partykit import national_holidays
 
 # The WPC Action Plan's core pillars, as presented on 19 November 2025 (context/000).
 Pillar = Literal[
@@ -126,8 +126,3 @@ def check(kind: ItemKind, form: object, parties: list[str]) -> list[Finding]:
         return [Finding(field="activities",
                         message=f"the WPC Action Plan must cover every pillar; missing: {', '.join(missing)}")]
     return []
-
-
-@hookimpl
-def letterhead() -> str:
-    return template(__file__)

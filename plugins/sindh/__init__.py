@@ -8,7 +8,7 @@ from datetime import date
 from engine.contract import Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
 from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays, template
+from engine.partykit import national_holidays
 
 
 class SindhWorkPlan(WorkPlanForm):
@@ -105,8 +105,3 @@ def check(kind: ItemKind, form: object, parties: list[str]) -> list[Finding]:
                         message="Sindh is party to an agreement that shares personal data: "
                                 "it needs a data protection clause")]
     return []
-
-
-@hookimpl
-def letterhead() -> str:
-    return template(__file__)
