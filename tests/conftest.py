@@ -120,3 +120,16 @@ def manzoori(seeded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     shutil.copy(seeded_home / "manzoori.db", home / "manzoori.db")
     yield Manzoori(home, monkeypatch)
 
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright, for the browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browsing import CHROMIUM
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield launched
+        launched.close()

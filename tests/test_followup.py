@@ -3,20 +3,19 @@ reports its progress with its own clearance, and the secretariat sees the quarte
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from engine.followup import next_quarter, quarter_end
+from tests.browsing import OUTPUT
 from tests.forms import form_for
 
 PARTIES = ["ncsw", "punjab", "sindh", "kp", "balochistan", "mohr"]
 APPROVERS = {"ncsw": "ncsw.chairperson", "punjab": "punjab.wdd-minister",
              "sindh": "sindh.wdd-minister", "balochistan": "balochistan.wdd-minister",
              "mohr": "mohr.secretary"}
-OUTPUT = Path(os.environ.get("MANZOORI_TEST_OUTPUT", Path(__file__).parent.parent / "test-output"))
 
 
 def adopt_resolution(manzoori) -> str:

@@ -5,17 +5,11 @@ spent; a used, an overtaken, an expired and an unknown link are refused plainly.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,11 +21,11 @@ from sqlalchemy import create_engine, text
 from engine.db import session_scope
 from engine.items import utcnow
 from engine.web import create_app
+from tests.browsing import serving
 from tests.conftest import Manzoori
 from tests.forms import form_for
 from workflows.stack import free_port
 
-CHROMIUM = Path(os.environ.get("MANZOORI_CHROMIUM", "/usr/bin/chromium"))
 DRAFTER, CONVENER = "punjab.pdu-director", "punjab.wpc-convener"
 REVIEWER, OTHER_REVIEWER = "punjab.wpc-member.1", "punjab.wpc-member.2"
 EMAILS = {DRAFTER: "pdu@pap.example", REVIEWER: "member1@pap.example",
@@ -210,41 +204,6 @@ def test_a_reassigned_step_is_mailed_to_its_assignee_only(manzoori: Manzoori, ma
 
 
 # In the browser --------------------------------------------------------------------------
-
-@contextmanager
-def serving(home: Path, port: int) -> Iterator[str]:
-    """`manzoori web` on the test's database, as an officer's browser reaches it."""
-    log = open(home / "web.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "-m", "engine.cli", "web", "--port", str(port)],
-                               env={**os.environ, "MANZOORI_HOME": str(home)},
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/login").status_code == 200:
-                break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"the web app did not start; see {home / 'web.log'}") from None
-            time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield launched
-        launched.close()
-
 
 @pytest.mark.browser
 def test_a_reviewer_clears_a_work_plan_from_the_email_link_in_the_browser(

@@ -10,18 +10,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.browsing import OUTPUT
 from tests.prefect_support import PrefectView
 from workflows.stack import Stack, auth_string, free_port
 
 pytestmark = [pytest.mark.prefect, pytest.mark.browser]
 
 DEMO = ["PJ-IPA-2025-0001", "BL-WP-2025-0001", "NCSW-JR-2015-0001", "PJ-WP-2025-0001"]
-CHROMIUM = Path(os.environ.get("MANZOORI_CHROMIUM", "/usr/bin/chromium"))
-OUTPUT = Path(os.environ.get("MANZOORI_TEST_OUTPUT", Path(__file__).parent.parent / "test-output"))
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +52,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, su
             process.wait()
 
 
-def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, request) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, browser, request) -> None:
     stack, _process = served
     prefect = PrefectView(stack)
     for reference in DEMO:
@@ -64,18 +60,17 @@ def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, request) -> Non
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
     screenshot = OUTPUT / f"{request.node.name}.png"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{stack.ui_url}/runs")
-        password = page.locator("input[type=password]")
-        password.wait_for(timeout=30_000)
-        password.fill(auth_string(stack.prefect_home))
-        password.press("Enter")
-        for reference in DEMO:
-            page.get_by_text(reference, exact=True).first.wait_for(timeout=60_000)
-        page.screenshot(path=str(screenshot), full_page=True)
-        browser.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{stack.ui_url}/runs")
+    password = page.locator("input[type=password]")
+    password.wait_for(timeout=30_000)
+    password.fill(auth_string(stack.prefect_home))
+    password.press("Enter")
+    for reference in DEMO:
+        page.get_by_text(reference, exact=True).first.wait_for(timeout=60_000)
+    page.screenshot(path=str(screenshot), full_page=True)
+    context.close()
     assert screenshot.stat().st_size > 10_000
 
 

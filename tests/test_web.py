@@ -5,9 +5,7 @@ bulk decisions, reassignment, the language switch."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient

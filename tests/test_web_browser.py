@@ -9,20 +9,17 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.browsing import OUTPUT, serving
 from tests.conftest import Manzoori
 from workflows.stack import free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("MANZOORI_CHROMIUM", "/usr/bin/chromium"))
-OUTPUT = Path(os.environ.get("MANZOORI_TEST_OUTPUT", Path(__file__).parent.parent / "test-output"))
 PASSWORD = "sample-password-1"
 PEOPLE = ["balochistan.assembly-secretary", "balochistan.wpc-member.1", "balochistan.wpc-member.2",
           "balochistan.wpc-member.3", "balochistan.wpc-member.4", "balochistan.deputy-speaker"]
@@ -36,33 +33,8 @@ def web(seeded_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     for username in PEOPLE:
         subprocess.run([sys.executable, "-m", "engine.cli", "officers", "password", username,
                         "--password", PASSWORD], env=environment, check=True, capture_output=True)
-    port = free_port()
-    log = open(home / "web.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "-m", "engine.cli", "web", "--port", str(port)],
-                               env=environment, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/login").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    try:
+    with serving(home, free_port()) as url:
         yield url, home
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield launched
-        launched.close()
 
 
 class Officer:

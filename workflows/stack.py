@@ -98,68 +98,50 @@ class Stack:
                                 start_new_session=True)
 
     def start_server(self, timeout: float = 90) -> None:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                raise StackError(f"port {self.port} on 127.0.0.1 is taken: choose another with --port")
+        self._check_free(self.port, "--port")
         self.server = self._spawn("server", [
             sys.executable, "-m", "prefect", "server", "start",
             "--host", "127.0.0.1", "--port", str(self.port),
         ])
-        self._wait_healthy(timeout)
-
-    def _wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        auth = tuple(auth_string(self.prefect_home).split(":", 1))
-        while time.monotonic() < deadline:
-            if self.server is not None and self.server.poll() is not None:
-                raise StackError(f"the Prefect server exited; see {self.prefect_home / 'server.log'}")
-            try:
-                if httpx.get(f"{self.api_url}/health", auth=auth, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise StackError(f"the Prefect server did not answer within {timeout:.0f} s; "
-                         f"see {self.prefect_home / 'server.log'}")
+        self._wait_for(self.server, "server", f"{self.api_url}/health",
+                       "the Prefect server did not answer", timeout)
 
     def start_runner(self, timeout: float = 60) -> None:
         self.runner = self._spawn("runner", [sys.executable, "-m", "workflows.runner"])
-        deadline = time.monotonic() + timeout
-        auth = tuple(auth_string(self.prefect_home).split(":", 1))
-        while time.monotonic() < deadline:
-            if self.runner.poll() is not None:
-                raise StackError(f"the runner exited; see {self.prefect_home / 'runner.log'}")
-            try:
-                answer = httpx.get(f"{self.api_url}/deployments/name/item-lifecycle/manzoori",
-                                   auth=auth, timeout=2)
-                if answer.status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise StackError(f"the runner did not register its deployments within {timeout:.0f} s; "
-                         f"see {self.prefect_home / 'runner.log'}")
+        self._wait_for(self.runner, "runner", f"{self.api_url}/deployments/name/item-lifecycle/manzoori",
+                       "the runner did not register its deployments", timeout)
 
     def start_web(self, timeout: float = 30) -> None:
         """The officers' web app (`manzoori web`) as a process of the stack."""
         if self.web_port is None:
             return
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", self.web_port)) == 0:
-                raise StackError(f"port {self.web_port} on 127.0.0.1 is taken: choose another with --web-port")
+        self._check_free(self.web_port, "--web-port")
         self.web = self._spawn("web", [sys.executable, "-m", "engine.cli", "web",
                                        "--port", str(self.web_port)])
+        self._wait_for(self.web, "web", f"{self.web_url}/login", "the web app did not answer", timeout)
+
+    @staticmethod
+    def _check_free(port: int, option: str) -> None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise StackError(f"port {port} on 127.0.0.1 is taken: choose another with {option}")
+
+    def _wait_for(self, process: subprocess.Popen, name: str, url: str, failure: str,
+                  timeout: float) -> None:
+        """Until `url` answers 200 (with the Prefect API's credentials), or `process` dies."""
+        log = self.prefect_home / f"{name}.log"
+        auth = tuple(auth_string(self.prefect_home).split(":", 1))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.web.poll() is not None:
-                raise StackError(f"the web app exited; see {self.prefect_home / 'web.log'}")
+            if process.poll() is not None:
+                raise StackError(f"the {name} process exited; see {log}")
             try:
-                if httpx.get(f"{self.web_url}/login", timeout=2).status_code == 200:
+                if httpx.get(url, auth=auth, timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
-        raise StackError(f"the web app did not answer within {timeout:.0f} s; see {self.prefect_home / 'web.log'}")
+        raise StackError(f"{failure} within {timeout:.0f} s; see {log}")
 
     def start(self) -> None:
         self.start_server()

@@ -17,25 +17,17 @@ from sqlalchemy.orm import Session
 
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
 from engine.db import AuditEvent, Item, Officer, StepRecord, Version
-from engine.items import ACTIONS, BulkResult
+from engine.errors import InvalidForm
+from engine.items import ACTIONS, BulkResult, check_text
 
 
 def _storable(value: Any) -> Any:
-    """Refuse text that cannot be stored and hashed as UTF-8 (lone surrogates) or holds NUL."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("text may not contain NUL characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("text must be valid Unicode (no lone surrogates)") from None
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            _storable(key)
-            _storable(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            _storable(inner)
+    """Refuse text that cannot be stored and hashed (NUL, lone surrogates) as a validation
+    error of the field, with the engine's own check (engine.items.check_text)."""
+    try:
+        check_text(value, "the value")
+    except InvalidForm as error:
+        raise ValueError(error.message) from None
     return value
 
 

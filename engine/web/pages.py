@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from engine.contract import ItemKind
 from engine.db import Appointment, Item, Officer
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed
-from engine.web import db_session
+from engine.web import db_session, status_of
 from engine.web.auth import (
     NotLoggedIn,
     check_csrf,
@@ -64,8 +64,6 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 
 def error_page(request: Request, error: ManzooriError) -> Response:
-    from engine.web import status_of
-
     if isinstance(error, NotLoggedIn):
         return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
     return render(request, "error.html", status=status_of(error), error=error,
@@ -260,15 +258,9 @@ async def act_page(request: Request, reference: str, session: Session = Depends(
             expected_revision=int(revision) if revision and revision.isdigit() else None)
     except (NotAllowed, InvalidForm, Conflict) as error:
         session.rollback()
-        return _item_view(request, session, officer, reference, status=_status(error),
+        return _item_view(request, session, officer, reference, status=status_of(error),
                           problem=error.message)
     return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
-
-
-def _status(error: ManzooriError) -> int:
-    from engine.web import status_of
-
-    return status_of(error)
 
 
 @router.post("/items/{reference}/reassign", response_class=HTMLResponse)
@@ -284,7 +276,7 @@ async def reassign_page(request: Request, reference: str, session: Session = Dep
                  reason=posted.get("reason", ""))
     except (NotAllowed, InvalidForm) as error:
         session.rollback()
-        return _item_view(request, session, officer, reference, status=_status(error),
+        return _item_view(request, session, officer, reference, status=status_of(error),
                           problem=error.message)
     return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
 
@@ -385,7 +377,7 @@ async def revise_post(request: Request, reference: str, session: Session = Depen
         headline = error.headline if isinstance(error, InvalidForm) else error.message
         return _form_view(request, session, officer, kind=item.kind, parties=",".join(item.party_codes),
                           title=title, data=data, errors=problems, reference=reference,
-                          status=_status(error), problem=headline)
+                          status=status_of(error), problem=headline)
     return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
 
 
@@ -470,7 +462,7 @@ async def plan_post(request: Request, action_id: int, what: str,
             raise NotAllowed(f"no such thing to do with an action: {what!r}")
     except (NotAllowed, InvalidForm, Conflict) as error:
         session.rollback()
-        return _plan_view(request, session, officer, quarter, status=_status(error), problem=error.message)
+        return _plan_view(request, session, officer, quarter, status=status_of(error), problem=error.message)
     return RedirectResponse(f"/plan/{quote(quarter)}#action-{action_id}", status_code=303)
 
 
