@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import machine, spread, write_results  # noqa: E402
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -168,8 +169,7 @@ def main() -> None:
     prefect = PrefectView(Stack(home, port=port))
     time.sleep(15)  # the runner's recovery pass and first outbox rounds
     idle_mb, idle_processes = tree(serve.pid)
-    results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                     "when": datetime.now().isoformat(timespec="seconds"), **results_seed,
+    results: dict = {**machine(), **results_seed,
                      "serve_mb_with_all_suspended": round(idle_mb),
                      "serve_processes_with_all_suspended": idle_processes}
     print(json.dumps(results, indent=2), flush=True)
@@ -197,12 +197,8 @@ def main() -> None:
                 time.sleep(0.02)
             to_running.append(running if running is not None else now - start)
             to_waiting.append(now - start)
-        results["action_to_running_s"] = {
-            "median": round(statistics.median(to_running), 2), "min": round(min(to_running), 2),
-            "max": round(max(to_running), 2), "n": len(to_running)}
-        results["action_to_waiting_again_s"] = {
-            "median": round(statistics.median(to_waiting), 2), "min": round(min(to_waiting), 2),
-            "max": round(max(to_waiting), 2), "n": len(to_waiting)}
+        results["action_to_running_s"] = spread(to_running, digits=2)
+        results["action_to_waiting_again_s"] = spread(to_waiting, digits=2)
         print(json.dumps(results, indent=2), flush=True)
 
         # 2. The same runs woken in a crowd: N seeded runs each get an action at once.
@@ -226,11 +222,7 @@ def main() -> None:
     finally:
         serve.send_signal(2)
         serve.wait(60)
-    out = ROOT / "bench" / "results" / "prefect.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
-    print(f"written to {out}")
+    write_results("prefect", results)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,7 @@ Prints the figures and writes them to bench/results/web.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +24,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import machine, spread, write_results  # noqa: E402
 
 
 def main() -> None:
@@ -101,23 +101,14 @@ def main() -> None:
         server.wait(10)
 
     results = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "when": datetime.now().isoformat(timespec="seconds"),
+        **machine(),
         "items_waiting_in_one_inbox": arguments.items,
         "build_database_s": round(built, 1),
         "inbox_rows_on_the_page": "the 500 soonest, with the total",
-        "inbox_page_ms": {"median": round(statistics.median(page_times) * 1000),
-                          "min": round(min(page_times) * 1000), "max": round(max(page_times) * 1000),
-                          "n": len(page_times), "bytes": size},
-        "api_inbox_ms": {"median": round(statistics.median(api_times) * 1000),
-                         "min": round(min(api_times) * 1000), "max": round(max(api_times) * 1000),
-                         "n": len(api_times)},
+        "inbox_page_ms": {**spread(page_times, scale=1000), "bytes": size},
+        "api_inbox_ms": spread(api_times, scale=1000),
     }
-    out = ROOT / "bench" / "results" / "web.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
-    print(f"written to {out}")
+    write_results("web", results)
 
 
 if __name__ == "__main__":
