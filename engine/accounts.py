@@ -4,7 +4,6 @@ the same, so the login form tells an attacker nothing about who exists."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -13,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.credentials import token_digest
 from engine.db import ApiToken, Officer
 from engine.directory import get_officer
 from engine.errors import InvalidForm, NotAllowed
@@ -58,22 +58,18 @@ def check_password(session: Session, username: str, password: str) -> Officer:
     return officer
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def issue_token(session: Session, username: str, name: str, now: datetime) -> str:
     """A new bearer token for `username`, shown once; the caller commits."""
     officer = get_officer(session, username)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(officer_id=officer.id, name=name[:100] or "token", digest=_digest(token),
+    session.add(ApiToken(officer_id=officer.id, name=name[:100] or "token", digest=token_digest(token),
                          created_at=now))
     return token
 
 
 def officer_for_token(session: Session, token: str) -> Officer:
     """The officer a live bearer token acts for, or NotAllowed."""
-    found = session.scalar(select(ApiToken).where(ApiToken.digest == _digest(token.strip())))
+    found = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token)))
     if found is None or found.revoked_at is not None:
         raise NotAllowed("the API token is unknown or revoked")
     return found.officer

@@ -23,8 +23,10 @@ from engine.errors import NotAllowed
 CODE_LIFETIME = timedelta(minutes=15)
 
 
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
+def token_digest(token: str) -> str:
+    """What is stored of a secret handed to a person (code, link token, API token): its
+    SHA-256. The secrets are random and long, so a plain hash cannot be guessed back."""
+    return hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
 
 
 def issue_code(session: Session, username: str, now: datetime) -> tuple[str, datetime]:
@@ -32,7 +34,7 @@ def issue_code(session: Session, username: str, now: datetime) -> tuple[str, dat
     officer = get_officer(session, username)
     code = secrets.token_hex(9)
     expires = now + CODE_LIFETIME
-    session.add(Credential(officer_id=officer.id, digest=_digest(code), created_at=now,
+    session.add(Credential(officer_id=officer.id, digest=token_digest(code), created_at=now,
                            expires_at=expires))
     return code, expires
 
@@ -40,7 +42,7 @@ def issue_code(session: Session, username: str, now: datetime) -> tuple[str, dat
 def spend_code(session: Session, officer: Officer, code: str, now: datetime) -> None:
     """Accept `code` for `officer` and mark it used, or refuse without saying which part
     was wrong (unknown, someone else's, used or expired all read the same)."""
-    candidate = session.scalar(select(Credential).where(Credential.digest == _digest(code or "")))
+    candidate = session.scalar(select(Credential).where(Credential.digest == token_digest(code or "")))
     valid = (
         candidate is not None
         and hmac.compare_digest(str(candidate.officer_id), str(officer.id))

@@ -14,7 +14,6 @@ officers reach it, for the links; http://127.0.0.1:8000 by default).
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 import os
@@ -30,6 +29,7 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from engine.contract import ItemKind
+from engine.credentials import token_digest
 from engine.db import Appointment, Decision, EmailLink, Item, Officer, StepRecord
 from engine.errors import ManzooriError, NotAllowed, NotFound
 from engine.items import Outcome, act, get_item, possible_actions
@@ -98,10 +98,6 @@ class Sent:
     expires_at: datetime
 
 
-def digest(token: str) -> str:
-    return hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
-
-
 def local_time(moment: datetime, timezone: str) -> str:
     """A stored moment (naive UTC) as an officer of the party reads it: 2 December 2026, 16:53 PKT."""
     local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone))
@@ -131,7 +127,7 @@ def notify_waiting(session: Session, registry: Registry, now: datetime,
                 continue
             except MailError as error:
                 raise MailError(f"{error.message} ({len(sent)} sent before)") from None
-            session.add(EmailLink(officer_id=officer.id, step_id=step.id, digest=digest(token),
+            session.add(EmailLink(officer_id=officer.id, step_id=step.id, digest=token_digest(token),
                                   created_at=now, expires_at=expires_at))
             session.commit()
             sent.append(Sent(item.reference, step.name, step.party, officer.username,
@@ -288,7 +284,7 @@ def open_link(session: Session, registry: Registry, token: str, now: datetime) -
     """The live link for `token`, or why it is refused: NotFound when no link has this
     token, DeadLink when it was used, has expired or its step no longer waits for it."""
     link = session.scalar(
-        select(EmailLink).where(EmailLink.digest == digest(token))
+        select(EmailLink).where(EmailLink.digest == token_digest(token))
         .options(selectinload(EmailLink.officer).selectinload(Officer.appointments))
     )
     if link is None:
