@@ -33,6 +33,7 @@ from engine.credentials import token_digest
 from engine.db import Appointment, Decision, EmailLink, Item, Officer, StepRecord
 from engine.errors import ManzooriError, NotAllowed, NotFound
 from engine.items import Outcome, act, get_item, possible_actions
+from engine.queries import waits_for
 from engine.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -149,13 +150,9 @@ def waiting(session: Session, registry: Registry,
         .join(held, and_(held.party == StepRecord.party, held.office == StepRecord.office))
         .join(Officer, Officer.id == held.officer_id)
         .where(
-            StepRecord.status == "open",
+            *waits_for(held, Officer.id, day),
             (StepRecord.position > 0) | (StepRecord.cycle > 1),
             Officer.email.is_not(None), Officer.email != "",
-            held.since.is_(None) | (held.since <= day),
-            held.until.is_(None) | (held.until >= day),
-            StepRecord.assigned_to_id.is_(None) | (StepRecord.assigned_to_id == Officer.id),
-            ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == Officer.id),
             ~exists().where(EmailLink.step_id == StepRecord.id, EmailLink.officer_id == Officer.id),
         )
         .options(selectinload(Item.parties), selectinload(Item.versions),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from engine.db import Appointment, AuditEvent, Decision, Item, ItemParty, StepRecord
@@ -52,21 +53,27 @@ def inbox_count(session: Session, officer: str, day: date | None = None) -> int:
 
 def _waiting(session: Session, officer: str, day: date | None, query: Select) -> Select:
     person = get_officer(session, officer)
-    day = day or date.today()
     held = aliased(Appointment)
     return (
         query
         .join(Item, Item.id == StepRecord.item_id)
         .join(held, and_(held.party == StepRecord.party, held.office == StepRecord.office))
-        .where(
-            StepRecord.status == "open",
-            held.officer_id == person.id,
-            (held.since.is_(None)) | (held.since <= day),
-            (held.until.is_(None)) | (held.until >= day),
-            ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == person.id),
-            StepRecord.assigned_to_id.is_(None) | (StepRecord.assigned_to_id == person.id),
-        )
+        .where(held.officer_id == person.id, *waits_for(held, person.id, day or date.today()))
     )
+
+
+def waits_for(held: Any, officer_id: Any, day: date) -> list[ColumnElement[bool]]:
+    """The conditions under which an open step waits for an officer: `held` (an aliased
+    Appointment joined on the step's party and office) is active on `day`, the officer
+    (an id, or a column such as Officer.id) has not decided it, and it is not assigned to
+    someone else. The inbox and the email notifications ask the same question."""
+    return [
+        StepRecord.status == "open",
+        held.since.is_(None) | (held.since <= day),
+        held.until.is_(None) | (held.until >= day),
+        ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == officer_id),
+        StepRecord.assigned_to_id.is_(None) | (StepRecord.assigned_to_id == officer_id),
+    ]
 
 
 def list_items(
