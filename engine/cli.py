@@ -384,6 +384,7 @@ def act(
 @reports_errors
 def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
     """One item: its parties, versions, steps and history."""
+    from engine.definitions import of_item
     from engine.queries import item_detail
 
     with engine_session() as (session, registry):
@@ -392,6 +393,7 @@ def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
         out.print(f"[bold]{item.reference}[/] — {escape(item.title)}", highlight=False)
         out.print(f"{item.kind} · state [bold]{item.state}[/] · parties {', '.join(item.party_codes)}"
                   f" · flow v{item.flow_version} · revision {item.revision}", highlight=False)
+        out.print(f"follows {of_item(registry, item).describe(item.kind)}", highlight=False)
         for step in item.route:
             if step["reason"]:
                 out.print(f"step [bold]{step['name']}[/] added by {step['source']}: {escape(step['reason'])}",
@@ -421,6 +423,38 @@ def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
                             event.officer.username if event.officer else "system", event.action,
                             event.step or "", event.comment or "")
         out.print(history)
+
+
+@app.command()
+@reports_errors
+def migrate(
+    kind: str = typer.Argument(..., help="work_plan, joint_resolution or agreement."),
+    party: str = typer.Option(..., help="The party whose plugin brought the newer definition."),
+    to: int = typer.Option(..., "--to", help="The party's definition version to move items to."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would move; change nothing."),
+) -> None:
+    """Move in-flight items of KIND to a newer definition of PARTY (its roles, extra steps
+    and rules), each at the same step; items whose step the new definition lacks stay."""
+    from engine.migration import migrate as move_items
+
+    with engine_session() as (session, registry):
+        moves = move_items(session, registry, kind=kind, party=party, version=to, dry_run=dry_run)
+    if not moves:
+        out.print(f"No in-flight {escape(kind)} of {escape(party)} follows a definition older "
+                  f"than {to}.", highlight=False)
+        return
+    verb = "would move" if dry_run else "moved"
+    table = Table(title=f"{'Dry run: ' if dry_run else ''}{kind} items to {party} definition {to}"
+                  + (" (nothing changed)" if dry_run else ""))
+    for column in ("item", "at step", verb, "changes", "cannot move because"):
+        table.add_column(column)
+    for move in moves:
+        add_row(table, move.reference, move.step, move.to_step or "—", "; ".join(move.changes),
+                move.reason or "")
+    out.print(table)
+    stuck = [move for move in moves if move.reason]
+    out.print(f"{len(moves) - len(stuck)} item(s) {verb}; {len(stuck)} cannot move"
+              + ("" if dry_run or not stuck else " (left as they were)"), highlight=False)
 
 
 @app.command()

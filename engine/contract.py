@@ -56,6 +56,10 @@ class PartyIdentity(_Frozen):
     """Days off as Python weekday numbers (Monday 0): Saturday and Sunday by default."""
     holidays: tuple[date, ...] = ()
     """Public holidays on which steps' deadlines do not run (national ones included)."""
+    definition_version: int = Field(default=1, ge=1)
+    """The version of this party's definition (roles, extra steps, rules): raise it when
+    an upgrade changes them. Items in flight keep the version they were drafted under;
+    new items follow this one (see `roles` in `engine.hookspecs`)."""
 
 
 class Office(_Frozen):

@@ -41,7 +41,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.attributes import get_history
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 
 class Base(DeclarativeBase):
@@ -95,6 +95,9 @@ class Item(Base):
     drafter_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     flow_version: Mapped[int] = mapped_column(Integer)
     route: Mapped[list[Any]] = mapped_column(JSON)
+    definition: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Each party's definition version and the roles then in force (engine.definitions);
+    None for items drafted before definitions had versions (they follow definition 1)."""
     stage: Mapped[int] = mapped_column(Integer, default=0)
     cycle: Mapped[int] = mapped_column(Integer, default=1)
     ordered_signing: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -28,9 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import progress
+from engine import definitions, progress
 from engine.calendar import from_local, to_local, working_days_before
-from engine.contract import ItemKind, PartyIdentity
+from engine.contract import ItemKind, PartyIdentity, RoleRule
 from engine.db import AuditEvent, Item, StepRecord
 from engine.errors import Conflict, InvalidForm, PluginError
 from engine.flows import Route
@@ -81,9 +81,11 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def policy(party: Party, kind: ItemKind, role: str) -> DeadlinePolicy:
-    """The deadline rule of `party` for `role` in `kind`'s flow, its escalation office checked."""
-    roles = party.roles(kind) or {}
+def policy(party: Party, kind: ItemKind, role: str,
+           roles: dict[str, RoleRule] | None = None) -> DeadlinePolicy:
+    """The deadline rule of `party` for `role` in `kind`'s flow, its escalation office
+    checked: under `roles` (an item's, see engine.definitions), or the installed ones."""
+    roles = roles if roles is not None else party.roles(kind) or {}
     rule = roles.get(role)
     if rule is None:
         raise PluginError(party.name, "roles",
@@ -147,14 +149,17 @@ def _sweep(session: Session, registry: Registry, now: datetime) -> list[Notice]:
     if not rows:
         return []
     sent = _already_sent(session)
-    policies: dict[tuple[str, ItemKind, str], DeadlinePolicy] = {}
+    policies: dict[tuple[str, ItemKind, int, str], DeadlinePolicy] = {}
     notices: list[Notice] = []
     for record, item in rows:
         party = registry.party(record.party)
         kind = ItemKind(item.kind)
-        rule = policies.get((record.party, kind, record.role))
+        # The item's own definition: an upgrade of the plugin does not change its deadlines.
+        definition = definitions.of_item(registry, item)
+        key = (record.party, kind, definition.version(record.party), record.role)
+        rule = policies.get(key)
         if rule is None:
-            rule = policies[(record.party, kind, record.role)] = policy(party, kind, record.role)
+            rule = policies[key] = policy(party, kind, record.role, definition.roles(record.party))
         if record.due_at is None:  # excluded by the query; keeps the type checker honest
             continue
         if record.opened_at is not None and now < record.opened_at:

@@ -18,6 +18,15 @@ Implement a hook with ``engine.hookspecs.hookimpl``::
         return PartyIdentity(code="gilgit-baltistan", ...)
 
 Only ``party`` and ``offices`` are required; every other hook has a sensible absence.
+
+Versioned definitions: a party's roles, extra steps and rules are its *definition*,
+numbered by ``PartyIdentity.definition_version`` (default 1). When an upgrade changes
+them, raise the number. Items in flight finish under the definition they were drafted
+under: the engine keeps their route and the roles then in force with the item, and asks
+``roles``, ``check`` and ``extra_steps`` with ``version=`` that number. A hook that
+declares ``version`` answers for older definitions too; one that does not answers every
+version with its current definition. ``manzoori migrate`` moves in-flight items to a
+newer definition in bulk.
 """
 
 from __future__ import annotations
@@ -76,7 +85,7 @@ def office_holders() -> list[OfficeHolder]:
 
 
 @hookspec
-def roles(kind: ItemKind) -> dict[str, RoleRule] | None:
+def roles(kind: ItemKind, version: int) -> dict[str, RoleRule] | None:
     """Which office fills each role of ``kind``'s flow for this party, and the quorum.
 
     Return ``None`` if the party takes no part in items of this kind. A party that
@@ -94,6 +103,10 @@ def roles(kind: ItemKind) -> dict[str, RoleRule] | None:
     (clears them, so the secretariat counts them); unmapped, its ``reviewer`` drafts
     and its ``approver`` clears. The drafter and clearer of a report are different
     officers.
+
+    ``version`` is the party definition asked for: the party's current
+    ``definition_version`` for new items, an older one for items drafted before an
+    upgrade (their roles are kept with them) and the target of ``manzoori migrate``.
     """
 
 
@@ -109,25 +122,27 @@ def form(kind: ItemKind) -> type[FormModel] | None:
 
 
 @hookspec
-def check(kind: ItemKind, form: FormModel, parties: list[str]) -> list[Finding]:
+def check(kind: ItemKind, form: FormModel, parties: list[str], version: int) -> list[Finding]:
     """This party's rules on an item it is party to: return what is wrong, never raise.
 
     Called when an item is drafted, revised and submitted, for every party of the
     item, with the drafting party's validated form. An empty list means the party has
     no objection; any finding stops the action and is shown to the officer with its
-    field. ``parties`` are the codes of all the item's parties.
+    field. ``parties`` are the codes of all the item's parties; ``version`` is the
+    party definition the item follows (see ``roles``), so that a rule added by an
+    upgrade is not applied to items drafted before it.
     """
 
 
 @hookspec
-def extra_steps(kind: ItemKind, form: FormModel, parties: list[str]) -> list[ExtraStep]:
+def extra_steps(kind: ItemKind, form: FormModel, parties: list[str], version: int) -> list[ExtraStep]:
     """Steps this party's rules add to the item's route, e.g. a finance review when
     the estimated cost passes a threshold.
 
     Called at every submission. Each step is placed after the named step of the core
     flow, acted on by this party's officers in the role given (mapped in ``roles``),
     and can be cleared or returned for revision. The reason is recorded in the
-    item's history.
+    item's history. ``version`` is the party definition the item follows (see ``roles``).
     """
 
 

@@ -17,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import progress
+from engine import definitions, progress
 from engine.contract import ItemKind
 from engine.credentials import spend_code
 from engine.db import AuditEvent, Item, ItemParty, Officer, StepRecord, Version
 from engine.directory import get_officer, holdings, holds
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
-from engine.flows import CHECKER_ACTIONS, Route, current_flow
+from engine.flows import CHECKER_ACTIONS, Route, current_flow, flow_for
 from engine.registry import Registry
 
 ACTIONS = ("submit", "revise", "comment", "feedback", "clear", "return", "approve",
@@ -112,13 +112,16 @@ def _draft(
         raise NotAllowed(f"{drafting.code} does not draft {item_kind.label.lower()}s")
     _require(drafter, drafting.code, drafter_rule.office, now, registry, "draft")
     title = _check_title(title)
-    validated = progress.validate(registry, item_kind, codes, form)
-    progress.resolve(registry, item_kind, flow, codes, validated)  # every role is mapped
+    # New items follow each party's installed definition, kept with the item.
+    definition = definitions.installed(registry, item_kind, flow.version, codes)
+    validated = progress.validate(registry, item_kind, codes, form, definition)
+    route = progress.resolve(registry, item_kind, flow, definition, codes, validated)
 
     item = Item(
         reference=_next_reference(session, drafting.identity.reference_prefix, item_kind, now),
         kind=item_kind.value, title=title, state="draft", drafting_party=drafting.code,
-        drafter=drafter, flow_version=flow.version, route=[], stage=0, cycle=1,
+        drafter=drafter, flow_version=flow.version, route=route.to_json(),
+        definition=definition.to_json(), stage=0, cycle=1,
         ordered_signing=ordered_signing, created_at=now, updated_at=now,
         parties=[ItemParty(party=code, position=position) for position, code in enumerate(codes)],
     )
@@ -127,7 +130,6 @@ def _draft(
         Version(number=1, title=title, form_model=type(validated).__name__,
                 form=validated.model_dump(mode="json"), author=drafter, created_at=now)
     )
-    item.route = progress.resolve(registry, item_kind, flow, codes, validated).to_json()
     progress.open_stage(session, registry, item, 0, now)
     progress.record(session, item, drafter, "draft", now, step="draft", party=drafting.code, payload={
         "kind": item_kind.value, "parties": codes, "title": title,
@@ -180,7 +182,7 @@ def _act(
             f"{reference} changed since you saw it (revision {expected_revision}, now "
             f"{item.revision}): look at it again (`manzoori show {reference}`) and decide again"
         )
-    flow = current_flow(ItemKind(item.kind))
+    flow = flow_for(ItemKind(item.kind), item.flow_version)
     if item.state in flow.end_states:
         raise NotAllowed(f"{reference} is {item.state}: no further action is possible")
     if action in NEEDS_REASON and not (comment and comment.strip()):
@@ -227,8 +229,7 @@ def _comment(item: Item, actor: Officer, comment: str | None, now: datetime) -> 
 
 
 def _withdraw(session: Session, registry: Registry, item: Item, actor: Officer, now: datetime) -> str:
-    kind = ItemKind(item.kind)
-    drafter_office = registry.party(item.drafting_party).roles(kind)["drafter"].office
+    drafter_office = _drafter_office(registry, item)
     _require(actor, item.drafting_party, drafter_office, now, registry, "withdraw")
     signed = session.scalar(
         select(func.count()).select_from(AuditEvent)
@@ -254,11 +255,11 @@ def _drafting(
             f"changed only when returned for revision (now at step {step.name!r})"
         )
     kind = ItemKind(item.kind)
-    office = registry.party(item.drafting_party).roles(kind)["drafter"].office
-    _require(actor, item.drafting_party, office, now, registry, action)
+    _require(actor, item.drafting_party, _drafter_office(registry, item), now, registry, action)
+    definition = definitions.of_item(registry, item)
     if form is not None or title is not None:
         data = form if form is not None else latest.form
-        validated = progress.validate(registry, kind, item.party_codes, data)
+        validated = progress.validate(registry, kind, item.party_codes, data, definition)
         new_title = _check_title(title) if title is not None else latest.title
         if latest.frozen:
             latest = Version(number=latest.number + 1, title=new_title,
@@ -272,10 +273,9 @@ def _drafting(
         if form is None and title is None:
             raise InvalidForm("revise needs new form data (--form FILE) or a new --title")
         return f"{item.reference} now at version {latest.number} (not yet submitted)"
-    validated = progress.validate(registry, kind, item.party_codes, latest.form)
-    flow = current_flow(kind)
-    item.route = progress.resolve(registry, kind, flow, item.party_codes, validated,
-                                  keep=route).to_json()
+    validated = progress.validate(registry, kind, item.party_codes, latest.form, definition)
+    item.route = progress.resolve(registry, kind, flow_for(kind, item.flow_version), definition,
+                                  item.party_codes, validated).to_json()
     unchanged = latest.frozen  # submitted again as it stands, after feedback or a return
     if not unchanged:
         latest.submitted_at = now
@@ -337,15 +337,12 @@ def possible_actions(session: Session, registry: Registry, item: Item, officer: 
     (short of a missing comment or form), so an interface offers these and no others."""
     now = now or utcnow()
     day = now.date()
-    kind = ItemKind(item.kind)
-    flow = current_flow(kind)
-    if item.state in flow.end_states:
+    if item.state in flow_for(ItemKind(item.kind), item.flow_version).end_states:
         return []
     possible: list[str] = []
     route = Route.from_json(item.route)
     step = route.steps[item.stage]
-    drafter_office = registry.party(item.drafting_party).roles(kind)["drafter"].office
-    is_drafter = holds(officer, item.drafting_party, drafter_office, day)
+    is_drafter = holds(officer, item.drafting_party, _drafter_office(registry, item), day)
     if step.is_drafting:
         if is_drafter:
             possible += ["submit", "revise"]
@@ -372,7 +369,7 @@ def may_reassign(registry: Registry, item: Item, officer: Officer, party: str,
                  now: datetime | None = None) -> bool:
     """Whether `officer` may move `party`'s waiting step of `item` (see `reassign`)."""
     day = (now or utcnow()).date()
-    roles = registry.party(party).roles(ItemKind(item.kind)) or {}
+    roles = definitions.item_roles(registry, item, party)
     return any(holds(officer, party, roles[role].office, day) for role in REASSIGNERS if role in roles)
 
 
@@ -426,8 +423,7 @@ def reassign(
         if not current:
             raise NotFound(f"no step of {party} waits on {reference} now")
         record = current[0]
-        kind = ItemKind(item.kind)
-        roles = registry.party(party).roles(kind) or {}
+        roles = definitions.item_roles(registry, item, party)
         offices = {roles[role].office for role in REASSIGNERS if role in roles}
         if not may_reassign(registry, item, actor, party, now):
             titles = ", ".join(registry.party(party).office(o).title_en for o in sorted(offices))
@@ -450,6 +446,10 @@ def reassign(
                           f"step {record.name!r} of {reference} ({party}) assigned to {target.username}",
                           item.revision)
     return replace(outcome, revision=get_item(session, reference).revision)
+
+
+def _drafter_office(registry: Registry, item: Item) -> str:
+    return definitions.item_roles(registry, item, item.drafting_party)["drafter"].office
 
 
 def _is_maker(item: Item, actor: Officer) -> bool:

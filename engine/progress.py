@@ -9,18 +9,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, definitions
 from engine.calendar import add_working_days, from_local, to_local
 from engine.contract import ExtraStep, ItemKind, PartyIdentity
 from engine.db import AuditEvent, Decision, Item, Officer, OutboxEntry, StepRecord, Version
+from engine.definitions import Definition
 from engine.errors import InvalidForm, NotAllowed, PluginError
 from engine.flows import NEXT, REJECTED, FlowDefinition, Route, flow_for, resolve_route
 from engine.forms import FormModel, validate_form
 from engine.registry import Registry
 
 
-def validate(registry: Registry, kind: ItemKind, parties: list[str], data: dict[str, Any]) -> FormModel:
-    """The drafting party's form over `data`, with every party's rules applied."""
+def validate(registry: Registry, kind: ItemKind, parties: list[str], data: dict[str, Any],
+             definition: Definition | None = None) -> FormModel:
+    """The drafting party's form over `data`, with every party's rules applied: those of
+    the definition the item follows (`definition`), or of the installed ones for a new item."""
     drafting = registry.party(parties[0])
     model = drafting.form(kind)
     if model is None:
@@ -32,7 +35,9 @@ def validate(registry: Registry, kind: ItemKind, parties: list[str], data: dict[
     findings = [
         (code, finding)
         for code in parties
-        for finding in registry.party(code).call("check", kind=kind, form=validated, parties=parties)
+        for finding in registry.party(code).call(
+            "check", kind=kind, form=validated, parties=parties,
+            version=definition.version(code) if definition else registry.party(code).definition_version)
     ]
     if findings:
         problems = [(finding.field or "form", finding.message) for _, finding in findings]
@@ -44,21 +49,20 @@ def validate(registry: Registry, kind: ItemKind, parties: list[str], data: dict[
 
 
 def resolve(
-    registry: Registry, kind: ItemKind, flow: FlowDefinition, parties: list[str],
-    form: FormModel, keep: Route | None = None,
+    registry: Registry, kind: ItemKind, flow: FlowDefinition, definition: Definition,
+    parties: list[str], form: FormModel,
 ) -> Route:
-    """The item's route for this content; every role it needs must be mapped."""
+    """The item's route for this content under `definition`; every role it needs must be
+    mapped."""
     extras: dict[str, list[ExtraStep]] = {
-        code: registry.party(code).call("extra_steps", kind=kind, form=form, parties=parties)
+        code: registry.party(code).call("extra_steps", kind=kind, form=form, parties=parties,
+                                        version=definition.version(code))
         for code in parties
     }
     route = resolve_route(flow, parties[0], tuple(parties), extras)
     for step in route.steps:
         for code in step.parties:
-            roles = registry.party(code).roles(kind)
-            if roles is None:
-                raise NotAllowed(f"{code} takes no part in {kind.label.lower()}s")
-            if step.role not in roles:
+            if step.role not in definition.roles(code):
                 raise PluginError(code, "roles",
                                   f"maps no office to role {step.role!r} of {kind} (step {step.name!r})")
     return route
@@ -79,12 +83,11 @@ def open_stage(session: Session, registry: Registry, item: Item, position: int, 
         return
     step = route.steps[position]
     item.state = step.name
-    kind = ItemKind(item.kind)
     in_order = item.ordered_signing and step.name == "signature"
+    definition = definitions.of_item(registry, item)
     for index, code in enumerate(step.parties):
-        party = registry.party(code)
-        rule = party.roles(kind)[step.role]
-        identity = party.identity
+        rule = definition.roles(code)[step.role]
+        identity = registry.party(code).identity
         waiting = in_order and index > 0
         item.steps.append(StepRecord(
             cycle=item.cycle, position=position, name=step.name, party=code, role=step.role,
@@ -129,7 +132,7 @@ def apply_decision(
         if pending:
             nxt = pending[0]
             party = registry.party(nxt.party)
-            rule = party.roles(ItemKind(item.kind))[nxt.role]
+            rule = definitions.item_roles(registry, item, nxt.party)[nxt.role]
             nxt.status, nxt.opened_at = "open", now
             nxt.due_at = due_after(now, rule.deadline_days, party.identity)
             return f"{action} recorded for {record.party}; now {nxt.party}'s turn"

@@ -9,6 +9,7 @@ time (`Party.call`), and what each returns is checked against the contract's typ
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -58,17 +59,20 @@ class Party:
     name: str
     """The entry point's name: how faults are reported."""
     impls: dict[str, Any]
-    _roles: dict[ItemKind, dict[str, RoleRule] | None] = field(default_factory=dict, repr=False)
+    _roles: dict[tuple[ItemKind, int], dict[str, RoleRule] | None] = field(
+        default_factory=dict, repr=False)
 
     def call(self, hook: str, **kwargs: Any) -> Any:
-        """This party's answer to a hook, checked against the contract."""
+        """This party's answer to a hook, checked against the contract. Arguments the
+        implementation does not declare (as pluggy allows) are not passed to it."""
         function = self.impls.get(hook)
         if function is None:
             if hook in _REQUIRED:
                 raise PluginError(self.name, hook, "required hook is not implemented")
             return _EMPTY[hook]
+        accepted = _parameters(function)
         try:
-            result = function(**kwargs)
+            result = function(**{name: value for name, value in kwargs.items() if name in accepted})
         except Exception as error:  # a plugin's fault must not take the engine down
             raise PluginError(self.name, hook, f"raised {type(error).__name__}: {error}") from error
         return _check_return(self.name, hook, result)
@@ -98,14 +102,21 @@ class Party:
                 f"{self.code} has no office {code!r} (offices: {', '.join(self.offices)})"
             ) from None
 
-    def roles(self, kind: ItemKind) -> dict[str, RoleRule] | None:
-        """The party's roles for `kind`, checked once and then remembered (they are data)."""
-        if kind not in self._roles:
-            self._roles[kind] = self._checked_roles(kind)
-        return self._roles[kind]
+    @property
+    def definition_version(self) -> int:
+        """The version of the party's definition that new items follow."""
+        return self.identity.definition_version
 
-    def _checked_roles(self, kind: ItemKind) -> dict[str, RoleRule] | None:
-        roles = self.call("roles", kind=kind)
+    def roles(self, kind: ItemKind, version: int | None = None) -> dict[str, RoleRule] | None:
+        """The party's roles for `kind` under definition `version` (default: its current
+        one), checked once and then remembered (they are data)."""
+        key = (kind, version or self.definition_version)
+        if key not in self._roles:
+            self._roles[key] = self._checked_roles(*key)
+        return self._roles[key]
+
+    def _checked_roles(self, kind: ItemKind, version: int) -> dict[str, RoleRule] | None:
+        roles = self.call("roles", kind=kind, version=version)
         for role, rule in (roles or {}).items():
             if rule.office not in self.offices:
                 raise PluginError(
@@ -125,6 +136,12 @@ class Party:
         if model is not None and not (isinstance(model, type) and issubclass(model, FormModel)):
             raise PluginError(self.name, "form", f"returned {model!r}, not a FormModel subclass")
         return model
+
+
+@functools.cache
+def _parameters(function: Any) -> frozenset[str]:
+    """The argument names a hook implementation declares."""
+    return frozenset(inspect.signature(function).parameters)
 
 
 @functools.cache

@@ -158,6 +158,7 @@ def check_rules(item_id: int, reference: str, version: int) -> list[str]:
     """Run every party's rules on a submitted version again and log what they find."""
     from engine.contract import ItemKind
     from engine.db import Item, session_scope
+    from engine.definitions import of_item
     from engine.errors import ManzooriError
     from engine.progress import validate
     from engine.registry import registry
@@ -167,7 +168,8 @@ def check_rules(item_id: int, reference: str, version: int) -> list[str]:
         item = session.get(Item, item_id)
         data = next(v.form for v in item.versions if v.number == version)
         try:
-            validate(registry(), ItemKind(item.kind), item.party_codes, data)
+            validate(registry(), ItemKind(item.kind), item.party_codes, data,
+                     of_item(registry(), item))
             findings: list[str] = []
         except ManzooriError as error:
             findings = [f"{where}: {message}" for where, message in getattr(error, "problems", [])]
