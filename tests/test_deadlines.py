@@ -261,14 +261,15 @@ def test_sweep_with_a_broken_escalation_rule_is_refused_and_records_nothing(
     reference = _in_review(manzoori)
     due_at = _due_at(manzoori, reference, "review")
     real = registry()
+    # The item keeps the roles it was drafted under (engine.definitions); an upgrade of the
+    # plugin that drops the office they escalate to breaks them.
     impls = dict(real.party("balochistan").impls)
-    rules = impls["roles"]
-    impls["roles"] = lambda kind: {role: rule.model_copy(update={"escalate_to": "speaker"})
-                                   for role, rule in rules(kind=kind).items()}
+    offices = impls["offices"]
+    impls["offices"] = lambda: [office for office in offices() if office.code != "deputy-speaker"]
     broken = Registry(parties={**real.parties, "balochistan": Party("balochistan", impls)})
     monkeypatch.setattr("engine.registry._registry", broken)
     message = refused(manzoori, 7, "deadlines", "--now", (due_at + timedelta(days=1)).isoformat())
-    assert "plugin balochistan.roles" in message and "'speaker'" in message
+    assert "plugin balochistan.roles" in message and "'deputy-speaker'" in message
 
 
 def test_bad_now_is_a_clear_error(manzoori) -> None:
