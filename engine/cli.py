@@ -454,7 +454,7 @@ def migrate(
     out.print(table)
     stuck = [move for move in moves if move.reason]
     out.print(f"{len(moves) - len(stuck)} item(s) {verb}; {len(stuck)} cannot move"
-              + ("" if dry_run or not stuck else " (left as they were)"), highlight=False)
+              + ("" if dry_run or not stuck else ", left untouched"), highlight=False)
 
 
 @app.command()

@@ -246,7 +246,7 @@ def test_migrate_moves_in_flight_items_and_leaves_those_whose_step_is_gone(manzo
                                  "(SELECT id FROM items WHERE reference = :r) ORDER BY id", r=legal)
                   for table, column in (("items", "id"), ("steps", "item_id"), ("events", "item_id"))]
     real = manzoori(*migrate, "2").stdout
-    assert "3 item(s) moved; 1 cannot move (left as they were)" in real
+    assert "3 item(s) moved; 1 cannot move, left untouched" in real
     for reference in (drafting, reviewing, approving):
         assert definition_of(manzoori, reference)["parties"][GB]["version"] == 2
         assert manzoori.actions(reference)[-1] == "migrated"
