@@ -58,6 +58,15 @@ def form(kind):
     return GbWorkPlan if kind == ItemKind.WORK_PLAN else None
 
 
+@hookimpl
+def roles(kind):
+    return ROLES if kind == ItemKind.WORK_PLAN else None
+
+
+SAME_ROLES = {"drafter": RoleRule(office="wdd-deputy-secretary"),
+              "approver": RoleRule(office="wdd-minister"), "signatory": RoleRule(office="wdd-minister")}
+
+
 LEGAL = ExtraStep(after="review", name="legal_review", label_en="Legal review",
                   label_ur="قانونی جائزہ", role="legal_reviewer",
                   reason="definition 1: every work plan passes the Law Department")
@@ -69,17 +78,8 @@ FINANCE = ExtraStep(after="review", name="finance_review", label_en="Finance rev
 # Definition 1, written before definitions had versions: its hooks take no `version`.
 V1 = _COMMON + '''
 DEFINITION = 1
-
-
-@hookimpl
-def roles(kind):
-    if kind != ItemKind.WORK_PLAN:
-        return None
-    return {"drafter": RoleRule(office="wdd-deputy-secretary"),
-            "reviewer": RoleRule(office="wdd-secretary"),
-            "legal_reviewer": RoleRule(office="law-secretary"),
-            "approver": RoleRule(office="wdd-minister"),
-            "signatory": RoleRule(office="wdd-minister")}
+ROLES = {**SAME_ROLES, "reviewer": RoleRule(office="wdd-secretary"),
+         "legal_reviewer": RoleRule(office="law-secretary")}
 
 
 @hookimpl
@@ -92,17 +92,8 @@ def extra_steps(kind, form, parties):
 # its rules and extra steps still answer for definition 1.
 V2 = _COMMON + '''
 DEFINITION = 2
-
-
-@hookimpl
-def roles(kind):
-    if kind != ItemKind.WORK_PLAN:
-        return None
-    return {"drafter": RoleRule(office="wdd-deputy-secretary"),
-            "reviewer": RoleRule(office="pnd-secretary"),
-            "finance_reviewer": RoleRule(office="finance-secretary"),
-            "approver": RoleRule(office="wdd-minister"),
-            "signatory": RoleRule(office="wdd-minister")}
+ROLES = {**SAME_ROLES, "reviewer": RoleRule(office="pnd-secretary"),
+         "finance_reviewer": RoleRule(office="finance-secretary")}
 
 
 @hookimpl
