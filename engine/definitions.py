@@ -61,7 +61,8 @@ class Definition:
             "flow_version": self.flow_version,
             "parties": {
                 code: {"version": held.version,
-                       "roles": {role: rule.model_dump(mode="json") for role, rule in held.roles.items()}}
+                       "roles": {role: rule.model_dump(mode="json")
+                                 for role, rule in held.roles.items()}}
                 for code, held in self.parties.items()
             },
         }

@@ -4,9 +4,10 @@ An item follows the definition it was drafted under (engine.definitions) until i
 moved. Moving is per party: PARTY's definition VERSION replaces the one the item
 follows, the item's route is resolved again under it (extra steps, rules) and the item
 stands at the same step in the new route, its open step now waiting for the office the
-new definition names. An item whose current step the new route lacks cannot move; it is
-left as it is and reported. Each item moves in its own transaction, with a `migrated`
-event in its hash-chained history.
+new definition names. An item cannot move when its current step is not in the new
+route, when the new rules refuse its content, or when a lower quorum would leave its
+step already complete; it is left as it is and reported. Each item moves in its own
+transaction, with a `migrated` event in its hash-chained history.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from engine.contract import ItemKind
 from engine.db import Item, ItemParty, StepRecord
 from engine.definitions import Definition, of_item, party_definition
 from engine.errors import InvalidForm, ManzooriError, NotFound
-from engine.flows import FLOWS, Route, flow_for
+from engine.flows import FLOWS, NEXT, Route, flow_for
 from engine.items import _one_transaction, get_item, parse_kind, utcnow
 from engine.registry import Registry
-
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,8 @@ def candidates(session: Session, kind: ItemKind, party: str) -> list[Item]:
                  selectinload(Item.steps)).order_by(Item.reference)))
 
 
-def plan_move(registry: Registry, item: Item, party: str, version: int) -> tuple[Move, Route, Definition] | None:
+def plan_move(registry: Registry, item: Item, party: str,
+              version: int) -> tuple[Move, Route, Definition] | None:
     """Where `item` would stand under `party`'s definition `version`, with its new route
     and definition; None if it already follows that version or a newer one."""
     kind = ItemKind(item.kind)
@@ -87,7 +88,8 @@ def plan_move(registry: Registry, item: Item, party: str, version: int) -> tuple
         route = progress.resolve(registry, kind, flow_for(kind, item.flow_version), target,
                                  item.party_codes, form)
     except ManzooriError as error:
-        return Move(item.reference, item.state, None, reason=f"under {where}: {error.message}"), Route(), target
+        return Move(item.reference, item.state, None, reason=f"under {where}: {error.message}"), \
+            Route(), target
     old = Route.from_json(item.route)
     names = [step.name for step in route.steps]
     if item.state not in names:
@@ -99,9 +101,16 @@ def plan_move(registry: Registry, item: Item, party: str, version: int) -> tuple
     step = route.steps[names.index(item.state)]
     for record in _current_records(item):
         rule = target.roles(record.party).get(step.role)
-        if record.party == party and rule and (rule.office, rule.quorum) != (record.office, record.quorum):
-            changes.append(f"{step.name} ({party}): {record.office} ×{record.quorum} → "
-                           f"{rule.office} ×{rule.quorum}")
+        same = rule is not None and (rule.office, rule.quorum) == (record.office, record.quorum)
+        if record.party != party or rule is None or same:
+            continue
+        counted = sum(1 for d in record.decisions if step.actions.get(d.action) == NEXT)
+        if record.status == "open" and counted >= rule.quorum:
+            return Move(item.reference, item.state, None, reason=(
+                f"{counted} decisions at step {step.name!r} already meet {where}'s quorum of "
+                f"{rule.quorum}; let the step finish first")), route, target
+        changes.append(f"{step.name} ({party}): {record.office} ×{record.quorum} → "
+                       f"{rule.office} ×{rule.quorum}")
     return Move(item.reference, item.state, step.name, tuple(changes)), route, target
 
 

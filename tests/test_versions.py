@@ -121,7 +121,8 @@ def plan(activities: int) -> dict:
 
 
 @pytest.fixture
-def install(manzoori, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+def install(manzoori, tmp_path: Path,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
     """`pip install` Gilgit-Baltistan's plugin at a given source: the old package leaves
     the path, the new one is found by the next `manzoori` command, as in a new process."""
     roots: list[str] = []
@@ -223,7 +224,8 @@ def test_migrate_moves_in_flight_items_and_leaves_those_whose_step_is_gone(manzo
     assert "wdd-secretary ×1 → pnd-secretary ×1" in rows[reviewing][2]
     assert "+finance_review" in rows[approving][2] and "-legal_review" in rows[approving][2]
     assert rows[legal][1] == "—"
-    assert "current step 'legal_review' no longer exists in gilgit-baltistan definition 2" in rows[legal][3]
+    assert ("current step 'legal_review' no longer exists in gilgit-baltistan definition 2"
+            in rows[legal][3])
     assert "3 item(s) would move; 1 cannot move" in dry
 
     migrate = ("migrate", "work_plan", "--party", GB, "--to")
@@ -247,7 +249,8 @@ def test_migrate_moves_in_flight_items_and_leaves_those_whose_step_is_gone(manzo
                           for table, column in (("items", "id"), ("steps", "item_id"),
                                                 ("events", "item_id"))]
     event = manzoori.query("SELECT e.party, e.comment, e.payload, e.prev_hash, "
-                           "(SELECT hash FROM events p WHERE p.item_id = e.item_id AND p.seq = e.seq - 1) "
+                           "(SELECT hash FROM events p "
+                           " WHERE p.item_id = e.item_id AND p.seq = e.seq - 1) "
                            "FROM events e JOIN items i ON i.id = e.item_id "
                            "WHERE i.reference = :r AND e.action = 'migrated'", r=reviewing)[0]
     assert event[0] == GB and event[1] == "moved from gilgit-baltistan definition 1 to 2"
