@@ -70,7 +70,8 @@ def candidates(session: Session, kind: ItemKind, party: str) -> list[Item]:
         select(Item).where(Item.kind == kind.value, Item.parties.any(ItemParty.party == party),
                            Item.state.not_in(_end_states(kind)))
         .options(selectinload(Item.parties), selectinload(Item.versions),
-                 selectinload(Item.steps)).order_by(Item.reference)))
+                 selectinload(Item.steps).selectinload(StepRecord.decisions))
+        .order_by(Item.reference)))
 
 
 def plan_move(registry: Registry, item: Item, party: str,
@@ -123,18 +124,18 @@ def migrate(session: Session, registry: Registry, *, kind: str, party: str, vers
     item_kind = parse_kind(kind)
     check_target(registry, item_kind, party, version)
     moves: list[Move] = []
-    for reference in [item.reference for item in candidates(session, item_kind, party)]:
-        if dry_run:
-            planned = plan_move(registry, get_item(session, reference), party, version)
-            moves += [planned[0]] if planned else []
-            continue
+    listed = candidates(session, item_kind, party)
+    if dry_run:
+        planned = [plan_move(registry, item, party, version) for item in listed]
+        session.rollback()  # nothing of a dry run is kept
+        return [plan[0] for plan in planned if plan is not None]
+    for reference in [item.reference for item in listed]:
         try:
             with _one_transaction(session, reference):
                 move = _move(session, registry, reference, party, version, now or utcnow())
         except ManzooriError as error:
             move = Move(reference, get_item(session, reference).state, None, reason=error.message)
         moves += [move] if move else []
-    session.rollback()  # a dry run read the items; nothing of it is kept
     return moves
 
 
