@@ -55,7 +55,9 @@ hookimpl = pluggy.HookimplMarker("manzoori")
 @hookspec
 def party() -> PartyIdentity:
     """Who this party is: code, English and Urdu names, kind, reference prefix,
-    timezone and working calendar (weekend days and public holidays).
+    timezone, working calendar (weekend days and public holidays) and the version of its
+    definition (``definition_version``, default 1: raise it when an upgrade changes the
+    party's roles, extra steps or rules).
 
     Required. The code names the party everywhere (``--parties punjab,balochistan``)
     and must be unique among installed parties; the reference prefix starts the

@@ -32,12 +32,13 @@ def validate(registry: Registry, kind: ItemKind, parties: list[str], data: dict[
         raise InvalidForm("form data must be a mapping of field names to values",
                           problems=[("form", "not a mapping")])
     validated = validate_form(model, data, party=drafting.code)
+    versions = definition.versions() if definition else {
+        code: registry.party(code).definition_version for code in parties}
     findings = [
         (code, finding)
         for code in parties
-        for finding in registry.party(code).call(
-            "check", kind=kind, form=validated, parties=parties,
-            version=definition.version(code) if definition else registry.party(code).definition_version)
+        for finding in registry.party(code).call("check", kind=kind, form=validated,
+                                                 parties=parties, version=versions[code])
     ]
     if findings:
         problems = [(finding.field or "form", finding.message) for _, finding in findings]
