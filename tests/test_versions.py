@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
+from tests.forms import form_for
 from tests.test_invariants import refused
 from tests.test_plugin_loading import _fake_distribution
 
@@ -270,3 +272,20 @@ def test_migrate_moves_in_flight_items_and_leaves_those_whose_step_is_gone(manzo
     again = manzoori(*migrate, "2").stdout
     assert "1 item(s) moved; 0 cannot move" in again
     assert definition_of(manzoori, legal)["parties"][GB]["version"] == 2
+
+
+def test_items_stored_before_definitions_had_versions_follow_definition_1(manzoori) -> None:
+    reference = manzoori.draft("work_plan", "punjab", "WPC Action Plan 2026",
+                               form_for("punjab", "work_plan"), "punjab.pdu-director")
+    manzoori.act(reference, "submit", "punjab.pdu-director")
+    # As migration 0005 leaves the items already stored.
+    database = create_engine(f"sqlite:///{manzoori.home / 'manzoori.db'}")
+    with database.begin() as connection:
+        connection.execute(text("UPDATE items SET definition = NULL WHERE reference = :r"),
+                           {"r": reference})
+    database.dispose()
+    assert manzoori.query("SELECT definition FROM items WHERE reference = :r", r=reference) == [(None,)]
+    assert "follows work_plan v1 · punjab definition 1" in manzoori("show", reference).stdout
+    manzoori.act(reference, "clear", "punjab.wpc-member.1")
+    manzoori.act(reference, "approve", "punjab.wpc-convener")
+    assert manzoori.state(reference) == "signature"
