@@ -18,6 +18,9 @@ Implement a hook with ``engine.hookspecs.hookimpl``::
         return PartyIdentity(code="gilgit-baltistan", ...)
 
 Only ``party`` and ``offices`` are required; every other hook has a sensible absence.
+``manzoori plugin new CODE`` writes a working party package to start from, and the
+conformance kit (``engine.testing``) checks a party against this contract
+(``docs/adding-a-province.md`` walks through both).
 """
 
 from __future__ import annotations
@@ -104,6 +107,8 @@ def form(kind: ItemKind) -> type[FormModel] | None:
     Subclass one of the engine's base forms (``engine.forms.WorkPlanForm``,
     ``JointResolutionForm``, ``AgreementForm``) and label every field in English and
     Urdu with ``engine.forms.label``. Field validators give field-level messages.
+    Give a field ``examples=[...]`` when its pattern or validator accepts values the
+    conformance kit cannot guess (``label("Constituency", "حلقہ", examples=["PB-41"])``).
     Return ``None`` if the party does not draft items of this kind.
     """
 
