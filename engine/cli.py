@@ -34,6 +34,8 @@ app = typer.Typer(
 )
 officers_app = typer.Typer(help="The officer directory: who holds which office.", no_args_is_help=True)
 app.add_typer(officers_app, name="officers")
+plugin_app = typer.Typer(help="Party plugins: start a new province's package.", no_args_is_help=True)
+app.add_typer(plugin_app, name="plugin")
 
 out = Console()
 err = Console(stderr=True)
@@ -612,6 +614,32 @@ def notify(
             add_row(table, notice.reference, notice.step, notice.party, notice.officer,
                     notice.email, f"{notice.expires_at:%Y-%m-%d %H:%M}")
         out.print(table)
+
+
+@plugin_app.command("new")
+@reports_errors
+def plugin_new(
+    name: str = typer.Argument(..., help="The party code, e.g. gilgit-baltistan."),
+    code: str | None = typer.Option(None, "--code", help="What its items' references start "
+                                    "with (2-5 capitals, e.g. GB); default: the initials."),
+    name_en: str | None = typer.Option(None, "--name-en", help="English name of the territory."),
+    name_ur: str | None = typer.Option(None, "--name-ur", help="Urdu name of the territory."),
+    kind: str | None = typer.Option(None, "--kind", help="province or region."),
+    output: Path | None = typer.Option(None, "--out", "-o", help="Folder to create (default: ./NAME)."),
+) -> None:
+    """Write a new party's package: pip-installable, with offices, forms, a rule, a
+    letterhead and tests that run Manzoori's conformance kit."""
+    from engine.scaffold import describe, write_package
+
+    party = describe(name, name=name_en, name_ur=name_ur, prefix=code, kind=kind)
+    folder = output or Path(party.code)
+    written = write_package(party, folder)
+    out.print(f"Wrote {party.distribution} ({party.name}, code {party.code}, references "
+              f"{party.prefix}-…) to {escape(str(folder))}:", highlight=False)
+    for path in written:
+        out.print(f"  {escape(str(path.relative_to(folder)))}", highlight=False)
+    out.print(f"Next: pip install -e {escape(str(folder))} && manzoori provinces {party.code}",
+              highlight=False)
 
 
 def _register_follow_up() -> None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from engine.contract import ItemKind
 from engine.db import Item
 from engine.errors import NotFound, PluginError
-from engine.registry import Registry
+from engine.registry import Party, Registry
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,18 @@ def _list_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def render_letterhead(party: Party, title: str, reference: str) -> str:
+    """`party`'s letterhead (its own, or the engine's when it has none) for one document."""
+    environment = _environment()
+    source = party.call("letterhead")  # "" when the party keeps the engine's letterhead
+    try:
+        template = (environment.from_string(source) if source
+                    else environment.get_template("letterhead.html"))
+        return template.render(party=party.identity, title=title, reference=reference)
+    except Exception as error:  # a broken template is the plugin's fault, named as such
+        raise PluginError(party.name, "letterhead", f"{type(error).__name__}: {error}") from None
+
+
 def render_document(item: Item, registry: Registry) -> str:
     """The HTML document of `item`'s latest submitted version."""
     submitted = [version for version in item.versions if version.submitted_at is not None]
@@ -88,17 +100,8 @@ def render_document(item: Item, registry: Registry) -> str:
     if model is None:
         raise NotFound(f"{item.drafting_party} has no {item.kind} form to print {item.reference} with")
 
-    letterheads = []
-    for code in item.party_codes:
-        party = registry.party(code)
-        source = party.call("letterhead")  # "" when the party keeps the engine's letterhead
-        try:
-            template = (environment.from_string(source) if source
-                        else environment.get_template("letterhead.html"))
-            letterheads.append(Markup(template.render(
-                party=party.identity, title=version.title, reference=item.reference)))
-        except Exception as error:  # a broken template is the plugin's fault, named as such
-            raise PluginError(code, "letterhead", f"{type(error).__name__}: {error}") from None
+    letterheads = [Markup(render_letterhead(registry.party(code), version.title, item.reference))
+                   for code in item.party_codes]
 
     signatures = []
     for step in item.steps:

@@ -30,8 +30,8 @@ class Activity(FormModel):
 class WorkPlanForm(FormModel):
     """A party's work plan: what it will do in a period."""
 
-    period_start: date = label("Period start", "مدت کا آغاز")
-    period_end: date = label("Period end", "مدت کا اختتام")
+    period_start: date = label("Period start", "مدت کا آغاز", examples=["2026-01-01"])
+    period_end: date = label("Period end", "مدت کا اختتام", examples=["2026-12-31"])
     summary: str = label("Summary", "خلاصہ", min_length=10)
 
     @model_validator(mode="after")
@@ -140,3 +140,55 @@ def validate_form(model: type[FormModel], data: dict[str, Any], *, party: str) -
             f"{party}'s {model.__name__} form is not valid: {lines}", problems=problems,
             headline=f"{party}'s {model.__name__} form is not valid ({len(problems)} problems):",
         ) from None
+
+
+def unlabelled_fields(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Fields of `model`, nested lists of models included, that lack an English or Urdu label."""
+    missing = []
+    for name, info in model.model_fields.items():
+        extra: Any = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if not info.title or not extra.get("title_ur"):
+            missing.append(prefix + name)
+        for inner in getattr(info.annotation, "__args__", ()):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                missing += unlabelled_fields(inner, f"{prefix}{name}[].")
+    return missing
+
+
+def example_data(model: type[BaseModel]) -> dict[str, Any]:
+    """Form data a drafter could have typed, built from the model's JSON schema: each
+    field's first `examples` value, else its default, else the least its type and bounds
+    allow. A field with a pattern or a validator the schema cannot express needs
+    `examples=[...]` for this to pass its validation."""
+    schema = model.model_json_schema()
+    return _example(schema, schema.get("$defs", {}), "form")
+
+
+def _example(schema: dict[str, Any], defs: dict[str, Any], name: str) -> Any:
+    if "$ref" in schema:
+        return _example(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name)
+    for key in ("examples", "enum"):
+        if schema.get(key):
+            return schema[key][0]
+    if "const" in schema:
+        return schema["const"]
+    if "anyOf" in schema:
+        options = [option for option in schema["anyOf"] if option.get("type") != "null"]
+        return _example(options[0], defs, name) if options else None
+    kind = schema.get("type")
+    if kind == "object":
+        required = set(schema.get("required", ()))
+        return {field: _example(inner, defs, field)
+                for field, inner in schema.get("properties", {}).items() if field in required}
+    if kind == "array":
+        return [_example(schema.get("items", {}), defs, name)
+                for _ in range(max(1, schema.get("minItems", 1)))]
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+        return max(low, 1) if "maximum" not in schema else min(max(low, 1), schema["maximum"])
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "date":
+        return "2026-01-01"
+    text = f"{schema.get('title', name)} [sample]"
+    return text.ljust(schema.get("minLength", 0), ".")

@@ -27,6 +27,10 @@ under: the engine keeps their route and the roles then in force with the item, a
 declares ``version`` answers for older definitions too; one that does not answers every
 version with its current definition. ``manzoori migrate`` moves in-flight items to a
 newer definition in bulk.
+
+``manzoori plugin new CODE`` writes a working party package to start from, and the
+conformance kit (``engine.testing``) checks a party against this contract
+(``docs/adding-a-province.md`` walks through both).
 """
 
 from __future__ import annotations
@@ -119,6 +123,8 @@ def form(kind: ItemKind) -> type[FormModel] | None:
     Subclass one of the engine's base forms (``engine.forms.WorkPlanForm``,
     ``JointResolutionForm``, ``AgreementForm``) and label every field in English and
     Urdu with ``engine.forms.label``. Field validators give field-level messages.
+    Give a field ``examples=[...]`` when its pattern or validator accepts values the
+    conformance kit cannot guess (``label("Constituency", "حلقہ", examples=["PB-41"])``).
     Return ``None`` if the party does not draft items of this kind.
     """
 

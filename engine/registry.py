@@ -8,6 +8,7 @@ time (`Party.call`), and what each returns is checked against the contract's typ
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import logging
@@ -30,6 +31,7 @@ from engine.contract import (
     RoleRule,
 )
 from engine.errors import NotFound, PluginError
+from engine.flows import current_flow
 from engine.forms import FormModel
 
 GROUP = "manzoori.provinces"
@@ -129,7 +131,23 @@ class Party:
                     f"role {role!r} of {kind} escalates to office {rule.escalate_to!r}, "
                     "which offices() lacks",
                 )
+        if roles is not None:
+            self._check_flow_roles(kind, roles)
         return roles
+
+    def _check_flow_roles(self, kind: ItemKind, roles: dict[str, RoleRule]) -> None:
+        """Every role a step of `kind`'s flow asks of this party is mapped: all of them
+        for a work plan, the drafter's only if the party drafts the kind."""
+        flow = current_flow(kind)
+        drafts = self.form(kind) is not None
+        for step in flow.steps:
+            if step.role in roles or not (step.per_party or not flow.multi_party or drafts):
+                continue
+            strays = [role for role in roles if role not in {s.role for s in flow.steps}]
+            guess = difflib.get_close_matches(step.role, strays, n=1)
+            hint = f"; it maps {guess[0]!r}, which no step asks for" if guess else ""
+            raise PluginError(self.name, "roles", f"maps no office to role {step.role!r} of {kind} "
+                                                  f"(step {step.name!r} needs it){hint}")
 
     def form(self, kind: ItemKind) -> type[FormModel] | None:
         model = self.call("form", kind=kind)

@@ -1,38 +1,16 @@
-"""What each party plugin brings: bilingual forms, its own rules, its letterhead."""
+"""What each party plugin brings: bilingual forms, its own rules, its letterhead.
+
+That every form field has English and Urdu labels is the conformance kit's to check
+(tests/test_conformance.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from pydantic import BaseModel
 
 from engine.contract import ItemKind
 from engine.registry import registry
 from tests.forms import form_for
 from tests.test_invariants import refused
-
-
-def _unlabelled(model: type[BaseModel], prefix: str = "") -> list[str]:
-    """Fields of `model`, nested lists of models included, that lack an English or Urdu label."""
-    missing = []
-    for name, info in model.model_fields.items():
-        extra: Any = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        if not info.title or not extra.get("title_ur"):
-            missing.append(prefix + name)
-        for inner in getattr(info.annotation, "__args__", ()):
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                missing += _unlabelled(inner, f"{prefix}{name}[].")
-    return missing
-
-
-@pytest.mark.parametrize("code", ["punjab", "balochistan", "sindh", "kp", "ncsw", "mohr"])
-def test_every_form_field_has_english_and_urdu_labels(code: str) -> None:
-    party = registry().party(code)
-    forms = [party.form(kind) for kind in ItemKind]
-    assert any(forms), f"{code} offers no form"
-    for model in filter(None, forms):
-        assert _unlabelled(model) == [], f"{code}'s {model.__name__}"
 
 
 @pytest.mark.parametrize("code", ["punjab", "balochistan", "sindh", "kp"])
