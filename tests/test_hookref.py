@@ -26,7 +26,7 @@ def test_every_hook_is_documented_with_its_signature() -> None:
                  "letterhead", "on_event"):
         assert f"### `{name}`" in printed
         assert getattr(hookspecs, name).__doc__.strip().splitlines()[0] in printed
-    assert "def check(kind: ItemKind, form: FormModel, parties: list[str]) -> list[Finding]" in printed
+    assert "def check(kind: ItemKind, form: FormModel, parties: list[str], version: int) -> list[Finding]" in printed
 
 
 def test_tutorial_points_to_the_reference_and_shows_the_scaffold() -> None:
