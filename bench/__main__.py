@@ -39,10 +39,15 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
                         help="Measure the engine of another checkout (actions and inbox only).")
     arguments = parser.parse_args()
+    import actions
+    import inbox
+    import memory
+
     prefix, extra = "", {}
     if arguments.baseline:
         import subprocess
 
+        # After the imports above, which put this checkout first on the path again.
         sys.path.insert(0, str(arguments.baseline.resolve()))
         prefix = "baseline-"
         commit = subprocess.run(["git", "-C", str(arguments.baseline), "rev-parse", "--short", "HEAD"],
@@ -50,10 +55,6 @@ def main() -> None:
         extra = {"engine_commit": commit, "when": time.strftime("%Y-%m-%d %H:%M")}
         arguments.only = [name for name in arguments.only or NAMES if name in ("actions", "inbox")]
     if not arguments.write_markdown:
-        import actions
-        import inbox
-        import memory
-
         sizes = inbox.SIZES[:2] if arguments.quick else inbox.SIZES
         runs = {
             "actions": lambda: actions.run(arguments.quick),
@@ -64,6 +65,8 @@ def main() -> None:
         begin = time.monotonic()
         if not prefix:
             write_results("machine", described(), echo=False)
+        import engine
+        print(f"engine of {Path(engine.__file__).parent.parent}")
         for name in arguments.only or NAMES:
             started = time.monotonic()
             results = {**runs[name](), "seconds": round(time.monotonic() - started, 1),

@@ -103,15 +103,15 @@ def _memory(r: dict[str, Any]) -> list[Table]:
 
 def _cli(r: dict[str, Any]) -> list[Table]:
     rows = [["manzoori --help", "", "", f"{r['help_s']['median']:.3f}", f"{r['help_s']['max']:.3f}",
-             _met(r["help_s"]["median"] < 0.4)]]
+             f"{r['help_s']['cpu_median']:.3f}", _met(r["help_s"]["median"] < 0.4)]]
     for key, figures in r.items():
         if key.startswith("inbox_"):
             wall = figures["wall_s"]
             rows.append([f"manzoori inbox --as {figures['officer']}", f"{int(key[6:]):,} items",
                          f"{figures['rows_printed']:,}", f"{wall['median']:.3f}", f"{wall['max']:.3f}",
-                         _met(wall["median"] < 0.4)])
+                         f"{wall['cpu_median']:.3f}", _met(wall["median"] < 0.4)])
     return [("Command line wall time, s (7 runs each, a new process each; target < 0.4 s)",
-             ["command", "database", "rows printed", "median", "max", "target"], rows)]
+             ["command", "database", "rows printed", "median", "max", "CPU median", "target (wall)"], rows)]
 
 
 def show(name: str, results: dict[str, Any]) -> None:
