@@ -5,7 +5,8 @@ Memory: `manzoori web` (the officers' web app, the engine's long-running process
 resident set (VmRSS) of that process is read after it started, and again after an officer
 with the largest inbox logged in and loaded the inbox page (500 rows and the count) and
 the pages of 20 in-flight items, the API's inbox (500 entries), and the same again five
-times; VmHWM is the peak.
+times; VmHWM is the peak. The item pages are those of template items (the clones have no
+versions and events, which an item page shows).
 
 Command line: `manzoori --help`, and `manzoori inbox --as OFFICER` (the whole inbox
 printed, no page limit) for the realistic officer of each inbox database, each run 7
@@ -65,7 +66,7 @@ def memory(size: int) -> dict[str, Any]:
                                        .where(Item.state.not_in(ended)))
             references = list(session.scalars(
                 select(Item.reference).join(StepRecord, StepRecord.item_id == Item.id)
-                .where(StepRecord.status == "open", Item.title.like("Bench %")).limit(20)))
+                .where(StepRecord.status == "open", Item.title.like("Template %")).limit(20)))
     finally:
         factory.kw["bind"].dispose()
     port = free_port()

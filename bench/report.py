@@ -33,7 +33,7 @@ def _actions(r: dict[str, Any]) -> list[Table]:
         ("raw single-row INSERT + COMMIT", "SQLite", sqlite["raw_commit"]),
         ("raw single-row INSERT + COMMIT", "PostgreSQL", postgres["raw_commit"]),
     ]
-    figures = [[what, where, f"{f['per_s']:,.0f}", f"{f['action_ms']['median']:.2f}",
+    figures = [[what, where, f"{f['per_s']:,.0f}" if f["per_s"] >= 100 else f"{f['per_s']:.1f}", f"{f['action_ms']['median']:.2f}",
                 f"{engine_sqlite / f['per_s']:.2f}", f"{engine_pg / f['per_s']:.2f}"]
                for what, where, f in rows]
     ratios = r["ratios"]
