@@ -52,6 +52,7 @@ def described() -> dict[str, str]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "postgresql": postgres,
+        "load": f"{os.getloadavg()[0]:.1f}",
     }
 
 

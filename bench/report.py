@@ -145,7 +145,7 @@ def write_markdown() -> Path:
 
     machine = _load("machine") or {}
     parts = [INTRO.format(**{key: machine.get(key, "unknown") for key in
-                             ("cpu", "memory", "disk", "os", "python", "sqlite", "postgresql", "when")})]
+                             ("cpu", "memory", "disk", "os", "python", "sqlite", "postgresql", "when", "load")})]
     for name in ("actions", "inbox", "memory", "cli"):
         results = _load(name)
         if results is None:
