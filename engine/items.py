@@ -161,7 +161,7 @@ def act(
         outcome = _act(session, registry, reference, action, officer, comment, form, title, key,
                        expected_revision, now, code)
     # The parties hear of it from the item's flow run (workflows.lifecycle), via the outbox.
-    return replace(outcome, revision=get_item(session, reference).revision)
+    return outcome
 
 
 def _act(
@@ -214,6 +214,9 @@ def _act(
 
         planned = adopt(session, item, now)
         message += f"; {len(planned)} actions planned for follow-up"
+    # Written now (the commit would anyway) so that the revision reported is the new one,
+    # without loading the item again after the commit.
+    session.flush()
     return Outcome(item.reference, action, item.state, message, item.revision)
 
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
-from engine.db import Appointment, AuditEvent, Decision, Item, ItemParty, StepRecord
-from engine.directory import get_officer
+from engine.db import AuditEvent, Decision, Item, ItemParty, StepRecord
+from engine.directory import get_officer, holdings
 from engine.items import get_item, parse_kind
 
 
@@ -35,14 +35,25 @@ def inbox(session: Session, officer: str, day: date | None = None,
     A step waits for an officer who holds its office in its party on the day, and who
     has not already decided on it.
     """
-    query = _waiting(session, officer, day, select(StepRecord, Item))
-    query = query.options(selectinload(Item.parties)).order_by(StepRecord.due_at, Item.reference)
+    query = _waiting(session, officer, day, select(
+        StepRecord.name, StepRecord.party, StepRecord.office, StepRecord.due_at, Item.id,
+        Item.reference, Item.kind, Item.title, Item.revision,
+    ).join(Item, Item.id == StepRecord.item_id)).order_by(StepRecord.due_at, Item.reference)
     if limit is not None:
         query = query.limit(limit)
+    rows = session.execute(query).all()
+    # The items' parties in one more query, rather than loading whole items.
+    parties: dict[int, list[str]] = {}
+    for item_id, party in session.execute(
+        select(ItemParty.item_id, ItemParty.party)
+        .where(ItemParty.item_id.in_({row.id for row in rows}))
+        .order_by(ItemParty.item_id, ItemParty.position)
+    ):
+        parties.setdefault(item_id, []).append(party)
     return [
-        InboxEntry(item.reference, item.kind, item.title, step.name, step.party, step.office,
-                   step.due_at, tuple(item.party_codes), item.revision)
-        for step, item in session.execute(query).unique()
+        InboxEntry(row.reference, row.kind, row.title, row.name, row.party, row.office,
+                   row.due_at, tuple(parties.get(row.id, ())), row.revision)
+        for row in rows
     ]
 
 
@@ -52,13 +63,18 @@ def inbox_count(session: Session, officer: str, day: date | None = None) -> int:
 
 
 def _waiting(session: Session, officer: str, day: date | None, query: Select) -> Select:
+    # The offices the officer holds on the day are few and already loaded with them, so
+    # the steps are found by (status, party, office) on ix_steps_waiting directly, the
+    # same plan on every database, rather than by joining the appointments and leaving
+    # the join order to the planner (SQLite without statistics scanned every open step).
     person = get_officer(session, officer)
-    held = aliased(Appointment)
-    return (
-        query
-        .join(Item, Item.id == StepRecord.item_id)
-        .join(held, and_(held.party == StepRecord.party, held.office == StepRecord.office))
-        .where(held.officer_id == person.id, *waits_for(held, person.id, day or date.today()))
+    offices = sorted({(held.party, held.office) for held in holdings(person, day or date.today())})
+    if not offices:
+        return query.where(false())
+    return query.where(
+        or_(*(and_(StepRecord.status == "open", StepRecord.party == party, StepRecord.office == office)
+              for party, office in offices)),
+        *step_waits_for(person.id),
     )
 
 
@@ -68,9 +84,17 @@ def waits_for(held: Any, officer_id: Any, day: date) -> list[ColumnElement[bool]
     (an id, or a column such as Officer.id) has not decided it, and it is not assigned to
     someone else. The inbox and the email notifications ask the same question."""
     return [
-        StepRecord.status == "open",
         held.since.is_(None) | (held.since <= day),
         held.until.is_(None) | (held.until >= day),
+        *step_waits_for(officer_id),
+    ]
+
+
+def step_waits_for(officer_id: Any) -> list[ColumnElement[bool]]:
+    """What `waits_for` asks of the step itself, whoever holds its office: it is open,
+    the officer has not decided it, and it is not assigned to someone else."""
+    return [
+        StepRecord.status == "open",
         ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == officer_id),
         StepRecord.assigned_to_id.is_(None) | (StepRecord.assigned_to_id == officer_id),
     ]
