@@ -342,13 +342,17 @@ def items(
 
 @app.command()
 @reports_errors
-def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox.")) -> None:
+def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox."),
+          limit: int = typer.Option(500, min=1, help="Show at most this many, soonest first.")) -> None:
     """What waits for an officer, soonest deadline first."""
     from engine.queries import inbox as waiting
+    from engine.queries import inbox_count
 
     with engine_session() as (session, _registry):
-        entries = waiting(session, officer)
-        table = Table(title=f"Waiting for {officer}")
+        entries = waiting(session, officer, limit=limit)
+        total = inbox_count(session, officer) if len(entries) == limit else len(entries)
+        shown = f" (the {limit} soonest of {total})" if total > len(entries) else ""
+        table = Table(title=f"Waiting for {officer}{shown}")
         for column in ("reference", "kind", "title", "step", "for", "due", "rev"):
             table.add_column(column)
         for entry in entries:

@@ -133,3 +133,19 @@ def test_inbox_lists_what_waits_and_drops_it_once_decided(manzoori) -> None:
     assert reference in manzoori("inbox", "--as", "punjab.wpc-convener").stdout
     listed = manzoori("items", "--state", "approval", "--party", "punjab").stdout
     assert reference in listed
+
+
+def test_inbox_on_the_command_line_shows_the_soonest_and_says_how_many_wait(manzoori) -> None:
+    references = []
+    for n in range(3):
+        reference = manzoori.draft("work_plan", "punjab", f"WPC Action Plan 2026 part {n}",
+                                   form_for("punjab", "work_plan"), "punjab.pdu-director")
+        manzoori.act(reference, "submit", "punjab.pdu-director")
+        references.append(reference)
+    shown = manzoori("inbox", "--as", "punjab.wpc-member.1", "--limit", "2").stdout
+    assert "the 2 soonest of 3" in shown
+    assert sum(reference in shown for reference in references) == 2
+    everything = manzoori("inbox", "--as", "punjab.wpc-member.1").stdout
+    assert "soonest of" not in everything and all(r in everything for r in references)
+    refused = manzoori("inbox", "--as", "punjab.wpc-member.1", "--limit", "0", expect=2)
+    assert "--limit" in refused.output
