@@ -32,7 +32,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import items, progress, replay
@@ -210,6 +210,9 @@ class Invariants(RuleBasedStateMachine):
         self.steps = 0
 
     def teardown(self) -> None:
+        RUN["sequences"] += 1
+        RUN["steps"] += self.steps
+        RUN["items"] += len(self.references)
         try:
             self.touched = set(self.references)
             self.events_rebuild_the_stored_state()
@@ -548,6 +551,11 @@ def _text_fine(value: str | None) -> bool:
     return value is None or ("\x00" not in value and "\udcff" not in value)
 
 
+RUN = {"sequences": 0, "steps": 0, "items": 0}
+"""What the machine did in this process: printed after the run (pytest -s shows it)."""
+
+
 def test_random_sequences_keep_every_invariant(seeded_home: Path) -> None:
     machine = type("Machine", (Invariants,), {"seeded": seeded_home})
     run_state_machine_as_test(machine)
+    print(f"state machine: {RUN['sequences']} sequences, {RUN['steps']} steps, {RUN['items']} items")
