@@ -134,6 +134,8 @@ def _draft(
     progress.record(session, item, drafter, "draft", now, step="draft", party=drafting.code, payload={
         "kind": item_kind.value, "parties": codes, "title": title,
         "form": item.versions[0].form, "ordered_signing": ordered_signing,
+        # What engine.replay needs to rebuild the item's state from its events alone.
+        "flow_version": flow.version, "route": item.route, "opened": _opened(item.steps),
     })
     return Outcome(item.reference, "draft", item.state,
                    f"{item.reference} drafted by {drafter.username}", item.revision)
@@ -170,6 +172,7 @@ def _act(
     expected_revision: int | None, now: datetime, code: str | None,
 ) -> Outcome:
     item = get_item(session, reference)
+    known_steps = len(item.steps)
     actor = get_officer(session, officer)
     if code is not None:
         spend_code(session, actor, code, now)
@@ -200,12 +203,14 @@ def _act(
             {"step": step["name"], "party": step["source"], "reason": step["reason"]}
             for step in item.route if step["reason"]
         ]
+        payload.update(title=item.title, route=item.route, digest=item.versions[-1].digest)
     else:
         message, party = _decide(session, registry, item, actor, action, now)
     item.updated_at = now
     progress.record(
         session, item, actor, action, now, step=at_step, party=party, comment=comment, key=key,
-        payload={**payload, "state": item.state, "stage": item.stage, "cycle": item.cycle},
+        payload={**payload, "state": item.state, "stage": item.stage, "cycle": item.cycle,
+                 **({"opened": opened} if (opened := _opened(item.steps[known_steps:])) else {})},
     )
     if item.kind in (ItemKind.JOINT_RESOLUTION, ItemKind.WORK_PLAN) and item.state == flow.end:
         # Signed by every party: a resolution's points become the next quarter's action
@@ -453,6 +458,11 @@ def reassign(
 
 def _drafter_office(registry: Registry, item: Item) -> str:
     return definitions.item_roles(registry, item, item.drafting_party)["drafter"].office
+
+def _opened(records: list[StepRecord]) -> list[dict[str, Any]]:
+    """The step records an action opened, as its event records them (see engine.replay)."""
+    return [{"party": r.party, "office": r.office, "quorum": r.quorum, "status": r.status}
+            for r in records]
 
 
 def _is_maker(item: Item, actor: Officer) -> bool:

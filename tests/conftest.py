@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from engine.cli import app
+from tests import hypothesis_profiles  # noqa: F401  (registers and loads the profile)
 
 
 @dataclass

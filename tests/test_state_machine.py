@@ -1,0 +1,561 @@
+"""Generated tests of the invariants: a hypothesis state machine drives random sequences of
+actions by random officers of random parties over the three flows, through the engine's
+service layer with the real plugins and a real database, and checks after each step:
+
+- an action succeeds only if `possible_actions` offered it, and one it offered succeeds
+  unless the request itself was faulty (no reason, bad form, stale revision, used key);
+  a refusal is one of the engine's own errors, never anything else;
+- every refusal left every row of every table as it was;
+- maker ≠ checker: nobody who drafted or wrote a version of an item decided on it;
+- a submitted (frozen) version's stored row never changes, and its digest is its content's;
+- the item's state rebuilt from its events alone (engine.replay) equals the stored state.
+
+The number of sequences and their length come from the hypothesis profile
+(tests/hypothesis_profiles.py: "ci" by default, HYPOTHESIS_PROFILE=nightly for more).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import items, progress, replay
+from engine.contract import ItemKind
+from engine.db import Item, Officer, open_database
+from engine.directory import holdings, list_officers
+from engine.errors import ManzooriError, NotAllowed, NotFound
+from engine.flows import CHECKER_ACTIONS
+from engine.registry import registry
+from tests.forms import form_for
+
+START = datetime(2026, 3, 2, 9, 0)
+"""The machine's clock: every step is one minute later, all on one working day."""
+NOBODY = "nobody.at.all"
+NO_ITEM = "PJ-WP-2026-9999"
+NONSENSE_ACTIONS = ("bless", "APPROVE", "")
+PROVINCES = ("punjab", "balochistan", "sindh", "kp")
+KEYS = ("key-1", "key-2")
+
+
+# -- the one place the machine touches the database -------------------------------------
+
+class Database:
+    """A fresh copy of the seeded database for one sequence (a file copy: cheap), its
+    sessions, and a snapshot of every row of every table."""
+
+    def __init__(self, seeded: Path) -> None:
+        scratch = Path("/dev/shm") if Path("/dev/shm").is_dir() else None  # no disk syncs
+        self.folder = Path(tempfile.mkdtemp(prefix="manzoori-machine-", dir=scratch))
+        shutil.copy(seeded / "manzoori.db", self.folder / "manzoori.db")
+        self.factory: sessionmaker = open_database(f"sqlite:///{self.folder / 'manzoori.db'}")
+        self.engine = self.factory.kw["bind"]
+        self.tables = sorted(inspect(self.engine).get_table_names())
+
+    def session(self) -> Session:
+        return self.factory()
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        connection = self.engine.raw_connection()  # the driver's own cursor: the cheapest read
+        try:
+            cursor = connection.cursor()
+            rows = {}
+            for table in self.tables:
+                cursor.execute(f'SELECT * FROM "{table}" ORDER BY 1')
+                rows[table] = cursor.fetchall()
+            cursor.close()
+            return rows
+        finally:
+            connection.close()
+
+    def query(self, sql: str, **params: Any) -> list[Any]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(text(sql), params))
+
+    def close(self) -> None:
+        self.engine.dispose()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# -- the one place the machine calls the engine -----------------------------------------
+
+def call(service: Callable[..., Any], session: Session, **arguments: Any) -> Any:
+    """Every engine call of the machine goes through here, so that what a later engine
+    needs of every call (a signer's key and passphrase, say) is added in one line."""
+    return service(session, registry(), **arguments)
+
+
+# -- what the machine draws from ---------------------------------------------------------
+
+def directory(database: Database) -> dict[str, Officer]:
+    """Every officer of the seeded directory with their appointments, loaded once: the
+    directory is the same in every sequence (the machine adds no officers)."""
+    with database.session() as session:
+        return {officer.username: officer for officer in list_officers(session)}
+
+
+def holders(officers: dict[str, frozenset[tuple[str, str]]], party: str, office: str) -> list[str]:
+    return sorted(name for name, held in officers.items() if (party, office) in held)
+
+
+PARTY_CHOICES: dict[str, list[list[str]]] = {
+    # valid choices first; then what the engine must refuse
+    "work_plan": [[p] for p in PROVINCES] + [["ncsw"], ["punjab", "sindh"], ["atlantis"]],
+    "joint_resolution": [["ncsw", "punjab", "sindh"], ["ncsw", "balochistan", "kp", "mohr"],
+                         ["ncsw", "kp"], ["punjab", "ncsw"], ["ncsw"], ["ncsw", "sindh", "sindh"]],
+    "agreement": [["punjab", "sindh"], ["sindh", "punjab", "balochistan"], ["kp", "balochistan"],
+                  ["balochistan", "sindh"], ["punjab"], ["punjab", "ncsw"]],
+}
+
+VALID_CHOICES = 4
+"""The first four choices of each kind are proper; the rest the engine must refuse."""
+DRAFT_FAULTS = ("parties", "form", "title", "officer")
+ACT_FAULTS = ("officer", "officer", "action", "action", "comment", "form", "title", "revision",
+              "key", "item")
+FORWARD = {"submit", "clear", "feedback", "approve", "sign"}
+ENDED = {"in_force", "adopted", "executed", "rejected", "withdrawn"}
+FORM_VARIANTS = ("valid", "valid", "valid", "other", "invalid", "rule", "not a mapping")
+
+
+def make_form(variant: str, kind: str, parties: list[str]) -> Any:
+    """Form data for the drafting party's form: valid ones (`other` changes the content,
+    and for Balochistan and KP the route's extra steps) and ones the engine must refuse."""
+    party = parties[0]
+    if party not in (*PROVINCES, "ncsw", "mohr") or (kind != "joint_resolution" and party not in PROVINCES):
+        party = "punjab"
+    if kind == "agreement":
+        data = form_for("sindh" if party != "punjab" else "punjab", kind)
+    else:
+        data = form_for(party, kind, parties)
+    if variant == "other":
+        if kind == "work_plan" and party == "balochistan":
+            data["psdp_schemes"] = data["psdp_schemes"][:1]  # PKR 40m: no finance review
+        elif kind == "work_plan" and party == "kp":
+            data["adp_cost_pkr"] = 150_000_000  # above the P&D review threshold
+        elif kind == "joint_resolution":
+            data["points"] = data["points"][:1]
+        elif kind == "agreement":
+            data["purpose"] = "Share registries to reach more women with social protection."
+        else:
+            data["summary"] = "A revised plan with the members' inputs."
+    elif variant == "invalid":
+        data.pop(next(iter(data)))  # a required field is missing
+    elif variant == "rule":
+        if kind == "work_plan" and party == "punjab":
+            data["activities"] = data["activities"][1:]  # a pillar uncovered
+        elif kind == "work_plan" and party == "balochistan":
+            data["psdp_schemes"][0]["constituency"] = "PB-99"
+        elif kind == "joint_resolution":
+            data["points"][0]["parties"] = ["atlantis"]
+        elif kind == "agreement":
+            data["data_protection_clause"] = None if "sindh" in parties else "\x00"
+        else:
+            data["period_end"] = "not a date"
+    elif variant == "not a mapping":
+        data = [data]
+    return data
+
+
+TITLES = ("Work of the caucus 2026", "Revised title of the item", "abc", "bad \x00 title", "   ")
+"""Two proper titles, then three the engine must refuse."""
+COMMENTS = ("The members' inputs are needed.", "Looks right.", None, "", "  ", "bad \udcff text")
+
+
+def fine_title(title: str | None) -> bool:
+    return title is None or (5 <= len(title.strip()) <= 300 and "\x00" not in title)
+
+
+def fine_comment(comment: str | None) -> bool:
+    return bool(comment and comment.strip()) and "\udcff" not in comment
+
+
+# -- the machine ---------------------------------------------------------------------------
+
+class Invariants(RuleBasedStateMachine):
+    seeded: Path
+    directory: dict[str, Officer] = {}
+    officers: dict[str, frozenset[tuple[str, str]]] = {}
+    """The seeded directory (the same for every sequence): username -> offices held."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.database = Database(self.seeded)
+        if not Invariants.directory:
+            Invariants.directory.update(directory(self.database))
+            Invariants.officers.update({
+                name: frozenset((h.party, h.office) for h in holdings(officer, START.date()))
+                for name, officer in Invariants.directory.items()})
+        self.now = START
+        self.references: list[str] = []
+        self.states: dict[str, str] = {}  # reference -> state after the last action on it
+        self.keys: dict[tuple[str, str], tuple[str, str]] = {}  # (item, key) -> (action, officer)
+        self.frozen: dict[int, tuple[Any, ...]] = {}  # version id -> its row when submitted
+        self.touched: set[str] = set()  # the items the last step acted on
+        self.rows = self.database.snapshot()  # every row, as the last step left them
+        self.steps = 0
+
+    def teardown(self) -> None:
+        RUN["sequences"] += 1
+        RUN["steps"] += self.steps
+        RUN["items"] += len(self.references)
+        try:
+            self.touched = set(self.references)
+            self.events_rebuild_the_stored_state()
+        finally:
+            self.database.close()
+
+    def tick(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        self.steps += 1
+        return self.now
+
+    # who acts: mostly someone the step waits for, often someone it does not
+    def draw_officer(self, data: st.DataObject, item: Item | None) -> str:
+        relevant, drafter, parties = self.relevant(item)
+        inside = sorted(n for n, held in self.officers.items() if any(p in parties for p, _ in held))
+        outside = sorted(n for n, held in self.officers.items() if held and not any(p in parties for p, _ in held))
+        pools = [pool for pool in (relevant, relevant, relevant, drafter, inside, outside, [NOBODY]) if pool]
+        return data.draw(st.sampled_from(data.draw(st.sampled_from(pools))))
+
+    def relevant(self, item: Item | None) -> tuple[list[str], list[str], set[str]]:
+        """Holders of the offices the item waits for now, its drafter, and its parties."""
+        if item is None:
+            return [], [], set()
+        waiting = {(s.party, s.office) for s in item.steps
+                   if s.cycle == item.cycle and s.position == item.stage and s.status == "open"}
+        drafter_office = registry().party(item.drafting_party).roles(ItemKind(item.kind))["drafter"].office
+        waiting.add((item.drafting_party, drafter_office))
+        names = sorted({name for party, office in waiting for name in holders(self.officers, party, office)})
+        return names, [item.drafter.username], set(item.party_codes)
+
+    def load(self, session: Session, reference: str) -> Item | None:
+        return None if reference == NO_ITEM else items.get_item(session, reference)
+
+    def possible(self, session: Session, item: Item | None, officer: Officer | None,
+                 now: datetime) -> list[str]:
+        if item is None or officer is None:
+            return []
+        return items.possible_actions(session, registry(), item, officer, now)
+
+    def movers(self, session: Session, item: Item | None, now: datetime) -> dict[str, list[str]]:
+        """The officers who may take one of the current step's actions now, and their offers."""
+        wanted = _step_actions(item)
+        movers = {}
+        for name in self.relevant(item)[0]:
+            offered = self.possible(session, item, self.directory[name], now)
+            if any(action in wanted for action in offered):
+                movers[name] = offered
+        return movers
+
+    def draw_reference(self, data: st.DataObject, fault: str | None) -> str:
+        """Mostly an item still in progress; sometimes any, or one that does not exist."""
+        going = [r for r in self.references if self.states.get(r) not in ENDED]
+        if fault == "item" or not self.references:
+            return NO_ITEM
+        return data.draw(st.sampled_from(going if going and data.draw(st.integers(0, 7)) < 7 else self.references))
+
+    # -- rules -----------------------------------------------------------------------------
+
+    @initialize(data=st.data())
+    def first_draft(self, data: st.DataObject) -> None:
+        """Every sequence starts with an item, so its steps go to acting on one."""
+        self.draft_one(data, broken=None)
+
+    @precondition(lambda self: len(self.references) < 3)
+    @rule(data=st.data())
+    def draft(self, data: st.DataObject) -> None:
+        self.draft_one(data, data.draw(st.sampled_from((None, None, None, *DRAFT_FAULTS))))
+
+    def draft_one(self, data: st.DataObject, broken: str | None) -> None:
+        """A proper draft, or one with one thing wrong (`broken`), which must be refused."""
+        kind = data.draw(st.sampled_from(sorted(PARTY_CHOICES)))
+        choices = PARTY_CHOICES[kind]
+        proper = choices[:VALID_CHOICES]
+        parties = data.draw(st.sampled_from(choices[VALID_CHOICES:] if broken == "parties" else proper))
+        variant = data.draw(st.sampled_from(("invalid", "rule", "not a mapping") if broken == "form"
+                                            else ("valid", "valid", "other")))
+        title = data.draw(st.sampled_from(TITLES[2:] if broken == "title" else TITLES[:2]))
+        ordered = data.draw(st.booleans()) if kind == "agreement" else False
+        drafting = registry().parties.get(parties[0])
+        roles = (drafting.roles(ItemKind(kind)) or {}) if drafting else {}
+        own = holders(self.officers, parties[0], roles["drafter"].office) if "drafter" in roles else []
+        others = [NOBODY, *sorted(set(self.officers) - set(own))]
+        officer = data.draw(st.sampled_from(others if broken == "officer" or not own else own))
+        form = make_form(variant, kind, parties)
+        now = self.tick()
+        try:
+            with self.database.session() as session:
+                outcome = call(items.draft, session, kind=kind, parties=parties, title=title,
+                               form=form, officer=officer, ordered_signing=ordered, now=now)
+        except ManzooriError as error:
+            self.unchanged(f"refused draft: {error}")
+            assert broken is not None, f"a proper draft was refused: {error.message}"
+            return
+        assert broken is None, f"a draft with a wrong {broken} was accepted: {outcome}"
+        self.references.append(outcome.reference)
+        self.states[outcome.reference] = outcome.state
+        self.touched = {outcome.reference}
+        self.rows = self.database.snapshot()
+
+    @rule(data=st.data())
+    def act(self, data: st.DataObject) -> None:
+        self.act_once(data)
+
+    @rule(data=st.data())
+    def act_again(self, data: st.DataObject) -> None:
+        """The same as `act`: acting is drawn twice as often as the other rules."""
+        self.act_once(data)
+
+    def act_once(self, data: st.DataObject) -> None:
+        """A move that must succeed (an officer the item waits for, an action offered, a
+        proper request), or one with one thing wrong (`fault`)."""
+        fault = data.draw(st.sampled_from((None,) * 8 + ACT_FAULTS))
+        reference = self.draw_reference(data, fault)
+        now = self.tick()
+        with self.database.session() as session:
+            item = self.load(session, reference)
+            movers = self.movers(session, item, now)
+            if fault == "officer" or not movers or data.draw(st.integers(0, 9)) == 9:
+                officer = self.draw_officer(data, item)
+            else:
+                officer = data.draw(st.sampled_from(sorted(movers)))
+            possible = self.possible(session, item, self.directory.get(officer), now)
+            revision = item.revision if item else None
+            kind, parties = (item.kind, item.party_codes) if item else ("work_plan", ["punjab"])
+            wanted = _step_actions(item)
+        if fault == "action" or not possible:
+            action = data.draw(st.sampled_from(
+                [a for a in (*items.ACTIONS, *NONSENSE_ACTIONS) if a not in possible]))
+        elif fault == "officer":
+            action = data.draw(st.sampled_from(wanted or items.ACTIONS))
+        else:  # mostly forward; returns, comments, revisions, withdrawals now and then
+            action = data.draw(st.sampled_from(
+                [a for a in possible if a in FORWARD] * 8 + [a for a in possible if a != "withdraw"]
+                + possible))
+        comment = data.draw(st.sampled_from(COMMENTS[2:] if fault == "comment" else COMMENTS[:2] + (None,)))
+        if action in items.NEEDS_REASON | {"comment"} and fault != "comment":
+            comment = COMMENTS[0]
+        form = title = variant = None
+        if action in ("submit", "revise") or fault == "form":
+            variant = data.draw(st.sampled_from(("invalid", "rule", "not a mapping") if fault == "form"
+                                                else (None, None, "valid", "other")))
+            title = data.draw(st.sampled_from(TITLES[2:] if fault == "title" else (None, None, *TITLES[:2])))
+            if action == "revise" and variant is None and title is None and fault is None:
+                variant = "other"
+            form = make_form(variant, kind, parties) if variant else None
+        elif fault == "title":
+            title = TITLES[0]  # only submit and revise take a title
+        key = data.draw(st.sampled_from(
+            [k for (ref, k) in self.keys if ref == reference] or list(KEYS) if fault == "key"
+            else (None, None, None, *KEYS)))
+        if fault != "key" and (reference, key) in self.keys:
+            key = None
+        seen = "stale" if fault == "revision" else data.draw(st.sampled_from((None, None, "current")))
+        expected = None if seen is None or revision is None else revision - (seen == "stale")
+
+        used = self.keys.get((reference, key)) if key else None
+        proper = (
+            action in possible
+            and (action not in items.NEEDS_REASON | {"comment"} or fine_comment(comment))
+            and _text_fine(comment)
+            and (form is None and title is None or action in ("submit", "revise")
+                 and variant in (None, "valid", "other") and fine_title(title))
+            and (action != "revise" or form is not None or title is not None)
+            and expected in (None, revision)
+        )
+        assert proper or fault is not None or not possible, "the machine drew an improper move"
+        retry = used is not None and used == (action, officer) and form is None and title is None \
+            and _text_fine(comment)
+        self.touched = {reference} - {NO_ITEM}
+        try:
+            with self.database.session() as session:
+                outcome = call(items.act, session, reference=reference, action=action, officer=officer,
+                               comment=comment, form=form, title=title, key=key,
+                               expected_revision=expected, now=now)
+        except ManzooriError as error:
+            self.unchanged(f"refused {action}: {error}")
+            assert not retry, f"a retry of {action} with key {key!r} was refused: {error}"
+            assert used is not None or not proper, (
+                f"{officer} may {action} {reference} (offered: {possible}), yet was refused: {error}")
+            if used is None and action in possible:
+                assert not isinstance(error, NotAllowed | NotFound), (
+                    f"possible_actions offered {action} to {officer}, the engine said: {error}")
+            return
+        if used is not None:
+            assert outcome.replayed and retry, f"key {key!r} applied twice"
+            self.unchanged(f"replayed {action} with key {key!r}")
+            return
+        assert proper, (f"{officer} took {action} on {reference}, which possible_actions did not "
+                        f"offer ({possible}) or was not a proper request")
+        if key:
+            self.keys[(reference, key)] = (action, officer)
+        self.states[reference] = outcome.state
+        self.rows = self.database.snapshot()
+
+    @rule(data=st.data())
+    def act_many(self, data: st.DataObject) -> None:
+        """One decision on several items (each checked on its own), as the inbox's bulk form."""
+        first = self.draw_reference(data, None)
+        references = [first, *data.draw(st.lists(st.sampled_from([*self.references, NO_ITEM]), max_size=3))]
+        now = self.tick()
+        with self.database.session() as session:
+            item = self.load(session, first)
+            movers = self.movers(session, item, now)
+            officer = (data.draw(st.sampled_from(sorted(movers))) if movers and data.draw(st.integers(0, 3)) < 3
+                       else self.draw_officer(data, item))
+            action = data.draw(st.sampled_from(
+                [a for a in movers.get(officer, []) if a in FORWARD] * 4
+                + ["clear", "approve", "sign", "feedback", "return", "reject", "comment", "bless"]))
+            possible = {reference: self.possible(session, self.load(session, reference),
+                                                 self.directory.get(officer), now)
+                        for reference in references}
+        comment = data.draw(st.sampled_from(COMMENTS[:3]))
+        self.touched = set(references) - {NO_ITEM}
+        before = {reference: self.item_rows(reference) for reference in references}
+        with self.database.session() as session:
+            results = call(items.act_many, session, references=references, action=action,
+                           officer=officer, comment=comment, now=now)
+        assert [r.reference for r in results] == list(dict.fromkeys(references))
+        for result in results:
+            proper = action in possible[result.reference] and (
+                action not in items.NEEDS_REASON | {"comment"} or fine_comment(comment))
+            if result.error is not None:
+                assert self.item_rows(result.reference) == before[result.reference], (
+                    f"refused {action} on {result.reference} changed it: {result.error}")
+                assert not proper, f"{officer} may {action} {result.reference}, yet was refused: {result.error}"
+            else:
+                assert proper, f"{officer} took {action} on {result.reference}, not offered"
+                self.states[result.reference] = result.outcome.state
+        if all(result.error for result in results):
+            self.unchanged(f"refused {action} on {references}")
+        self.rows = self.database.snapshot()
+
+    @rule(data=st.data())
+    def reassign(self, data: st.DataObject) -> None:
+        """A waiting step moved to another holder of its office by its party's drafting or
+        approving office, or with one thing wrong (`fault`)."""
+        fault = data.draw(st.sampled_from((None, None, None, "party", "officer", "target", "reason")))
+        reference = self.draw_reference(data, None)
+        reason = data.draw(st.sampled_from(("", "  ", None) if fault == "reason" else ("On leave this week.",)))
+        now = self.tick()
+        self.touched = {reference}
+        with self.database.session() as session:
+            item = items.get_item(session, reference)
+            parties = item.party_codes
+            waiting = {s.party: s for s in item.steps if s.cycle == item.cycle
+                       and s.position == item.stage and s.status == "open"}
+            party = data.draw(st.sampled_from(
+                [*parties, "atlantis"] if fault == "party" or not waiting else sorted(waiting)))
+            roles = registry().party(party).roles(ItemKind(item.kind)) or {} if party in parties else {}
+            supervisors = sorted({name for role in items.REASSIGNERS if role in roles
+                                  for name in holders(self.officers, party, roles[role].office)})
+            officer = data.draw(st.sampled_from(
+                supervisors if supervisors and fault != "officer" else [NOBODY, *sorted(self.officers)]))
+            step = waiting.get(party)
+            eligible = holders(self.officers, party, step.office) if step else []
+            target = data.draw(st.sampled_from(
+                eligible if eligible and fault != "target" else [NOBODY, *sorted(self.officers)]))
+            may = (party in parties and officer in self.officers
+                   and items.may_reassign(registry(), item, self.directory[officer], party, now))
+            proper = (may and step is not None and fine_comment(reason) and target in eligible
+                      and not any(d.officer.username == target for d in step.decisions))
+        try:
+            with self.database.session() as session:
+                call(items.reassign, session, reference=reference, party=party, to_officer=target,
+                     officer=officer, reason=reason, now=now)
+        except ManzooriError as error:
+            self.unchanged(f"refused reassign: {error}")
+            assert not proper, f"{officer} may reassign to {target}, yet was refused: {error}"
+            return
+        assert proper, f"{officer} reassigned {party}'s step of {reference} to {target} improperly"
+        self.rows = self.database.snapshot()
+
+    # -- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def maker_is_never_checker(self) -> None:
+        checkers = ", ".join(f"'{action}'" for action in sorted(CHECKER_ACTIONS))
+        rows = self.database.query(
+            "SELECT i.reference, d.action, d.officer_id FROM decisions d "
+            "JOIN steps s ON s.id = d.step_id JOIN items i ON i.id = s.item_id "
+            f"WHERE d.action IN ({checkers}) AND (d.officer_id = i.drafter_id OR EXISTS "
+            "(SELECT 1 FROM versions v WHERE v.item_id = i.id AND v.author_id = d.officer_id))")
+        assert not rows, f"maker acted as checker: {rows}"
+
+    @invariant()
+    def frozen_versions_never_change(self) -> None:
+        rows = self.database.query(
+            "SELECT v.*, i.reference FROM versions v JOIN items i ON i.id = v.item_id "
+            "WHERE v.submitted_at IS NOT NULL")
+        new = set()
+        for row in rows:
+            stored = tuple(row)
+            if row.id not in self.frozen:
+                new.add(row.reference)
+            assert self.frozen.setdefault(row.id, stored) == stored, f"frozen version changed: {row}"
+        with self.database.session() as session:
+            for reference in new:  # a newly frozen version: its digest is its content's
+                item = items.get_item(session, reference)
+                for version in item.versions:
+                    if version.frozen:
+                        assert version.digest == progress.digest(item, version), (
+                            f"version {version.number} of {reference} does not match its digest")
+
+    @invariant()
+    def events_rebuild_the_stored_state(self) -> None:
+        """For the items the step acted on (the others' rows are checked unchanged by the
+        snapshots of refusals; every item is checked again at the end of the sequence)."""
+        with self.database.session() as session:
+            for reference in sorted(self.touched):
+                difference = replay.check(session, items.get_item(session, reference))
+                assert difference is None, difference
+        self.touched = set()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def unchanged(self, what: str) -> None:
+        """Every row of every table is as the last step left it."""
+        rows = self.database.snapshot()
+        changed = [table for table in rows if rows[table] != self.rows[table]]
+        assert not changed, f"{what}, yet it changed {', '.join(changed)}"
+
+    def item_rows(self, reference: str) -> tuple[Any, ...]:
+        return (self.database.query("SELECT * FROM items WHERE reference = :r", r=reference),
+                self.database.query("SELECT e.* FROM events e JOIN items i ON i.id = e.item_id "
+                                    "WHERE i.reference = :r", r=reference))
+
+
+def _step_actions(item: Item | None) -> list[str]:
+    """The actions the item's current step takes (whoever may take them)."""
+    if item is None or item.stage >= len(item.route):
+        return []
+    return list(item.route[item.stage]["actions"])
+
+
+def _text_fine(value: str | None) -> bool:
+    return value is None or ("\x00" not in value and "\udcff" not in value)
+
+
+RUN = {"sequences": 0, "steps": 0, "items": 0}
+"""What the machine did in this process: printed after the run (pytest -s shows it)."""
+
+
+def test_random_sequences_keep_every_invariant(seeded_home: Path) -> None:
+    machine = type("Machine", (Invariants,), {"seeded": seeded_home})
+    run_state_machine_as_test(machine)
+    print(f"state machine: {RUN['sequences']} sequences, {RUN['steps']} steps, {RUN['items']} items")
