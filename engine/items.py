@@ -459,6 +459,7 @@ def reassign(
 def _drafter_office(registry: Registry, item: Item) -> str:
     return definitions.item_roles(registry, item, item.drafting_party)["drafter"].office
 
+
 def _opened(records: list[StepRecord]) -> list[dict[str, Any]]:
     """The step records an action opened, as its event records them (see engine.replay)."""
     return [{"party": r.party, "office": r.office, "quorum": r.quorum, "status": r.status}
