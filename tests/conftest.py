@@ -59,6 +59,8 @@ class Manzoori:
         return result.stdout.strip()
 
     def act(self, reference: str, action: str, officer: str, *extra: str, expect: int | None = 0) -> Result:
+        if action == "sign" and "--passphrase-file" not in extra:  # the [sample] keys' passphrase
+            extra = (*extra, "--passphrase-file", str(self.home / "sample-passphrase"))
         return self("act", reference, action, "--as", officer, *extra, expect=expect)
 
     # The stored state, read straight from the database, not through the engine.
@@ -74,7 +76,7 @@ class Manzoori:
         """Every row of every table: compared before and after a refused action."""
         tables = ("officers", "appointments", "items", "item_parties", "versions", "steps",
                   "decisions", "events", "outbox", "item_runs", "credentials", "plan_actions",
-                  "progress_reports")
+                  "progress_reports", "signing_keys", "signatures")
         return {table: [tuple(row) for row in self.query(f"SELECT * FROM {table} ORDER BY 1")]
                 for table in tables}
 
@@ -118,6 +120,7 @@ def manzoori(seeded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(seeded_home / "manzoori.db", home / "manzoori.db")
+    shutil.copy(seeded_home / "sample-passphrase", home / "sample-passphrase")
     yield Manzoori(home, monkeypatch)
 
 
