@@ -25,6 +25,7 @@ from engine.directory import load_public_holders, seed_sample_officers
 from engine.errors import Conflict
 from engine.items import act, draft
 from engine.registry import Registry
+from engine.signatures import SAMPLE_PASSPHRASE, sample_passphrase, seed_sample_keys
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,17 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
     start = datetime(2000, 1, 1)
     holders = load_public_holders(session, registry, start)
     samples = seed_sample_officers(session, registry, start)
+    # The people from the record who sign in the scenes get demo keys too: [sample] keys
+    # under the sample passphrase, not keys they made or hold.
+    signers = sorted({move.officer for scene in SCENES for move in scene.moves if move.action == "sign"})
+    keyed = seed_sample_keys(session, start, usernames=signers)
     session.commit()
     console.print(f"Directory: {holders} office holders from the public record, "
-                  f"{samples} \\[sample] officers.\n", highlight=False)
+                  f"{samples} \\[sample] officers; {keyed} \\[sample] signing keys under the "
+                  f"passphrase in {escape(str(home() / SAMPLE_PASSPHRASE))}.\n", highlight=False)
     references = []
     for scene in SCENES:
-        references.append(_play(session, registry, console, scene))
+        references.append(_play(session, registry, console, scene, sample_passphrase()))
     _follow_up(session, registry, console)
     console.print("\nSee them with [bold]manzoori items[/] and [bold]manzoori show REF[/].")
     path = _sample_logins(session)
@@ -127,7 +133,8 @@ def _already_played(session: Session, scenes: list[Scene]) -> bool:
     return titles == sorted(scene.item_title for scene in scenes)
 
 
-def _play(session: Session, registry: Registry, console: Console, scene: Scene) -> str:
+def _play(session: Session, registry: Registry, console: Console, scene: Scene,
+          passphrase: str) -> str:
     console.rule(f"[bold]{scene.title}[/]  ({scene.source})")
     outcome = draft(
         session, registry, kind=scene.kind, parties=scene.parties, title=scene.item_title,
@@ -140,7 +147,8 @@ def _play(session: Session, registry: Registry, console: Console, scene: Scene) 
     for move in scene.moves:
         result = act(session, registry, reference=reference, action=move.action,
                      officer=move.officer, comment=move.comment, form=move.form,
-                     now=datetime.fromisoformat(move.at))
+                     now=datetime.fromisoformat(move.at),
+                     passphrase=passphrase if move.action == "sign" else None)
         mark = " [dim](illustrative)[/]" if move.illustrative else ""
         console.print(f"{move.at[:10]}  {escape(move.say)}{mark} → [cyan]{result.state}[/]", highlight=False)
     return reference

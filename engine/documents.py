@@ -162,6 +162,10 @@ def render_pdf(data: dict[str, Any], registry: Registry) -> bytes:
 
     from weasyprint import HTML, Attachment
 
+    # Dated by the last signature, not the clock, so the same data gives the same bytes.
+    moment = max((datetime.fromisoformat(s["signed_at"]) for s in data["signatures"]),
+                 default=datetime(2000, 1, 1))
     attached = Attachment(string=json.dumps(data, sort_keys=True, ensure_ascii=False),
-                          name=DATA_FILE, description="Manzoori document data and signatures")
+                          name=DATA_FILE, description="Manzoori document data and signatures",
+                          created=moment, modified=moment)
     return HTML(string=render_data(data, registry)).write_pdf(attachments=[attached])

@@ -57,7 +57,7 @@ def verify_items(session: Session, reference: str | None = None) -> list[tuple[s
 def verify_item(session: Session, item: Item) -> list[Finding]:
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id)
                                   .order_by(AuditEvent.seq)))
-    usernames = dict(session.execute(select(Officer.id, Officer.username)).tuples())
+    usernames = dict(session.execute(select(Officer.id, Officer.username)).all())
     return [*_chain(item, events, usernames), *_versions(item),
             *_signatures(session, item, events, usernames)]
 

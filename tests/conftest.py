@@ -58,6 +58,11 @@ class Manzoori:
                       "--form", self.form(f"form-{abs(hash(title))}", data), "--as", officer, *extra)
         return result.stdout.strip()
 
+    @property
+    def passphrase(self) -> str:
+        """The passphrase of the [sample] officers' signing keys (`init --samples`)."""
+        return (self.home / "sample-passphrase").read_text().strip()
+
     def act(self, reference: str, action: str, officer: str, *extra: str, expect: int | None = 0) -> Result:
         if action == "sign" and "--passphrase-file" not in extra:  # the [sample] keys' passphrase
             extra = (*extra, "--passphrase-file", str(self.home / "sample-passphrase"))
@@ -119,9 +124,14 @@ def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def manzoori(seeded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Manzoori]:
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copy(seeded_home / "manzoori.db", home / "manzoori.db")
-    shutil.copy(seeded_home / "sample-passphrase", home / "sample-passphrase")
+    copy_home(seeded_home, home)
     yield Manzoori(home, monkeypatch)
+
+
+def copy_home(seeded: Path, home: Path) -> None:
+    """The seeded database and the passphrase of its [sample] signing keys, into `home`."""
+    for name in ("manzoori.db", "sample-passphrase"):
+        shutil.copy(seeded / name, home / name)
 
 
 
