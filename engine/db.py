@@ -198,6 +198,7 @@ class AuditEvent(Base):
     __table_args__ = (
         UniqueConstraint("item_id", "seq"),
         UniqueConstraint("item_id", "idempotency_key"),
+        UniqueConstraint("global_seq", name="uq_events_global_seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,7 +215,7 @@ class AuditEvent(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    global_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    global_seq: Mapped[int | None] = mapped_column(Integer)
     """The event's place among all events of all items: the row's autoincrement id, which
     SQLite and PostgreSQL hand out without races; set at insert and covered by the hash."""
 

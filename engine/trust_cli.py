@@ -88,14 +88,15 @@ def register(app: typer.Typer, cli: ModuleType) -> None:
 
         with engine_session() as (session, _registry):
             table = Table(title="Published signing keys")
-            for column in ("officer", "name", "party", "office", "since", "until", "key",
-                           "created", "revoked", "public key"):
+            for column in ("officer", "party", "office", "since", "until", "key", "created",
+                           "revoked"):
                 table.add_column(column)
+            table.add_column("public key", no_wrap=True, min_width=64)
             for key in published_keys(session, party):
                 for appointment in key.officer.appointments:
                     if party and appointment.party != party:
                         continue
-                    add_row(table, key.officer.username, key.officer.name, appointment.party,
+                    add_row(table, key.officer.username, appointment.party,
                             appointment.office, appointment.since or "", appointment.until or "",
                             fingerprint(key.public_key) + (" [sample]" if key.sample else ""),
                             f"{key.created_at:%Y-%m-%d}",

@@ -51,7 +51,15 @@ def verify_items(session: Session, reference: str | None = None) -> list[tuple[s
         items = [get_item(session, reference)]
     else:
         items = list(session.scalars(query))
-    return [(item.reference, verify_item(session, item)) for item in items]
+    results = []
+    for item in items:
+        try:
+            results.append((item.reference, verify_item(session, item)))
+        except (ValueError, TypeError, LookupError) as error:  # e.g. JSON that no longer parses
+            session.rollback()
+            results.append((item.reference, [Finding(item.reference, "stored data",
+                                                     f"cannot be read ({error})")]))
+    return results
 
 
 def verify_item(session: Session, item: Item) -> list[Finding]:
@@ -104,10 +112,10 @@ def _signatures(session: Session, item: Item, events: list[AuditEvent],
         place = f"signature ({row.party}, {row.office})"
         username = usernames.get(row.officer_id)
         event = signs.get(row.event_seq)
-        if event is None:
+        copy = event.payload["signature"] if event is not None else {}
+        if copy.get("officer") != username and copy.get("party") != row.party:
             findings.append(Finding(place, "event_seq", f"event {row.event_seq} is not its sign event"))
         else:
-            copy = event.payload["signature"]
             for name, value in signatures.event_copy(row, username).items():
                 if copy.get(name) != value:
                     column = {"officer": "officer_id", "key": "key_id"}.get(name, name)
