@@ -195,7 +195,12 @@ def sign(session: Session, item: Item, officer: Officer, party: str, office: str
     if not passphrase:
         raise InvalidForm(f"signing needs {officer.username}'s key passphrase",
                           problems=[("passphrase", "required")])
-    private = unlock(key, passphrase)
+    return sign_with(session, key, unlock(key, passphrase), item, officer, party, office, now)
+
+
+def sign_with(session: Session, key: SigningKey, private: Ed25519PrivateKey, item: Item,
+              officer: Officer, party: str, office: str, now: datetime) -> Signature:
+    """The signature itself, with a key already unlocked."""
     version = [v for v in item.versions if v.submitted_at is not None][-1]
     content = signed_content(version_content(item, version), party, office, officer.username,
                              officer.name, now.isoformat())

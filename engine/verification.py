@@ -51,10 +51,11 @@ def verify_items(session: Session, reference: str | None = None) -> list[tuple[s
         items = [get_item(session, reference)]
     else:
         items = list(session.scalars(query))
+    usernames = dict(session.execute(select(Officer.id, Officer.username)).all())
     results = []
     for item in items:
         try:
-            results.append((item.reference, verify_item(session, item)))
+            results.append((item.reference, verify_item(session, item, usernames)))
         except (ValueError, TypeError, LookupError) as error:  # e.g. JSON that no longer parses
             session.rollback()
             results.append((item.reference, [Finding(item.reference, "stored data",
@@ -62,10 +63,10 @@ def verify_items(session: Session, reference: str | None = None) -> list[tuple[s
     return results
 
 
-def verify_item(session: Session, item: Item) -> list[Finding]:
+def verify_item(session: Session, item: Item, usernames: dict[int, str]) -> list[Finding]:
+    """What fails in `item`; `usernames` maps every officer's id to their username."""
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id)
                                   .order_by(AuditEvent.seq)))
-    usernames = dict(session.execute(select(Officer.id, Officer.username)).all())
     return [*_chain(item, events, usernames), *_versions(item),
             *_signatures(session, item, events, usernames)]
 
