@@ -379,10 +379,10 @@ def act(
 ) -> None:
     """Act on an item as an officer."""
     from engine.items import act as act_on
-    from engine.trust_cli import read_passphrase
+    from engine.trust_cli import passphrase_to_sign
 
     data = _read_form(form)
-    passphrase = read_passphrase(passphrase_file) if action == "sign" else None
+    passphrase = passphrase_to_sign(reference, officer, passphrase_file) if action == "sign" else None
     with engine_session() as (session, registry):
         outcome = act_on(session, registry, reference=reference, action=action, officer=officer,
                          comment=comment, form=data, title=title, key=key,

@@ -8,8 +8,6 @@ Figures that the record does not give (PSDP costs, constituencies) are sample va
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -114,13 +112,10 @@ def _sample_logins(session: Session) -> Path:
     """One generated password for every [sample] officer, kept in a file only its owner reads.
     People from the public record get no login: they are not users of this demo."""
     from engine.accounts import hash_password
+    from engine.credentials import kept_secret
 
     path = home() / "demo-password"
-    if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(12))
-    hashed = hash_password(path.read_text().strip())
+    hashed = hash_password(kept_secret(path, 12))
     for officer in session.scalars(select(Officer).where(Officer.sample.is_(True))):
         officer.password_hash = hashed
     session.commit()

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import audit
+from engine.credentials import kept_secret, write_private
 from engine.db import Item, Officer, Signature, SigningKey, Version, home
 from engine.directory import get_officer
 from engine.errors import InvalidForm, NotAllowed, NotFound
@@ -68,15 +67,13 @@ def new_key(session: Session, username: str, passphrase: str, now: datetime, *,
 
 def _write_private(path: Path, pem: str) -> None:
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_private(path, pem)
     except FileExistsError:
         raise InvalidForm(f"{path} exists already; choose a new file for the key",
                           problems=[("key-file", "exists")]) from None
     except OSError as error:
         raise InvalidForm(f"cannot write the key to {path}: {error.strerror}",
                           problems=[("key-file", "unwritable")]) from None
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(pem)
 
 
 def revoke(session: Session, username: str, now: datetime) -> SigningKey:
@@ -224,13 +221,7 @@ def event_copy(signature: Signature, username: str) -> dict[str, Any]:
 
 def sample_passphrase() -> str:
     """The passphrase of every [sample] key, generated once into MANZOORI_HOME (mode 600)."""
-    path = home() / SAMPLE_PASSPHRASE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(16))
-    return path.read_text().strip()
+    return kept_secret(home() / SAMPLE_PASSPHRASE, 16)
 
 
 def seed_sample_keys(session: Session, now: datetime, usernames: list[str] | None = None) -> int:

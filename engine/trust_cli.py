@@ -41,6 +41,29 @@ def read_passphrase(path: Path | None, *, confirm: bool = False, what: str = "Ke
     return lines[0]
 
 
+def passphrase_to_sign(reference: str, username: str, path: Path | None) -> str | None:
+    """The signer's passphrase, asked for only when the engine would let them sign now
+    with a key they have; otherwise None, and the engine's refusal says why."""
+    if path is not None:
+        return read_passphrase(path)
+    from engine.db import session_scope
+    from engine.directory import get_officer
+    from engine.errors import ManzooriError
+    from engine.items import get_item, possible_actions
+    from engine.registry import registry
+    from engine.signatures import current_key
+
+    with session_scope() as session:
+        try:
+            officer = get_officer(session, username)
+            if "sign" not in possible_actions(session, registry(), get_item(session, reference), officer):
+                return None
+            current_key(session, officer)
+        except ManzooriError:
+            return None
+    return read_passphrase(None)
+
+
 def register(app: typer.Typer, cli: ModuleType) -> None:
     """Add the trust commands to `app`, with the helpers of the `cli` module that defines it."""
     add_row, engine_session, err, out, reports_errors = (

@@ -339,3 +339,43 @@ def test_the_api_signs_with_the_passphrase_it_is_given_and_never_echoes_it(manzo
         assert done.status_code == 200, done.text
     assert manzoori.passphrase not in done.text + missing.text + wrong.text + caplog.text
     assert manzoori.query("SELECT count(*) FROM signatures")[0][0] == 1
+
+
+def test_the_upgrade_to_signatures_rechains_existing_events_so_they_verify(manzoori) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from engine import db
+
+    reference = sign_letter_of_intent_up_to_signature(manzoori)
+    config = Config()
+    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    engine = db.make_engine(f"sqlite:///{manzoori.home / 'manzoori.db'}")
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+        assert "global_seq" not in columns(manzoori, "events")
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+    assert manzoori.query("SELECT count(*) FROM events WHERE global_seq IS NULL OR global_seq != id") == [(0,)]
+    assert manzoori("verify", reference).stdout.strip() == f"{reference}: intact"
+
+
+def test_the_passphrase_is_asked_for_hidden_and_only_when_signing_is_possible(signed) -> None:
+    manzoori, _ = signed
+    reference = sign_letter_of_intent_up_to_signature(manzoori)
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    runner = CliRunner()
+    drafter = runner.invoke(app, ["act", reference, "sign", "--as", "punjab.pspa-dg"])
+    assert drafter.exit_code == 3 and "Key passphrase" not in drafter.stdout  # may not sign: no prompt
+    signed_now = runner.invoke(app, ["act", reference, "sign", "--as", "punjab.pspa-vice-chair"],
+                               input=manzoori.passphrase + "\n")
+    assert signed_now.exit_code == 0, signed_now.output
+    assert "Key passphrase:" in signed_now.stdout and manzoori.passphrase not in signed_now.output
