@@ -27,14 +27,27 @@ def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical(fields)).hexdigest()
 
 
+def event_fields(reference: str, officer: str | None, event: Any) -> dict[str, Any]:
+    """What an event's hash covers: every stored column of the event but its row id and
+    the chain links themselves (`item_id` through the reference, `officer_id` through the
+    username). `event` is an AuditEvent or a row with the same column names."""
+    return {
+        "reference": reference, "seq": event.seq, "global_seq": event.global_seq,
+        "at": event.at.isoformat(), "officer": officer, "action": event.action,
+        "step": event.step, "party": event.party, "version": event.version,
+        "comment": event.comment, "payload": event.payload, "key": event.idempotency_key,
+    }
+
+
 def version_digest(
     reference: str, number: int, title: str, form_model: str, form: dict[str, Any],
-    parties: list[str],
+    parties: list[str], author: str, created_at: datetime, submitted_at: datetime | None,
 ) -> str:
-    """What a signature will cover: the exact content of one version of one item."""
+    """The exact content of one version of one item, and who wrote it when."""
     return hashlib.sha256(
         canonical(
             {"reference": reference, "version": number, "title": title,
-             "form_model": form_model, "form": form, "parties": parties}
+             "form_model": form_model, "form": form, "parties": parties, "author": author,
+             "created_at": created_at, "submitted_at": submitted_at}
         )
     ).hexdigest()

@@ -2,7 +2,7 @@
 are imported inside the commands that need them, so `manzoori --help` stays quick.
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 not allowed, 4 not found, 5 invalid form,
-6 conflict, 7 plugin fault.
+6 conflict, 7 plugin fault, 8 verification failed.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Manzoori (منظوری): draft, review, approve and sign work plans, joint resolutions "
     "and inter-provincial agreements.\n\nExit codes: 0 ok, 3 not allowed, 4 not found, "
-    "5 invalid form, 6 conflict, 7 plugin fault.",
+    "5 invalid form, 6 conflict, 7 plugin fault, 8 verification failed.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -108,7 +108,7 @@ def _read_form(path: Path | None) -> dict[str, Any] | None:
 @reports_errors
 def init(samples: bool = typer.Option(False, "--samples", help="Add [sample] officers for every office.")) -> None:
     """Create the database (or bring it up to date) and load office holders."""
-    from engine.db import database_url
+    from engine.db import database_url, home
     from engine.directory import load_public_holders, seed_sample_officers
     from engine.items import utcnow
 
@@ -116,9 +116,15 @@ def init(samples: bool = typer.Option(False, "--samples", help="Add [sample] off
         now = utcnow()
         added = load_public_holders(session, registry, now)
         if samples:
+            from engine.signatures import SAMPLE_PASSPHRASE, seed_sample_keys
+
             added += seed_sample_officers(session, registry, now)
+            keyed = seed_sample_keys(session, now)
         session.commit()
     out.print(f"Database ready at {database_url()}; {added} officers added.")
+    if samples and keyed:
+        out.print(f"{keyed} \\[sample] signing keys, under the passphrase in "
+                  f"{escape(str(home() / SAMPLE_PASSPHRASE))}.", highlight=False)
     for fault in registry.faults:
         err.print(f"[yellow]warning:[/] {escape(fault.message)}", highlight=False)
 
@@ -374,15 +380,19 @@ def act(
     title: str | None = typer.Option(None, help="New title (submit, revise)."),
     key: str | None = typer.Option(None, help="Idempotency key: a retry with the same key is not applied twice."),
     revision: int | None = typer.Option(None, help="Act only if the item is still at this revision."),
+    passphrase_file: Path | None = typer.Option(None, "--passphrase-file", help="sign: read your "
+                                                "key's passphrase from this file, not a hidden prompt."),
 ) -> None:
     """Act on an item as an officer."""
     from engine.items import act as act_on
+    from engine.trust_cli import passphrase_to_sign
 
     data = _read_form(form)
+    passphrase = passphrase_to_sign(reference, officer, passphrase_file) if action == "sign" else None
     with engine_session() as (session, registry):
         outcome = act_on(session, registry, reference=reference, action=action, officer=officer,
                          comment=comment, form=data, title=title, key=key,
-                         expected_revision=revision)
+                         expected_revision=revision, passphrase=passphrase)
     out.print(escape(outcome.message), highlight=False)
 
 
@@ -461,25 +471,6 @@ def migrate(
     stuck = [move for move in moves if move.reason]
     out.print(f"{len(moves) - len(stuck)} item(s) {verb}; {len(stuck)} cannot move"
               + ("" if dry_run or not stuck else ", left untouched"), highlight=False)
-
-
-@app.command()
-@reports_errors
-def document(
-    reference: str = typer.Argument(..., metavar="ITEM"),
-    output: Path | None = typer.Option(None, "--out", "-o", help="Write the HTML here, not to stdout."),
-) -> None:
-    """Print an item as an HTML document: letterheads, content in English and Urdu, signatures."""
-    from engine.documents import render_document
-    from engine.items import get_item
-
-    with engine_session() as (session, registry):
-        html = render_document(get_item(session, reference), registry)
-    if output is None:
-        sys.stdout.write(html)
-    else:
-        output.write_text(html, encoding="utf-8")
-        out.print(f"{reference} written to {escape(str(output))}", highlight=False)
 
 
 @app.command()
@@ -653,6 +644,15 @@ def _register_follow_up() -> None:
 
 
 _register_follow_up()
+
+
+def _register_trust() -> None:
+    from engine.trust_cli import register
+
+    register(app, sys.modules[__name__])
+
+
+_register_trust()
 
 
 def main() -> None:

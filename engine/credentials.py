@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +23,22 @@ from engine.directory import get_officer
 from engine.errors import NotAllowed
 
 CODE_LIFETIME = timedelta(minutes=15)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to a new file only its owner can read (mode 600); an existing file
+    raises FileExistsError and is left alone."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
+def kept_secret(path: Path, nbytes: int) -> str:
+    """A random secret generated once into `path` (mode 600), read from there after."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_private(path, secrets.token_urlsafe(nbytes))
+    return path.read_text().strip()
 
 
 def token_digest(token: str) -> str:

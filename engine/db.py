@@ -41,7 +41,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.attributes import get_history
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 
 class Base(DeclarativeBase):
@@ -111,6 +111,7 @@ class Item(Base):
     )
     versions: Mapped[list[Version]] = relationship(order_by="Version.number")
     steps: Mapped[list[StepRecord]] = relationship(order_by="StepRecord.id")
+    signatures: Mapped[list[Signature]] = relationship(order_by="Signature.id", viewonly=True)
 
     # A concurrent change to the same item fails the second writer's UPDATE.
     __mapper_args__ = {"version_id_col": revision}
@@ -200,6 +201,7 @@ class AuditEvent(Base):
     __table_args__ = (
         UniqueConstraint("item_id", "seq"),
         UniqueConstraint("item_id", "idempotency_key"),
+        UniqueConstraint("global_seq", name="uq_events_global_seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -216,8 +218,56 @@ class AuditEvent(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    global_seq: Mapped[int | None] = mapped_column(Integer)
+    """The event's place among all events of all items: the row's autoincrement id, which
+    SQLite and PostgreSQL hand out without races; set at insert and covered by the hash."""
 
     officer: Mapped[Officer | None] = relationship()
+
+
+class SigningKey(Base):
+    """An officer's Ed25519 key pair. The private key is kept only encrypted under the
+    holder's passphrase (OpenSSH format, bcrypt KDF), here or in a file the holder keeps."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)
+    """The raw 32-byte Ed25519 public key, hex."""
+    private_key: Mapped[str | None] = mapped_column(Text)
+    """The encrypted private key; None when the holder keeps it in `key_file`."""
+    key_file: Mapped[str | None] = mapped_column(String(500))
+    sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    officer: Mapped[Officer] = relationship()
+
+
+class Signature(Base):
+    """One office holder's signature on one version of an item, for one party."""
+
+    __tablename__ = "signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    event_seq: Mapped[int] = mapped_column(Integer)
+    """The item's `sign` event, which keeps a copy of everything below."""
+    party: Mapped[str] = mapped_column(String(32))
+    office: Mapped[str] = mapped_column(String(48))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    holder: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(DateTime)
+    digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the canonical signed content (`engine.signatures.signed_content`)."""
+    signature: Mapped[str] = mapped_column(String(128))
+    """Ed25519 over the digest's 32 bytes, hex."""
+    public_key: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id"))
+
+    officer: Mapped[Officer] = relationship()
 
 
 class OutboxEntry(Base):

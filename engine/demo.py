@@ -8,8 +8,6 @@ Figures that the record does not give (PSDP costs, constituencies) are sample va
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from engine.directory import load_public_holders, seed_sample_officers
 from engine.errors import Conflict
 from engine.items import act, draft
 from engine.registry import Registry
+from engine.signatures import SAMPLE_PASSPHRASE, sample_passphrase, seed_sample_keys
 
 
 @dataclass(frozen=True)
@@ -89,12 +88,17 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
     start = datetime(2000, 1, 1)
     holders = load_public_holders(session, registry, start)
     samples = seed_sample_officers(session, registry, start)
+    # The people from the record who sign in the scenes get demo keys too: [sample] keys
+    # under the sample passphrase, not keys they made or hold.
+    signers = sorted({move.officer for scene in SCENES for move in scene.moves if move.action == "sign"})
+    keyed = seed_sample_keys(session, start, usernames=signers)
     session.commit()
     console.print(f"Directory: {holders} office holders from the public record, "
-                  f"{samples} \\[sample] officers.\n", highlight=False)
+                  f"{samples} \\[sample] officers; {keyed} \\[sample] signing keys under the "
+                  f"passphrase in {escape(str(home() / SAMPLE_PASSPHRASE))}.\n", highlight=False)
     references = []
     for scene in SCENES:
-        references.append(_play(session, registry, console, scene))
+        references.append(_play(session, registry, console, scene, sample_passphrase()))
     _follow_up(session, registry, console)
     console.print("\nSee them with [bold]manzoori items[/] and [bold]manzoori show REF[/].")
     path = _sample_logins(session)
@@ -108,13 +112,10 @@ def _sample_logins(session: Session) -> Path:
     """One generated password for every [sample] officer, kept in a file only its owner reads.
     People from the public record get no login: they are not users of this demo."""
     from engine.accounts import hash_password
+    from engine.credentials import kept_secret
 
     path = home() / "demo-password"
-    if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(12))
-    hashed = hash_password(path.read_text().strip())
+    hashed = hash_password(kept_secret(path, 12))
     for officer in session.scalars(select(Officer).where(Officer.sample.is_(True))):
         officer.password_hash = hashed
     session.commit()
@@ -127,7 +128,8 @@ def _already_played(session: Session, scenes: list[Scene]) -> bool:
     return titles == sorted(scene.item_title for scene in scenes)
 
 
-def _play(session: Session, registry: Registry, console: Console, scene: Scene) -> str:
+def _play(session: Session, registry: Registry, console: Console, scene: Scene,
+          passphrase: str) -> str:
     console.rule(f"[bold]{scene.title}[/]  ({scene.source})")
     outcome = draft(
         session, registry, kind=scene.kind, parties=scene.parties, title=scene.item_title,
@@ -140,7 +142,8 @@ def _play(session: Session, registry: Registry, console: Console, scene: Scene) 
     for move in scene.moves:
         result = act(session, registry, reference=reference, action=move.action,
                      officer=move.officer, comment=move.comment, form=move.form,
-                     now=datetime.fromisoformat(move.at))
+                     now=datetime.fromisoformat(move.at),
+                     passphrase=passphrase if move.action == "sign" else None)
         mark = " [dim](illustrative)[/]" if move.illustrative else ""
         console.print(f"{move.at[:10]}  {escape(move.say)}{mark} → [cyan]{result.state}[/]", highlight=False)
     return reference

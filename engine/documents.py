@@ -1,5 +1,11 @@
-"""An item as a printable HTML document: each party's letterhead, the latest submitted
-version's content under its English and Urdu labels, and the signatures on it.
+"""An item as a printable document (HTML, or PDF through WeasyPrint): each party's
+letterhead, the latest submitted version's content under its English and Urdu labels,
+and a block per signature (office, holder, date, digest, verification code).
+
+A document is rendered from its *data* alone: the version's content and the signatures
+on it, which it also carries in machine-readable form (HTML: a JSON script element; PDF:
+an attached `manzoori-signatures.json`). `manzoori verify --document` re-checks those
+signatures and re-renders the data, so any changed byte of the file is found.
 
 Everything is rendered by Jinja2 with autoescape on, the parties' letterheads included,
 so text typed into a form can never become markup.
@@ -8,6 +14,7 @@ so text typed into a form can never become markup.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -16,6 +23,7 @@ from pydantic import BaseModel
 
 from engine.contract import ItemKind
 from engine.db import Item
+from engine.signatures import verification_code, version_content
 from engine.errors import NotFound, PluginError
 from engine.registry import Party, Registry
 
@@ -31,11 +39,23 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Signature:
+class SignatureBlock:
     party: str
     name: str
     office: str
     at: str
+    digest: str
+    code: str
+
+
+KIND_LABELS_UR = {
+    ItemKind.WORK_PLAN: "ورک پلان",
+    ItemKind.JOINT_RESOLUTION: "مشترکہ قرارداد",
+    ItemKind.AGREEMENT: "بین الصوبائی معاہدہ",
+}
+
+DATA_FILE = "manzoori-signatures.json"
+"""The name of the document data attached to a PDF."""
 
 
 def _environment() -> Environment:
@@ -88,32 +108,67 @@ def render_letterhead(party: Party, title: str, reference: str) -> str:
         raise PluginError(party.name, "letterhead", f"{type(error).__name__}: {error}") from None
 
 
-def render_document(item: Item, registry: Registry) -> str:
-    """The HTML document of `item`'s latest submitted version."""
+def document_data(item: Item) -> dict[str, Any]:
+    """What the document of `item`'s latest submitted version shows: its content and the
+    signatures on that version, as they were signed."""
     submitted = [version for version in item.versions if version.submitted_at is not None]
     if not submitted:
         raise NotFound(f"{item.reference} has no submitted version to print yet")
     version = submitted[-1]
+    signatures = [
+        {"party": s.party, "office": s.office,
+         "holder": {"username": s.officer.username, "name": s.holder},
+         "signed_at": s.signed_at.isoformat(), "digest": s.digest, "signature": s.signature,
+         "public_key": s.public_key}
+        for s in item.signatures if s.version == version.number
+    ]
+    return {"manzoori_document": 1, "content": version_content(item, version),
+            "signatures": signatures}
+
+
+def render_document(item: Item, registry: Registry) -> str:
+    """The HTML document of `item`'s latest submitted version."""
+    return render_data(document_data(item), registry)
+
+
+def render_data(data: dict[str, Any], registry: Registry) -> str:
+    """The HTML of a document's data; the same data always gives the same bytes."""
+    content = data["content"]
     environment = _environment()
-    drafting = registry.party(item.drafting_party)
-    model = drafting.form(ItemKind(item.kind))
+    kind = ItemKind(content["kind"])
+    drafting = registry.party(content["parties"][0])
+    model = drafting.form(kind)
     if model is None:
-        raise NotFound(f"{item.drafting_party} has no {item.kind} form to print {item.reference} with")
+        raise NotFound(f"{drafting.code} has no {kind} form to print {content['reference']} with")
 
-    letterheads = [Markup(render_letterhead(registry.party(code), version.title, item.reference))
-                   for code in item.party_codes]
+    letterheads = [Markup(render_letterhead(registry.party(code), content["title"], content["reference"]))
+                   for code in content["parties"]]
 
-    signatures = []
-    for step in item.steps:
-        if step.cycle != item.cycle:
-            continue
-        for decision in step.decisions:
-            if decision.action == "sign":
-                office = registry.party(step.party).office(step.office)
-                signatures.append(Signature(step.party, decision.officer.name, office.title_en,
-                                            f"{decision.at:%d %B %Y}"))
-
+    blocks = [
+        SignatureBlock(s["party"], s["holder"]["name"],
+                       registry.party(s["party"]).office(s["office"]).title_en,
+                       f"{datetime.fromisoformat(s['signed_at']):%d %B %Y}", s["digest"],
+                       verification_code(s["signature"]))
+        for s in data["signatures"]
+    ]
     return environment.get_template("document.html").render(
-        item=item, version=version, letterheads=letterheads,
-        entries=_entries(model, version.form), signatures=signatures,
+        content=content, kind_label=kind.label, kind_label_ur=KIND_LABELS_UR[kind],
+        letterheads=letterheads, data=data,
+        entries=_entries(model, content["form"]), signatures=blocks,
     )
+
+
+def render_pdf(data: dict[str, Any], registry: Registry) -> bytes:
+    """The PDF of a document's data (WeasyPrint, Pango shaping the Urdu), with the data
+    attached; deterministic, like the HTML."""
+    import json
+
+    from weasyprint import HTML, Attachment
+
+    # Dated by the last signature, not the clock, so the same data gives the same bytes.
+    moment = max((datetime.fromisoformat(s["signed_at"]) for s in data["signatures"]),
+                 default=datetime(2000, 1, 1))
+    attached = Attachment(string=json.dumps(data, sort_keys=True, ensure_ascii=False),
+                          name=DATA_FILE, description="Manzoori document data and signatures",
+                          created=moment, modified=moment)
+    return HTML(string=render_data(data, registry)).write_pdf(attachments=[attached])

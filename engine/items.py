@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import definitions, progress
+from engine import definitions, progress, signatures
 from engine.contract import ItemKind
 from engine.credentials import spend_code
 from engine.db import AuditEvent, Item, ItemParty, Officer, StepRecord, Version
@@ -145,12 +145,14 @@ def act(
     session: Session, registry: Registry, *, reference: str, action: str, officer: str,
     comment: str | None = None, form: dict[str, Any] | None = None, title: str | None = None,
     key: str | None = None, expected_revision: int | None = None, now: datetime | None = None,
-    code: str | None = None,
+    code: str | None = None, passphrase: str | None = None,
 ) -> Outcome:
     """Take one action on an item as `officer`; refused actions change nothing.
 
     `code` is a one-time code (engine.credentials) that interfaces which do not hold the
     officer's session, such as the Prefect UI, must give; it is spent with the action.
+    `passphrase` unlocks the officer's signing key for `sign` (engine.signatures); it is
+    used for that and nothing else, never stored or logged.
     """
     now = now or utcnow()
     for value, where in ((comment, "comment"), (title, "title"), (form, "form"), (key, "key")):
@@ -161,7 +163,7 @@ def act(
         raise InvalidForm(f"only submit and revise take form data or a title, not {action}")
     with _one_transaction(session, reference):
         outcome = _act(session, registry, reference, action, officer, comment, form, title, key,
-                       expected_revision, now, code)
+                       expected_revision, now, code, passphrase)
     # The parties hear of it from the item's flow run (workflows.lifecycle), via the outbox.
     return outcome
 
@@ -169,7 +171,7 @@ def act(
 def _act(
     session: Session, registry: Registry, reference: str, action: str, officer: str,
     comment: str | None, form: dict[str, Any] | None, title: str | None, key: str | None,
-    expected_revision: int | None, now: datetime, code: str | None,
+    expected_revision: int | None, now: datetime, code: str | None, passphrase: str | None,
 ) -> Outcome:
     item = get_item(session, reference)
     known_steps = len(item.steps)
@@ -205,13 +207,20 @@ def _act(
         ]
         payload.update(title=item.title, route=item.route, digest=item.versions[-1].digest)
     else:
-        message, party = _decide(session, registry, item, actor, action, now)
+        record = _decide(session, registry, item, actor, action, now)
+        message, party = record.message, record.party
+        if action == "sign":
+            signature = signatures.sign(session, item, actor, record.party, record.office,
+                                        passphrase, now)
+            payload["signature"] = signatures.event_copy(signature, actor.username)
     item.updated_at = now
-    progress.record(
+    event = progress.record(
         session, item, actor, action, now, step=at_step, party=party, comment=comment, key=key,
         payload={**payload, "state": item.state, "stage": item.stage, "cycle": item.cycle,
                  **({"opened": opened} if (opened := _opened(item.steps[known_steps:])) else {})},
     )
+    if "signature" in payload:
+        signature.event_seq = event.seq
     if item.kind in (ItemKind.JOINT_RESOLUTION, ItemKind.WORK_PLAN) and item.state == flow.end:
         # Signed by every party: a resolution's points become the next quarter's action
         # plan, a work plan's activities the plans of their quarters, to be followed up.
@@ -293,9 +302,16 @@ def _drafting(
     return f"version {latest.number} of {item.reference} submitted{again}; now at {item.state}"
 
 
+@dataclass(frozen=True)
+class Decided:
+    message: str
+    party: str
+    office: str
+
+
 def _decide(
     session: Session, registry: Registry, item: Item, actor: Officer, action: str, now: datetime
-) -> tuple[str, str]:
+) -> Decided:
     route = Route.from_json(item.route)
     step = route.steps[item.stage]
     if action not in step.actions:
@@ -336,7 +352,7 @@ def _decide(
                        f"{item.reference} for {record.party}")
     message = progress.apply_decision(session, registry, item, actor, record, action,
                                       step.actions[action], now)
-    return message, record.party
+    return Decided(message, record.party, record.office)
 
 
 def possible_actions(session: Session, registry: Registry, item: Item, officer: Officer,
@@ -392,7 +408,7 @@ class BulkResult:
 
 def act_many(
     session: Session, registry: Registry, *, references: list[str], action: str, officer: str,
-    comment: str | None = None, now: datetime | None = None,
+    comment: str | None = None, now: datetime | None = None, passphrase: str | None = None,
 ) -> list[BulkResult]:
     """The same decision on several items, each checked and recorded on its own: one
     refusal does not undo the others."""
@@ -401,7 +417,7 @@ def act_many(
     for reference in dict.fromkeys(references):  # each once, in the order given
         try:
             outcome = act(session, registry, reference=reference, action=action, officer=officer,
-                          comment=comment, now=now)
+                          comment=comment, now=now, passphrase=passphrase)
             results.append(BulkResult(reference, outcome, None))
         except ManzooriError as error:
             results.append(BulkResult(reference, None, error))

@@ -71,7 +71,8 @@ def resolve(
 
 def digest(item: Item, version: Version) -> str:
     return audit.version_digest(item.reference, version.number, version.title,
-                                version.form_model, version.form, item.party_codes)
+                                version.form_model, version.form, item.party_codes,
+                                version.author.username, version.created_at, version.submitted_at)
 
 
 def open_stage(session: Session, registry: Registry, item: Item, position: int, now: datetime) -> None:
@@ -170,19 +171,18 @@ def record(
     ).first()
     seq, prev_hash = (last.seq + 1, last.hash) if last else (1, audit.GENESIS)
     version = item.versions[-1].number if item.versions else None
-    payload = payload or {}
-    fields = {
-        "reference": item.reference, "seq": seq, "at": now.isoformat(),
-        "officer": officer.username if officer else None, "action": action,
-        "step": step, "party": party, "version": version, "comment": comment,
-        "payload": payload,
-    }
     event = AuditEvent(
         item_id=item.id, seq=seq, at=now, officer=officer, action=action,
-        step=step, party=party, version=version, comment=comment, payload=payload,
-        idempotency_key=key, prev_hash=prev_hash, hash=audit.event_hash(prev_hash, fields),
+        step=step, party=party, version=version, comment=comment, payload=payload or {},
+        idempotency_key=key, prev_hash=prev_hash, hash="",
     )
     session.add(event)
+    # The global sequence is the row's autoincrement id, race-free on SQLite and
+    # PostgreSQL alike; the hash, which covers it, can only be computed once it is known.
+    session.flush()
+    event.global_seq = event.id
+    event.hash = audit.event_hash(prev_hash, audit.event_fields(
+        item.reference, officer.username if officer else None, event))
     session.add(OutboxEntry(item_id=item.id, event_seq=seq, created_at=now))
     return event
 

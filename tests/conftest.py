@@ -59,7 +59,14 @@ class Manzoori:
                       "--form", self.form(f"form-{abs(hash(title))}", data), "--as", officer, *extra)
         return result.stdout.strip()
 
+    @property
+    def passphrase(self) -> str:
+        """The passphrase of the [sample] officers' signing keys (`init --samples`)."""
+        return (self.home / "sample-passphrase").read_text().strip()
+
     def act(self, reference: str, action: str, officer: str, *extra: str, expect: int | None = 0) -> Result:
+        if action == "sign" and "--passphrase-file" not in extra:  # the [sample] keys' passphrase
+            extra = (*extra, "--passphrase-file", str(self.home / "sample-passphrase"))
         return self("act", reference, action, "--as", officer, *extra, expect=expect)
 
     # The stored state, read straight from the database, not through the engine.
@@ -75,7 +82,7 @@ class Manzoori:
         """Every row of every table: compared before and after a refused action."""
         tables = ("officers", "appointments", "items", "item_parties", "versions", "steps",
                   "decisions", "events", "outbox", "item_runs", "credentials", "plan_actions",
-                  "progress_reports")
+                  "progress_reports", "signing_keys", "signatures")
         return {table: [tuple(row) for row in self.query(f"SELECT * FROM {table} ORDER BY 1")]
                 for table in tables}
 
@@ -118,8 +125,14 @@ def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def manzoori(seeded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Manzoori]:
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copy(seeded_home / "manzoori.db", home / "manzoori.db")
+    copy_home(seeded_home, home)
     yield Manzoori(home, monkeypatch)
+
+
+def copy_home(seeded: Path, home: Path) -> None:
+    """The seeded database and the passphrase of its [sample] signing keys, into `home`."""
+    for name in ("manzoori.db", "sample-passphrase"):
+        shutil.copy(seeded / name, home / name)
 
 
 

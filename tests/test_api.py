@@ -70,6 +70,8 @@ class Api:
         return self.ok(self.post("/api/items", officer, body), 201)["reference"]
 
     def act(self, reference: str, action: str, officer: str, **body: Any) -> dict[str, Any]:
+        if action == "sign":
+            body.setdefault("passphrase", self.manzoori.passphrase)
         return self.ok(self.post(f"/api/items/{reference}/actions", officer,
                                  {"action": action, **body}))
 

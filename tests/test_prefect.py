@@ -6,7 +6,6 @@ outbox catching up after Prefect was down."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from datetime import datetime, timedelta
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Manzoori
+from tests.conftest import Manzoori, copy_home
 from tests.forms import form_for
 from tests.prefect_support import PrefectView
 from workflows.stack import Stack, free_port
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.prefect
 @pytest.fixture(scope="module")
 def stack(seeded_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("prefect-home")
-    shutil.copy(seeded_home / "manzoori.db", home / "manzoori.db")
+    copy_home(seeded_home, home)
     running = Stack(home, port=free_port())
     try:
         running.start()

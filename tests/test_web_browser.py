@@ -6,7 +6,6 @@ checked on the page and in the database."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.browsing import OUTPUT, serving
-from tests.conftest import Manzoori
+from tests.conftest import Manzoori, copy_home
 from workflows.stack import free_port
 
 pytestmark = pytest.mark.browser
@@ -28,7 +27,7 @@ PEOPLE = ["balochistan.assembly-secretary", "balochistan.wpc-member.1", "balochi
 @pytest.fixture(scope="module")
 def web(seeded_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     home = tmp_path_factory.mktemp("web-home")
-    shutil.copy(seeded_home / "manzoori.db", home / "manzoori.db")
+    copy_home(seeded_home, home)
     environment = {**os.environ, "MANZOORI_HOME": str(home)}
     for username in PEOPLE:
         subprocess.run([sys.executable, "-m", "engine.cli", "officers", "password", username,
@@ -53,10 +52,12 @@ class Officer:
     def open(self, reference: str) -> None:
         self.page.goto(f"{self.url}/items/{reference}")
 
-    def act(self, reference: str, action: str, comment: str = "") -> None:
+    def act(self, reference: str, action: str, comment: str = "", passphrase: str = "") -> None:
         self.open(reference)
         if comment:
             self.page.fill("#comment", comment)
+        if passphrase:
+            self.page.fill("#passphrase", passphrase)
         self.page.click(f"button[name=action][value={action}]")
         self.page.wait_for_load_state()
 
@@ -144,7 +145,7 @@ def test_a_balochistan_work_plan_from_draft_to_signature_in_the_browser(web, bro
     assert db.state(reference) == "signature"
 
     signatory = Officer(browser, url, "balochistan.deputy-speaker")
-    signatory.act(reference, "sign")
+    signatory.act(reference, "sign", passphrase=db.passphrase)
     assert signatory.state() == "in_force" and db.state(reference) == "in_force"
     assert db.actions(reference) == ["draft", "submit", "return", "revise", "submit", "clear",
                                      "approve", "approve", "approve", "sign", "planned"]

@@ -227,9 +227,15 @@ def render_document(item_id: int, reference: str, seq: int) -> str:
 def apply_decision(view: ItemView, decision: OfficerDecision, run_id: str, key: str) -> str:
     """Put a decision from the Prefect UI through the engine; raises ManzooriError if refused."""
     from engine.db import session_scope
+    from engine.errors import NotAllowed
     from engine.items import act
     from engine.registry import registry
 
+    if decision.action.strip() == "sign":
+        # Signing needs the key's passphrase, and Prefect would keep whatever is typed here.
+        raise NotAllowed("sign cannot be given in the Prefect UI, which would store your key's "
+                         "passphrase: sign in the web app (the item's page) or with "
+                         f"`manzoori act {view.reference} sign --as {decision.officer.strip() or 'YOU'}`")
     with session_scope() as session:
         outcome = act(
             session, registry(), reference=view.reference, action=decision.action.strip(),

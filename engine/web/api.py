@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
@@ -113,6 +114,11 @@ _MEANING = {
     422: "the request or the form is not valid: the engine's `problems`, or FastAPI's "
          "`detail`, names the fields",
 }
+
+
+def secret(value: SecretStr | None) -> str | None:
+    """A secret field's text, taken out only where the engine needs it."""
+    return value.get_secret_value() if value is not None else None
 
 
 def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -262,7 +268,8 @@ def act(reference: Reference, body: ActionRequest, session: SessionDep, officer:
     outcome = services.act(session, registry, reference=reference, action=body.action.value,
                            officer=officer.username, comment=body.comment, form=body.form,
                            title=body.title, key=idempotency_key,
-                           expected_revision=body.expected_revision)
+                           expected_revision=body.expected_revision,
+                           passphrase=secret(body.passphrase))
     return Outcome.model_validate(outcome)
 
 
@@ -273,7 +280,7 @@ def act_on_many(body: BulkActionRequest, session: SessionDep, officer: OfficerDe
     does not undo the others. Each item's result says whether it was recorded, or why not."""
     results = services.act_many(session, registry, references=body.references,
                                 action=body.action.value, officer=officer.username,
-                                comment=body.comment)
+                                comment=body.comment, passphrase=secret(body.passphrase))
     return [BulkItemResult.of(result) for result in results]
 
 

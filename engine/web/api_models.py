@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.orm import Session
 
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
@@ -274,6 +274,8 @@ class ActionRequest(_Request):
     title: Text | None = Field(None, description="A new title (submit and revise only).")
     expected_revision: int | None = Field(None, description="Act only if the item is still at "
                                                             "this revision (409 otherwise).")
+    passphrase: SecretStr | None = Field(None, description="sign: the passphrase of your signing "
+                                         "key; used to sign, never stored or logged.")
 
 
 class Outcome(_Answer):
@@ -292,6 +294,7 @@ class BulkActionRequest(_Request):
         min_length=1, max_length=1000)
     action: Action
     comment: Text | None = None
+    passphrase: SecretStr | None = Field(None, description="sign: your signing key's passphrase.")
 
 
 class BulkItemResult(BaseModel):

@@ -29,13 +29,9 @@ class NotLoggedIn(NotAuthenticated):
 
 def load_secret() -> str:
     """The key that signs session cookies, generated once under MANZOORI_HOME (mode 600)."""
-    path = Path(os.environ.get("MANZOORI_WEB_SECRET_FILE", home() / "web-secret"))
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    from engine.credentials import kept_secret
+
+    return kept_secret(Path(os.environ.get("MANZOORI_WEB_SECRET_FILE", home() / "web-secret")), 48)
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:

@@ -29,6 +29,7 @@ TEXT: dict[str, dict[str, str]] = {
     "bulk": {"en": "Decide the selected items", "ur": "منتخب معاملات پر فیصلہ"},
     "act": {"en": "Act", "ur": "کارروائی"},
     "comment": {"en": "Comment", "ur": "تبصرہ"},
+    "passphrase": {"en": "Signing key passphrase (to sign)", "ur": "دستخطی کلید کا پاس فریز (دستخط کے لیے)"},
     "history": {"en": "History", "ur": "تاریخچہ"},
     "steps": {"en": "Steps", "ur": "مراحل"},
     "versions": {"en": "Versions", "ur": "نسخے"},

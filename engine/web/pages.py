@@ -175,7 +175,8 @@ async def bulk(request: Request, session: Session = Depends(db_session)) -> HTML
     if not references:
         raise InvalidForm("select at least one item", problems=[("reference", "required")])
     results = act_many(session, request.app.state.registry, references=references, action=action,
-                       officer=officer.username, comment=str(form.get("comment", "")).strip() or None)
+                       officer=officer.username, comment=str(form.get("comment", "")).strip() or None,
+                       passphrase=str(form.get("passphrase", "")) or None)
     return render(request, "bulk.html", officer=officer, results=results, action=action)
 
 
@@ -255,7 +256,8 @@ async def act_page(request: Request, reference: str, session: Session = Depends(
     try:
         act(session, request.app.state.registry, reference=reference, action=posted.get("action", ""),
             officer=officer.username, comment=posted.get("comment", "").strip() or None,
-            expected_revision=int(revision) if revision and revision.isdigit() else None)
+            expected_revision=int(revision) if revision and revision.isdigit() else None,
+            passphrase=posted.get("passphrase") or None)
     except (NotAllowed, InvalidForm, Conflict) as error:
         session.rollback()
         return _item_view(request, session, officer, reference, status=status_of(error),
