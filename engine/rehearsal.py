@@ -5,6 +5,7 @@ roles, rules and letterhead hold up in a real flow, not only one hook at a time.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from engine.flows import NEXT, Route, current_flow
 from engine.forms import example_data
 from engine.items import act, draft, get_item, utcnow
 from engine.registry import Registry
+from engine.signatures import seed_sample_keys
 
 KIND = ItemKind.JOINT_RESOLUTION
 #: Enough for any route: a step per party per role, each with its quorum.
@@ -60,14 +62,17 @@ def rehearse_joint_resolution(registry: Registry, code: str, home: Path) -> list
     factory = open_database(f"sqlite:///{home / 'rehearsal.db'}")
     try:
         with factory() as session:
+            passphrase = secrets.token_urlsafe(16)  # the rehearsal's own [sample] keys'
             seed_sample_officers(session, registry, utcnow())
+            seed_sample_keys(session, utcnow(), passphrase=passphrase)
             session.commit()
-            return _run(session, registry, parties, code)
+            return _run(session, registry, parties, code, passphrase)
     finally:
         factory.kw["bind"].dispose()
 
 
-def _run(session: Session, registry: Registry, parties: list[str], code: str) -> list[tuple[str, str]]:
+def _run(session: Session, registry: Registry, parties: list[str], code: str,
+         passphrase: str) -> list[tuple[str, str]]:
     drafting = registry.parties[parties[0]]
     drafter = _officers(session, parties[0], drafting.roles(KIND)["drafter"].office)[0]
     title = f"Rehearsal: {registry.parties[code].identity.name_en} as a party [sample]"
@@ -79,7 +84,8 @@ def _run(session: Session, registry: Registry, parties: list[str], code: str) ->
             if item.state == "adopted":
                 break
             username, action = _next_move(session, item, drafter)
-            act(session, registry, reference=reference, action=action, officer=username)
+            act(session, registry, reference=reference, action=action, officer=username,
+                passphrase=passphrase)
         else:
             return [("roles", f"{reference} was not adopted after {MAX_ACTIONS} actions")]
         html = render_document(get_item(session, reference), registry)

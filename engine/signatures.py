@@ -224,12 +224,14 @@ def sample_passphrase() -> str:
     return kept_secret(home() / SAMPLE_PASSPHRASE, 16)
 
 
-def seed_sample_keys(session: Session, now: datetime, usernames: list[str] | None = None) -> int:
-    """Keys under the sample passphrase for every [sample] officer without one, and for
-    the named people from the record who sign in the demo (their keys are samples too)."""
+def seed_sample_keys(session: Session, now: datetime, usernames: list[str] | None = None,
+                     passphrase: str | None = None) -> int:
+    """Keys under the sample passphrase (MANZOORI_HOME's, unless given) for every [sample]
+    officer without one, and for the named people from the record who sign in the demo
+    (their keys are samples too)."""
     query = select(Officer).where(~Officer.id.in_(select(SigningKey.officer_id)))
     query = query.where(Officer.sample.is_(True) | Officer.username.in_(usernames or []))
-    passphrase = sample_passphrase()
+    passphrase = passphrase or sample_passphrase()
     officers = list(session.scalars(query))
     for officer in officers:
         new_key(session, officer.username, passphrase, now, sample=True)

@@ -112,7 +112,7 @@ def test_gilgit_baltistan_is_party_to_a_joint_resolution_to_adoption(manzoori, i
         ("approval", "wdd-minister", "approve", "gilgit-baltistan.wdd-minister"),
         ("signature", "wdd-minister", "sign", "gilgit-baltistan.wdd-minister"),
     ]
-    html = manzoori("document", reference).stdout
+    html = manzoori("render", reference).stdout
     assert html.count('<div class="department">Women Development Department</div>') == 1
     assert "حکومتِ گلگت بلتستان" in html and "Government of the Punjab" in html
 
@@ -130,7 +130,7 @@ def test_gilgit_baltistans_own_form_renders_in_english_and_urdu(manzoori, instal
     manzoori.act(reference, "submit", "gilgit-baltistan.wdd-deputy-secretary")
     manzoori.act(reference, "clear", "gilgit-baltistan.wdd-secretary")
     assert manzoori.state(reference) == "finance_review"  # its rule: ADP cost above PKR 50 million
-    html = manzoori("document", reference).stdout
+    html = manzoori("render", reference).stdout
     for text in ("Annual Development Programme cost (PKR)", "سالانہ ترقیاتی پروگرام لاگت (روپے)",
                  "80,000,000", "Skardu", "اضلاع", "Work plan 2026-27"):
         assert text in html

@@ -386,7 +386,7 @@ class Invariants(RuleBasedStateMachine):
             with self.database.session() as session:
                 outcome = call(items.act, session, reference=reference, action=action, officer=officer,
                                comment=comment, form=form, title=title, key=key,
-                               expected_revision=expected, now=now)
+                               expected_revision=expected, now=now, passphrase=self.passphrase)
         except ManzooriError as error:
             self.unchanged(f"refused {action}: {error}")
             assert not retry, f"a retry of {action} with key {key!r} was refused: {error}"
@@ -429,7 +429,7 @@ class Invariants(RuleBasedStateMachine):
         before = {reference: self.item_rows(reference) for reference in references}
         with self.database.session() as session:
             results = call(items.act_many, session, references=references, action=action,
-                           officer=officer, comment=comment, now=now)
+                           officer=officer, comment=comment, now=now, passphrase=self.passphrase)
         assert [r.reference for r in results] == list(dict.fromkeys(references))
         for result in results:
             proper = action in possible[result.reference] and (
@@ -556,6 +556,7 @@ RUN = {"sequences": 0, "steps": 0, "items": 0}
 
 
 def test_random_sequences_keep_every_invariant(seeded_home: Path) -> None:
-    machine = type("Machine", (Invariants,), {"seeded": seeded_home})
+    passphrase = (seeded_home / "sample-passphrase").read_text().strip()  # the [sample] keys'
+    machine = type("Machine", (Invariants,), {"seeded": seeded_home, "passphrase": passphrase})
     run_state_machine_as_test(machine)
     print(f"state machine: {RUN['sequences']} sequences, {RUN['steps']} steps, {RUN['items']} items")
