@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -43,6 +44,7 @@ from engine.errors import ManzooriError, NotAllowed, NotFound
 from engine.flows import CHECKER_ACTIONS
 from engine.registry import registry
 from tests.forms import form_for
+from tests.hypothesis_profiles import shard
 
 START = datetime(2026, 3, 2, 9, 0)
 """The machine's clock: every step is one minute later, all on one working day."""
@@ -558,5 +560,10 @@ RUN = {"sequences": 0, "steps": 0, "items": 0}
 def test_random_sequences_keep_every_invariant(seeded_home: Path) -> None:
     passphrase = (seeded_home / "sample-passphrase").read_text().strip()  # the [sample] keys'
     machine = type("Machine", (Invariants,), {"seeded": seeded_home, "passphrase": passphrase})
-    run_state_machine_as_test(machine)
+    index, count = shard()
+    chosen = settings()
+    if count > 1:  # each shard its own fixed seed and its share of the sequences
+        machine._hypothesis_internal_use_seed = index  # type: ignore[attr-defined]
+        chosen = settings(chosen, derandomize=False, max_examples=-(-chosen.max_examples // count))
+    run_state_machine_as_test(machine, settings=chosen)
     print(f"state machine: {RUN['sequences']} sequences, {RUN['steps']} steps, {RUN['items']} items")
