@@ -6,7 +6,6 @@ outbox catching up after Prefect was down."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from datetime import datetime, timedelta
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Manzoori
+from tests.conftest import Databases, Manzoori
 from tests.forms import form_for
 from tests.prefect_support import PrefectView
 from workflows.stack import Stack, free_port
@@ -23,15 +22,28 @@ pytestmark = pytest.mark.prefect
 
 
 @pytest.fixture(scope="module")
-def stack(seeded_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def database(databases: Databases, seeded_home: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The engine's home and database that this module's stack and officers share."""
     home = tmp_path_factory.mktemp("prefect-home")
-    shutil.copy(seeded_home / "manzoori.db", home / "manzoori.db")
+    url = databases.copy(home)
+    yield home, url
+    databases.drop(url)
+
+
+@pytest.fixture(scope="module")
+def stack(databases: Databases, database: tuple[Path, str]) -> Iterator[Stack]:
+    home, url = database
     running = Stack(home, port=free_port())
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+    with pytest.MonkeyPatch.context() as environment:
+        # The stack's processes (server, runner) inherit it whenever they are (re)started.
+        for name, value in databases.environment(url).items():
+            environment.setenv(name, value)
+        try:
+            running.start()
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture
@@ -44,8 +56,8 @@ def prefect(stack: Stack) -> PrefectView:
 
 
 @pytest.fixture
-def cli(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Manzoori:
-    return Manzoori(stack.home, monkeypatch)
+def cli(stack: Stack, database: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> Manzoori:
+    return Manzoori(stack.home, monkeypatch, database[1])
 
 
 def outbox(cli: Manzoori, reference: str) -> list[tuple[int, str | None]]:
