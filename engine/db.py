@@ -422,6 +422,22 @@ def schema_revision(engine: Engine) -> str | None:
             return None
 
 
+def begin_writing(session: Session) -> None:
+    """Start the transaction of an officer's action so that concurrent actions queue.
+
+    On SQLite, take the database's write lock now (BEGIN IMMEDIATE): the next officer's
+    action waits for it (busy timeout) and then reads what the first one wrote. Taken on
+    the first write instead, as the driver does, a writer that had already read would
+    act on what it saw before, or fail at once with "database is locked" (a WAL snapshot
+    that went stale is not waited for). On PostgreSQL the lock is the item's row
+    (`engine.items.get_item(..., for_update=True)`), so actions on different items do
+    not wait for each other.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """One session on the configured database, its connections closed afterwards; for
