@@ -125,15 +125,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about the embedded SQLite database; "
                                        "deselected (not skipped) in the PostgreSQL run")
+    config.addinivalue_line("markers", "postgresql_only: about a PostgreSQL server; "
+                                       "deselected (not skipped) in the SQLite run")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--db") == "sqlite":
-        return
-    deselected = [item for item in items if item.get_closest_marker("sqlite_only")]
+    other = "sqlite_only" if config.getoption("--db") == "postgresql" else "postgresql_only"
+    deselected = [item for item in items if item.get_closest_marker(other)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("sqlite_only")]
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 def stored_json(value: Any) -> Any:
