@@ -160,7 +160,7 @@ def act(
         outcome = _act(session, registry, reference, action, officer, comment, form, title, key,
                        expected_revision, now, code)
     # The parties hear of it from the item's flow run (workflows.lifecycle), via the outbox.
-    return replace(outcome, revision=get_item(session, reference).revision)
+    return replace(outcome, revision=_revision(session, reference))
 
 
 def _act(
@@ -450,7 +450,12 @@ def reassign(
         outcome = Outcome(reference, "reassign", item.state,
                           f"step {record.name!r} of {reference} ({party}) assigned to {target.username}",
                           item.revision)
-    return replace(outcome, revision=get_item(session, reference).revision)
+    return replace(outcome, revision=_revision(session, reference))
+
+
+def _revision(session: Session, reference: str) -> int:
+    """The item's revision as committed (one query, not the whole item again)."""
+    return session.scalar(select(Item.revision).where(Item.reference == reference))
 
 
 def _is_maker(item: Item, actor: Officer) -> bool:

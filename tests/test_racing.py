@@ -137,23 +137,36 @@ def _report(name: str, started: float, tally: dict[str, int]) -> None:
     print(f"\n{name}: {PAIRS} pairs in {time.monotonic() - started:.1f} s; {figures}")
 
 
-def _refusal(result: Any) -> ManzooriError:
-    """A loser's answer must be one of ours, saying why; never a driver error such as
-    SQLite's 'database is locked'."""
-    assert isinstance(result, (NotAllowed, Conflict)), f"{type(result).__name__}: {result}"
-    return result
+def _one_winner(race_name: str, started: float, chosen: list[str], results: list[tuple[Any, Any]],
+                actions: tuple[str, str]) -> tuple[dict[str, str], dict[str, ManzooriError]]:
+    """Per item, the action that won and the loser's refusal: exactly one of the pair went
+    through, and the other was told why by one of our errors, never by a driver error such
+    as SQLite's 'database is locked'."""
+    winners, refusals = {}, {}
+    tally = {f"{action} won": 0 for action in actions}
+    for reference, pair in zip(chosen, results, strict=True):
+        outcomes = [result for result in pair if isinstance(result, items.Outcome)]
+        assert len(outcomes) == 1, f"{reference}: {pair[0]!r} / {pair[1]!r}"
+        [loser] = [result for result in pair if result is not outcomes[0]]
+        assert isinstance(loser, (NotAllowed, Conflict)), f"{reference}: {type(loser).__name__}: {loser}"
+        assert reference in loser.message, loser
+        winners[reference], refusals[reference] = outcomes[0].action, loser
+        tally[f"{outcomes[0].action} won"] += 1
+    _report(race_name, started, tally)
+    return winners, refusals
 
 
-def _events(racing: Racing, references: list[str]) -> dict[str, list[str]]:
+def _stored(racing: Racing, references: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Each item's events (their actions, in order) and its state, as stored."""
     rows = racing.query(
         "SELECT i.reference, e.action FROM events e JOIN items i ON i.id = e.item_id "
         "WHERE i.reference LIKE 'PJ-WP-%' ORDER BY i.reference, e.seq")
     wanted = set(references)
-    stored: dict[str, list[str]] = {}
+    events: dict[str, list[str]] = {}
     for reference, action in rows:
         if reference in wanted:
-            stored.setdefault(reference, []).append(action)
-    return stored
+            events.setdefault(reference, []).append(action)
+    return events, dict(racing.query("SELECT reference, state FROM items WHERE reference LIKE 'PJ-WP-%'"))
 
 
 def test_two_reviewers_deciding_one_step_at_once_one_decision_stands(racing: Racing) -> None:
@@ -168,19 +181,9 @@ def test_two_reviewers_deciding_one_step_at_once_one_decision_stands(racing: Rac
         lambda session, n: items.act(session, parties, reference=chosen[n], action="return",
                                      officer=REVIEWERS[1], comment="Pillar 4 needs dates"),
     )
-    winners: dict[str, str] = {}
-    tally = {"clear won": 0, "return won": 0}
-    for reference, (clear, back) in zip(chosen, results, strict=True):
-        outcomes = [result for result in (clear, back) if isinstance(result, items.Outcome)]
-        assert len(outcomes) == 1, f"{reference}: {clear!r} / {back!r}"
-        loser = _refusal(back if outcomes[0] is clear else clear)
-        assert reference in loser.message
-        winners[reference] = outcomes[0].action
-        tally[f"{outcomes[0].action} won"] += 1
-    _report("two reviewers", started, tally)
+    winners, _ = _one_winner("two reviewers", started, chosen, results, ("clear", "return"))
 
-    events = _events(racing, chosen)
-    states = dict(racing.query("SELECT reference, state FROM items WHERE reference LIKE 'PJ-WP-%'"))
+    events, states = _stored(racing, chosen)
     decided = dict(racing.query(
         "SELECT i.reference, COUNT(d.id) FROM items i JOIN steps s ON s.item_id = i.id "
         "JOIN decisions d ON d.step_id = s.id WHERE s.name = 'review' GROUP BY i.reference"))
@@ -208,11 +211,10 @@ def test_the_same_request_retried_at_once_is_done_once_and_answered_alike(racing
         assert (first.state, first.revision) == (second.state, second.revision) == ("approval", first.revision)
     _report("one request twice", started, {"replayed": PAIRS})
 
-    events = _events(racing, chosen)
+    events, states = _stored(racing, chosen)
     keyed = dict(racing.query(
         "SELECT i.reference, COUNT(e.id) FROM events e JOIN items i ON i.id = e.item_id "
         "WHERE e.idempotency_key IS NOT NULL GROUP BY i.reference"))
-    states = dict(racing.query("SELECT reference, state FROM items WHERE reference LIKE 'PJ-WP-%'"))
     for reference in chosen:
         assert events[reference] == ["draft", "submit", "clear"], reference
         assert keyed[reference] == 1 and states[reference] == "approval", reference
@@ -231,19 +233,12 @@ def test_approval_racing_withdrawal_one_wins_and_the_item_agrees(racing: Racing)
         lambda session, n: items.act(session, parties, reference=chosen[n], action="withdraw",
                                      officer=DRAFTER, comment="Superseded", expected_revision=seen),
     )
-    winners: dict[str, str] = {}
-    tally = {"approve won": 0, "withdraw won": 0}
-    for reference, (approve, withdraw) in zip(chosen, results, strict=True):
-        outcomes = [result for result in (approve, withdraw) if isinstance(result, items.Outcome)]
-        assert len(outcomes) == 1, f"{reference}: {approve!r} / {withdraw!r}"
-        loser = _refusal(withdraw if outcomes[0] is approve else approve)
+    winners, refusals = _one_winner("approve against withdraw", started, chosen, results,
+                                    ("approve", "withdraw"))
+    for loser in refusals.values():  # each decided on what it saw; the other had changed it
         assert isinstance(loser, Conflict) and "changed since you saw it" in loser.message, loser
-        winners[reference] = outcomes[0].action
-        tally[f"{outcomes[0].action} won"] += 1
-    _report("approve against withdraw", started, tally)
 
-    events = _events(racing, chosen)
-    states = dict(racing.query("SELECT reference, state FROM items WHERE reference LIKE 'PJ-WP-%'"))
+    events, states = _stored(racing, chosen)
     still_open = dict(racing.query(
         "SELECT i.reference, COUNT(s.id) FROM items i JOIN steps s ON s.item_id = i.id "
         "WHERE s.status = 'open' GROUP BY i.reference"))
