@@ -150,7 +150,6 @@ class Databases:
         self.cluster = cluster
         self.seeded_home: Path | None = None
         self._names = itertools.count(1)
-        self._made: list[str] = []
 
     @property
     def postgresql(self) -> bool:
@@ -161,26 +160,21 @@ class Databases:
         home.mkdir(parents=True, exist_ok=True)
         if not self.postgresql:
             return f"sqlite:///{home / 'manzoori.db'}"
-        name = f"test_{next(self._names)}"
-        self._made.append(name)
-        return self.cluster.create_database(name)
+        return self.cluster.create_database(f"test_{next(self._names)}")
 
     def copy(self, home: Path) -> str:
-        """A copy of the seeded database for `home` (migrated, officers loaded)."""
+        """A copy of the seeded database (migrated, officers loaded; see `seeded_home`) for
+        `home`."""
         home.mkdir(parents=True, exist_ok=True)
         if not self.postgresql:
             shutil.copy(self.seeded_home / "manzoori.db", home / "manzoori.db")
             return f"sqlite:///{home / 'manzoori.db'}"
-        name = f"test_{next(self._names)}"
-        self._made.append(name)
-        return self.cluster.create_database(name, template="seeded")
+        return self.cluster.create_database(f"test_{next(self._names)}", template="seeded")
 
     def drop(self, url: str) -> None:
         """Drop a PostgreSQL database made here, whoever is still connected to it."""
         if self.postgresql:
-            name = url.rsplit("/", 1)[1]
-            self.cluster.drop_database(name)
-            self._made.remove(name)
+            self.cluster.drop_database(url.rsplit("/", 1)[1])
 
     def environment(self, url: str) -> dict[str, str]:
         """What a subprocess of a test needs to use `url`."""
