@@ -367,6 +367,22 @@ def _frozen_versions_stay_frozen(session: Session, _context: Any, _instances: An
                              "changes make a new version")
 
 
+@event.listens_for(Session, "before_flush")
+def _text_fits_its_column(session: Session, _context: Any, _instances: Any) -> None:
+    """Text longer than its column is refused on every database alike, naming the field:
+    PostgreSQL would fail the statement, SQLite would store it anyway."""
+    from engine.errors import InvalidForm
+
+    for instance in (*session.new, *session.dirty):
+        for column in instance.__table__.columns:
+            limit = getattr(column.type, "length", None)
+            value = instance.__dict__.get(column.key)  # only what is loaded or set
+            if limit and isinstance(value, str) and len(value) > limit:
+                raise InvalidForm(f"{column.key} is longer than {limit} characters "
+                                  f"({len(value)}; {column.table.name}.{column.key})",
+                                  problems=[(column.key, f"at most {limit} characters")])
+
+
 def _content_changed(version: Version) -> bool:
     return any(
         get_history(version, name).has_changes()

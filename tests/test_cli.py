@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 
 def test_provinces_lists_every_party_with_its_urdu_name(manzoori) -> None:
     listed = manzoori("provinces").stdout
@@ -78,11 +76,3 @@ def test_help_does_not_import_prefect_or_the_database_layer() -> None:
                             env={**os.environ}, check=True).stdout.strip()
     assert loaded == "[]"
 
-
-@pytest.mark.postgresql_only
-def test_init_on_postgresql_says_where_without_the_password(manzoori) -> None:
-    # The throw-away cluster trusts local connections, so any password gets in.
-    manzoori.url = manzoori.url.replace("://manzoori@", "://manzoori:not-to-be-shown@")
-    shown = manzoori("init").stdout
-    assert "Database ready at postgresql+psycopg://manzoori:***@127.0.0.1:" in shown
-    assert "not-to-be-shown" not in shown
