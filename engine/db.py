@@ -60,7 +60,10 @@ class Officer(Base):
     """argon2id; None until a password is set (`manzoori officers password`)."""
     email: Mapped[str | None] = mapped_column(String(200))
 
-    appointments: Mapped[list[Appointment]] = relationship(back_populates="officer")
+    # Ordered, so that what an officer is told they hold reads the same on every database
+    # (PostgreSQL returns rows in no particular order after an update).
+    appointments: Mapped[list[Appointment]] = relationship(back_populates="officer",
+                                                           order_by="Appointment.id")
 
 
 class Appointment(Base):

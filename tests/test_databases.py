@@ -38,3 +38,4 @@ def test_init_on_postgresql_says_where_without_the_password(manzoori) -> None:
     shown = manzoori("init").stdout
     assert "Database ready at postgresql+psycopg://manzoori:***@127.0.0.1:" in shown
     assert "not-to-be-shown" not in shown
+
