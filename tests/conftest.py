@@ -123,6 +123,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--db") not in ("sqlite", "postgresql"):  # a default is not checked
+        raise pytest.UsageError(f"MANZOORI_TEST_DB must be sqlite or postgresql, "
+                                f"not {config.getoption('--db')!r}")
     config.addinivalue_line("markers", "sqlite_only: about the embedded SQLite database; "
                                        "deselected (not skipped) in the PostgreSQL run")
     config.addinivalue_line("markers", "postgresql_only: about a PostgreSQL server; "
