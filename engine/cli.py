@@ -121,7 +121,10 @@ def init(samples: bool = typer.Option(False, "--samples", help="Add [sample] off
             added += seed_sample_officers(session, registry, now)
             keyed = seed_sample_keys(session, now)
         session.commit()
-    out.print(f"Database ready at {database_url()}; {added} officers added.")
+    from sqlalchemy.engine import make_url
+
+    where = make_url(database_url()).render_as_string(hide_password=True)  # never print a password
+    out.print(f"Database ready at {escape(where)}; {added} officers added.", highlight=False)
     if samples and keyed:
         out.print(f"{keyed} \\[sample] signing keys, under the passphrase in "
                   f"{escape(str(home() / SAMPLE_PASSPHRASE))}.", highlight=False)

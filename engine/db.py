@@ -60,7 +60,10 @@ class Officer(Base):
     """argon2id; None until a password is set (`manzoori officers password`)."""
     email: Mapped[str | None] = mapped_column(String(200))
 
-    appointments: Mapped[list[Appointment]] = relationship(back_populates="officer")
+    # Ordered, so that what an officer is told they hold reads the same on every database
+    # (PostgreSQL returns rows in no particular order after an update).
+    appointments: Mapped[list[Appointment]] = relationship(back_populates="officer",
+                                                           order_by="Appointment.id")
 
 
 class Appointment(Base):
@@ -420,6 +423,22 @@ def _frozen_versions_stay_frozen(session: Session, _context: Any, _instances: An
                              "changes make a new version")
 
 
+@event.listens_for(Session, "before_flush")
+def _text_fits_its_column(session: Session, _context: Any, _instances: Any) -> None:
+    """Text longer than its column is refused on every database alike, naming the field:
+    PostgreSQL would fail the statement, SQLite would store it anyway."""
+    from engine.errors import InvalidForm
+
+    for instance in (*session.new, *session.dirty):
+        for column in instance.__table__.columns:
+            limit = getattr(column.type, "length", None)
+            value = instance.__dict__.get(column.key)  # only what is loaded or set
+            if limit and isinstance(value, str) and len(value) > limit:
+                raise InvalidForm(f"{column.key} is longer than {limit} characters "
+                                  f"({len(value)}; {column.table.name}.{column.key})",
+                                  problems=[(column.key, f"at most {limit} characters")])
+
+
 def _content_changed(version: Version) -> bool:
     return any(
         get_history(version, name).has_changes()
@@ -473,6 +492,22 @@ def schema_revision(engine: Engine) -> str | None:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except Exception:
             return None
+
+
+def begin_writing(session: Session) -> None:
+    """Start the transaction of an officer's action so that concurrent actions queue.
+
+    On SQLite, take the database's write lock now (BEGIN IMMEDIATE): the next officer's
+    action waits for it (busy timeout) and then reads what the first one wrote. Taken on
+    the first write instead, as the driver does, a writer that had already read would
+    act on what it saw before, or fail at once with "database is locked" (a WAL snapshot
+    that went stale is not waited for). On PostgreSQL the lock is the item's row
+    (`engine.items.get_item(..., for_update=True)`), so actions on different items do
+    not wait for each other.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

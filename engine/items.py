@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import definitions, progress, signatures
 from engine.contract import ItemKind
 from engine.credentials import spend_code
-from engine.db import AuditEvent, Item, ItemParty, Officer, StepRecord, Version
+from engine.db import AuditEvent, Item, ItemParty, Officer, StepRecord, Version, begin_writing
 from engine.directory import get_officer, holdings, holds
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
 from engine.flows import CHECKER_ACTIONS, Route, current_flow, flow_for
@@ -73,12 +73,13 @@ def parse_kind(kind: str) -> ItemKind:
         raise NotFound(f"no item kind {kind!r} (kinds: {known})") from None
 
 
-def get_item(session: Session, reference: str) -> Item:
-    item = session.scalar(
-        select(Item).where(Item.reference == reference)
-        .options(selectinload(Item.parties), selectinload(Item.versions),
-                 selectinload(Item.steps).selectinload(StepRecord.decisions))
-    )
+def get_item(session: Session, reference: str, *, for_update: bool = False) -> Item:
+    """The item and what the rules read of it; `for_update` locks its row until the
+    transaction ends (PostgreSQL), so that concurrent actions on it take turns."""
+    query = (select(Item).where(Item.reference == reference)
+             .options(selectinload(Item.parties), selectinload(Item.versions),
+                      selectinload(Item.steps).selectinload(StepRecord.decisions)))
+    item = session.scalar(query.with_for_update(of=Item) if for_update else query)
     if item is None:
         raise NotFound(f"no item {reference!r} (see `manzoori items`)")
     return item
@@ -173,7 +174,7 @@ def _act(
     comment: str | None, form: dict[str, Any] | None, title: str | None, key: str | None,
     expected_revision: int | None, now: datetime, code: str | None, passphrase: str | None,
 ) -> Outcome:
-    item = get_item(session, reference)
+    item = get_item(session, reference, for_update=True)
     known_steps = len(item.steps)
     actor = get_officer(session, officer)
     if code is not None:
@@ -437,7 +438,7 @@ def reassign(
     now = now or utcnow()
     check_text(reason, "reason")
     with _one_transaction(session, reference):
-        item = get_item(session, reference)
+        item = get_item(session, reference, for_update=True)
         actor = get_officer(session, officer)
         target = get_officer(session, to_officer)
         if not (reason and reason.strip()):
@@ -469,7 +470,12 @@ def reassign(
         outcome = Outcome(reference, "reassign", item.state,
                           f"step {record.name!r} of {reference} ({party}) assigned to {target.username}",
                           item.revision)
-    return replace(outcome, revision=get_item(session, reference).revision)
+    return replace(outcome, revision=_revision(session, reference))
+
+
+def _revision(session: Session, reference: str) -> int:
+    """The item's revision as committed (one query, not the whole item again)."""
+    return session.scalar(select(Item.revision).where(Item.reference == reference))
 
 
 def _drafter_office(registry: Registry, item: Item) -> str:
@@ -541,8 +547,15 @@ def _replay(session: Session, item: Item, actor: Officer, action: str, key: str)
 
 @contextmanager
 def _one_transaction(session: Session, what: str) -> Iterator[None]:
-    """Commit what the body did, or nothing at all; a lost race becomes a Conflict."""
+    """Commit what the body did, or nothing at all; a lost race becomes a Conflict.
+
+    Concurrent actions on one item take turns (`begin_writing`, `get_item(for_update=True)`):
+    the second reads what the first did and is told why it cannot act now, or, retried
+    with the same key, gets the first's outcome. The item's `revision` still refuses a
+    session that decided on an older copy it had read before (a Conflict).
+    """
     try:
+        begin_writing(session)
         yield
         session.commit()
     except ManzooriError:

@@ -18,11 +18,12 @@ OUTPUT = Path(os.environ.get("MANZOORI_TEST_OUTPUT", Path(__file__).parent.paren
 
 
 @contextmanager
-def serving(home: Path, port: int) -> Iterator[str]:
-    """`manzoori web` on the database in `home`, until the block ends; yields its URL."""
+def serving(home: Path, port: int, environment: dict[str, str] | None = None) -> Iterator[str]:
+    """`manzoori web` on the database in `home` (or the one `environment` names), until the
+    block ends; yields its URL."""
     log = open(home / "web.log", "wb")  # noqa: SIM115
     process = subprocess.Popen([sys.executable, "-m", "engine.cli", "web", "--port", str(port)],
-                               env={**os.environ, "MANZOORI_HOME": str(home)},
+                               env={**os.environ, "MANZOORI_HOME": str(home), **(environment or {})},
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

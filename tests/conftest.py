@@ -3,7 +3,9 @@ and copied for each test, and a way to run the `manzoori` command as an officer 
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from engine.cli import app
@@ -32,13 +35,19 @@ class Result:
 class Manzoori:
     """Runs `manzoori ...` in-process against one test's MANZOORI_HOME."""
 
-    def __init__(self, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, home: Path, monkeypatch: pytest.MonkeyPatch, url: str | None = None) -> None:
         self.home = home
         self.monkeypatch = monkeypatch
         self.runner = CliRunner()
+        #: The database this officer's commands use: the SQLite file in `home` unless given.
+        self.url = url or f"sqlite:///{home / 'manzoori.db'}"
 
     def __call__(self, *args: str, expect: int | None = 0) -> Result:
         self.monkeypatch.setenv("MANZOORI_HOME", str(self.home))
+        if self.url.startswith("sqlite:"):
+            self.monkeypatch.delenv("MANZOORI_DATABASE_URL", raising=False)
+        else:
+            self.monkeypatch.setenv("MANZOORI_DATABASE_URL", self.url)
         self.monkeypatch.setenv("COLUMNS", "250")
         result = self.runner.invoke(app, list(args), catch_exceptions=False)
         outcome = Result(result.exit_code, result.stdout, result.stderr)
@@ -71,7 +80,7 @@ class Manzoori:
 
     # The stored state, read straight from the database, not through the engine.
     def query(self, sql: str, **params: Any) -> list[Any]:
-        engine = create_engine(f"sqlite:///{self.home / 'manzoori.db'}")
+        engine = create_engine(self.url, poolclass=NullPool)
         try:
             with engine.connect() as connection:
                 return list(connection.execute(text(sql), params))
@@ -109,31 +118,134 @@ class Manzoori:
         return names[0]
 
 
+# --- The database the suite runs on: SQLite (default) or PostgreSQL (--db postgresql) ---
+# One seeded database is built per session by `manzoori init --samples`; each test gets a
+# copy of it (the SQLite file copied, or CREATE DATABASE ... TEMPLATE on PostgreSQL).
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db", choices=("sqlite", "postgresql"), default=os.environ.get("MANZOORI_TEST_DB") or "sqlite",
+        help="the database the tests run on: the embedded SQLite (default) or PostgreSQL in a "
+             "throw-away cluster (tests/pg_cluster.py); also MANZOORI_TEST_DB")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--db") not in ("sqlite", "postgresql"):  # a default is not checked
+        raise pytest.UsageError(f"MANZOORI_TEST_DB must be sqlite or postgresql, "
+                                f"not {config.getoption('--db')!r}")
+    config.addinivalue_line("markers", "sqlite_only: about the embedded SQLite database; "
+                                       "deselected (not skipped) in the PostgreSQL run")
+    config.addinivalue_line("markers", "postgresql_only: about a PostgreSQL server; "
+                                       "deselected (not skipped) in the SQLite run")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    other = "sqlite_only" if config.getoption("--db") == "postgresql" else "postgresql_only"
+    deselected = [item for item in items if item.get_closest_marker(other)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
+
+
+def stored_json(value: Any) -> Any:
+    """A JSON column read with plain SQL: SQLite gives its text, PostgreSQL the parsed value."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class Databases:
+    """Where the tests' databases come from: fresh copies of the seeded one, or empty ones."""
+
+    def __init__(self, kind: str, cluster: Any = None) -> None:
+        self.kind = kind
+        self.cluster = cluster
+        self.seeded_home: Path | None = None
+        self._names = itertools.count(1)
+
+    @property
+    def postgresql(self) -> bool:
+        return self.kind == "postgresql"
+
+    def empty(self, home: Path) -> str:
+        """A database with nothing in it (not even the schema), for `home`."""
+        home.mkdir(parents=True, exist_ok=True)
+        if not self.postgresql:
+            return f"sqlite:///{home / 'manzoori.db'}"
+        return self.cluster.create_database(f"test_{next(self._names)}")
+
+    def copy(self, home: Path) -> str:
+        """A copy of the seeded database (migrated, officers loaded; see `seeded_home`) for
+        `home`, with the passphrase of its [sample] signing keys."""
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.seeded_home / "sample-passphrase", home / "sample-passphrase")
+        if not self.postgresql:
+            shutil.copy(self.seeded_home / "manzoori.db", home / "manzoori.db")
+            return f"sqlite:///{home / 'manzoori.db'}"
+        return self.cluster.create_database(f"test_{next(self._names)}", template="seeded")
+
+    def drop(self, url: str) -> None:
+        """Drop a PostgreSQL database made here, whoever is still connected to it."""
+        if self.postgresql:
+            self.cluster.drop_database(url.rsplit("/", 1)[1])
+
+    def environment(self, url: str) -> dict[str, str]:
+        """What a subprocess of a test needs to use `url`."""
+        return {"MANZOORI_DATABASE_URL": url} if self.postgresql else {}
+
+
 @pytest.fixture(scope="session")
-def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def databases(request: pytest.FixtureRequest) -> Iterator[Databases]:
+    kind = request.config.getoption("--db")
+    if kind == "sqlite":
+        yield Databases(kind)
+        return
+    from tests.pg_cluster import running_cluster
+
+    with running_cluster() as cluster:
+        yield Databases(kind, cluster)
+
+
+@pytest.fixture(scope="session")
+def seeded_home(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database migrated once, with public-record holders and sample officers."""
     home = tmp_path_factory.mktemp("seeded")
+    url = None
+    if databases.postgresql:
+        url = databases.cluster.create_database("seeded")
     monkeypatch = pytest.MonkeyPatch()
     try:
-        Manzoori(home, monkeypatch)("init", "--samples")
+        Manzoori(home, monkeypatch, url)("init", "--samples")
     finally:
         monkeypatch.undo()
+    if databases.postgresql:
+        # A template is copied only while nobody is connected to it.
+        databases.cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = 'seeded' AND pid <> pg_backend_pid()")
+        databases.cluster.psql("ALTER DATABASE seeded WITH ALLOW_CONNECTIONS false")
+    databases.seeded_home = home
     return home
 
 
 @pytest.fixture
-def manzoori(seeded_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Manzoori]:
-    home = tmp_path / "home"
-    home.mkdir()
-    copy_home(seeded_home, home)
-    yield Manzoori(home, monkeypatch)
+def manzoori(databases: Databases, seeded_home: Path, tmp_path: Path,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Manzoori]:
+    url = databases.copy(tmp_path / "home")
+    # Set for the whole test, so the processes it starts (web app, runner) use it too.
+    for name, value in databases.environment(url).items():
+        monkeypatch.setenv(name, value)
+    yield Manzoori(tmp_path / "home", monkeypatch, url)
+    databases.drop(url)
 
 
 def copy_home(seeded: Path, home: Path) -> None:
-    """The seeded database and the passphrase of its [sample] signing keys, into `home`."""
+    """The seeded SQLite database and the passphrase of its [sample] signing keys, into
+    `home` (for tests about the SQLite file itself; others use `databases.copy`)."""
+    home.mkdir(parents=True, exist_ok=True)
     for name in ("manzoori.db", "sample-passphrase"):
         shutil.copy(seeded / name, home / name)
 
+
+# --- end of the database block ---
 
 
 @pytest.fixture(scope="session")

@@ -88,7 +88,7 @@ class Api:
 
 @pytest.fixture
 def api(manzoori: Any) -> Iterator[Api]:
-    url = f"sqlite:///{manzoori.home / 'manzoori.db'}"
+    url = manzoori.url
     engine = make_engine(url)
     with TestClient(create_app(url, secret_key="test secret")) as client:
         yield Api(manzoori, client, engine)

@@ -75,3 +75,4 @@ def test_help_does_not_import_prefect_or_the_database_layer() -> None:
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ}, check=True).stdout.strip()
     assert loaded == "[]"
+

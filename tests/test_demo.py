@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Manzoori
+from tests.conftest import Databases, Manzoori
 
 
 @pytest.fixture
-def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Manzoori:
+def fresh(databases: Databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Manzoori]:
     home = tmp_path / "fresh"
-    return Manzoori(home, monkeypatch)
+    url = databases.empty(home)
+    yield Manzoori(home, monkeypatch, url)
+    databases.drop(url)
 
 
 def test_demo_plays_every_scene_to_its_final_state(fresh: Manzoori) -> None:
@@ -89,7 +92,7 @@ def test_demo_gives_sample_officers_a_login_and_public_people_none(fresh: Manzoo
     path = fresh.home / "demo-password"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     password = path.read_text().strip()
-    with session_scope(f"sqlite:///{fresh.home / 'manzoori.db'}") as session:
+    with session_scope(fresh.url) as session:
         assert check_password(session, "balochistan.assembly-secretary", password).sample
         with pytest.raises(LoginFailed):
             check_password(session, "jahanara.wattoo", password)

@@ -10,6 +10,7 @@ import pytest
 
 from engine.followup import next_quarter, quarter_end
 from tests.browsing import OUTPUT
+from tests.conftest import stored_json
 from tests.forms import form_for
 
 PARTIES = ["ncsw", "punjab", "sindh", "kp", "balochistan", "mohr"]
@@ -77,7 +78,8 @@ def test_adopted_resolution_becomes_the_next_quarters_plan_per_party(manzoori, a
     assert {str(row[3]) for row in rows} == {quarter_end(quarter).isoformat()}
     assert manzoori.actions(reference)[-2:] == ["sign", "planned"]
     payload = manzoori.query("SELECT payload FROM events WHERE action = 'planned'")[0][0]
-    assert f'"quarter": "{quarter}"' in payload and f'"actions": {len(expected)}' in payload
+    payload = stored_json(payload)
+    assert payload["quarter"] == quarter and payload["actions"] == len(expected)
     listed = manzoori("plan", quarter).stdout
     assert reference in listed and "Women's machineries" in listed
     assert "No actions are planned" in manzoori("plan", "1999-Q1").stdout
@@ -109,9 +111,10 @@ def test_quarter_report_counts_only_cleared_reports_and_lists_the_overdue(manzoo
              "--now", during)
 
     stored = manzoori.query("SELECT evidence, state FROM progress_reports WHERE action_id = :a", a=done)
-    assert '"name": "notification.pdf"' in stored[0][0] and stored[0][1] == "cleared"
+    [evidence_row] = stored_json(stored[0][0])
+    assert evidence_row["name"] == "notification.pdf" and stored[0][1] == "cleared"
     import hashlib
-    assert hashlib.sha256(evidence.read_bytes()).hexdigest() in stored[0][0]
+    assert evidence_row["sha256"] == hashlib.sha256(evidence.read_bytes()).hexdigest()
 
     after = f"{due + timedelta(days=2)}T09:00"
     chart = OUTPUT / "followup-chart.png"
@@ -125,7 +128,7 @@ def test_quarter_report_counts_only_cleared_reports_and_lists_the_overdue(manzoo
     from engine.db import session_scope
     from engine.followup import quarter_report
 
-    with session_scope(f"sqlite:///{manzoori.home / 'manzoori.db'}") as session:
+    with session_scope(manzoori.url) as session:
         report = quarter_report(session, quarter, datetime.fromisoformat(after))
     # The figures are the stored cleared reports, and every action without one is unreported.
     cleared = manzoori.query("SELECT a.party, r.status, count(*) FROM progress_reports r "
@@ -154,7 +157,7 @@ def test_quarter_report_counts_only_cleared_reports_and_lists_the_overdue(manzoo
     assert "data:image/png;base64," in html and "Awaiting cabinet approval" not in html
     assert "Women&#39;s machineries" in html
     # Before the due date nothing is overdue yet.
-    with session_scope(f"sqlite:///{manzoori.home / 'manzoori.db'}") as session:
+    with session_scope(manzoori.url) as session:
         assert quarter_report(session, quarter, datetime.fromisoformat(during)).overdue == []
 
 
@@ -207,7 +210,7 @@ def test_follow_up_reminds_each_party_owing_reports_once(manzoori, adopted) -> N
         manzoori("progress-clear", str(action), "--as", "punjab.wdd-minister", "--now", during)
     after = datetime.fromisoformat(f"{quarter_end(quarter) + timedelta(days=1)}T06:00")
     assert _previous_quarter(after) == quarter
-    url = f"sqlite:///{manzoori.home / 'manzoori.db'}"
+    url = manzoori.url
     with session_scope(url) as session:
         sent = remind(session, quarter, after)
         assert remind(session, quarter, after) == []  # once per quarter and party
@@ -262,7 +265,7 @@ def test_parties_report_and_clear_through_the_web_and_the_api(manzoori, adopted)
     from engine.web import create_app
 
     _reference, quarter = adopted
-    url = f"sqlite:///{manzoori.home / 'manzoori.db'}"
+    url = manzoori.url
     writer, checker = reporter(manzoori, "punjab"), clearer(manzoori, "punjab")
     with session_scope(url) as session:
         for username in (writer, checker):

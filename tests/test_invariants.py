@@ -65,7 +65,7 @@ def test_submitted_version_cannot_be_edited(manzoori, in_review) -> None:
 
 
 def test_frozen_version_is_guarded_below_the_service_layer(manzoori, in_review) -> None:
-    engine = make_engine(f"sqlite:///{manzoori.home / 'manzoori.db'}")
+    engine = make_engine(manzoori.url)
     with Session(engine) as session:
         version = get_item(session, in_review).versions[0]
         version.title = "Quietly changed"
@@ -85,7 +85,7 @@ def test_stale_decision_is_refused_as_a_conflict(manzoori, in_review) -> None:
 
 def test_two_officers_racing_on_one_step_one_wins(manzoori, in_review) -> None:
     """Both read the item before either commits: the second commit is the loser."""
-    engine = make_engine(f"sqlite:///{manzoori.home / 'manzoori.db'}")
+    engine = make_engine(manzoori.url)
     parties = registry()
     first, second = Session(engine), Session(engine)
     seen_by_second = get_item(second, in_review)  # the second officer has the item open

@@ -74,7 +74,7 @@ def mailbox(smtp_server: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch) -
 
 def execute(manzoori: Manzoori, sql: str, **params: Any) -> None:
     """Change the stored data directly, as an administrator (or a test's clock) would."""
-    engine = create_engine(f"sqlite:///{manzoori.home / 'manzoori.db'}")
+    engine = create_engine(manzoori.url)
     try:
         with engine.begin() as connection:
             connection.execute(text(sql), params)
@@ -118,7 +118,7 @@ def test_nothing_is_mailed_and_no_link_made_while_email_is_off(
     with_emails(manzoori)
     in_review(manzoori)
     assert "Email is off" in manzoori("notify").stdout
-    with session_scope(f"sqlite:///{manzoori.home / 'manzoori.db'}") as session:
+    with session_scope(manzoori.url) as session:
         assert notify_waiting(session, registry(), utcnow()) == []
     assert links(manzoori) == [] and box.messages == []
 
@@ -163,7 +163,7 @@ def test_a_refused_decision_leaves_the_link_live_and_the_drafter_is_mailed_after
     manzoori("notify")
     path = httpx.URL(link_in(mailbox.to(EMAILS[REVIEWER])[0])).path
     other = httpx.URL(link_in(mailbox.to(EMAILS[OTHER_REVIEWER])[0])).path
-    app = create_app(f"sqlite:///{manzoori.home / 'manzoori.db'}", secret_key="test-secret")
+    app = create_app(manzoori.url, secret_key="test-secret")
     with TestClient(app) as client:
         page = client.get(path)
         assert page.status_code == 200 and page.headers["referrer-policy"] == "no-referrer"
@@ -196,7 +196,7 @@ def test_a_reassigned_step_is_mailed_to_its_assignee_only(manzoori: Manzoori, ma
 
     with_emails(manzoori)
     reference = in_review(manzoori)
-    with session_scope(f"sqlite:///{manzoori.home / 'manzoori.db'}") as session:
+    with session_scope(manzoori.url) as session:
         reassign(session, registry(), reference=reference, party="punjab", to_officer=OTHER_REVIEWER,
                  officer=DRAFTER, reason="Member 1 is away")
     manzoori("notify")

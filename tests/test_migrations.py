@@ -11,13 +11,17 @@ from alembic.script import ScriptDirectory
 
 from engine import db
 from engine.db import SCHEMA_REVISION, Base, make_engine, upgrade
+from tests.conftest import Databases
 
 
-def test_upgrade_head_on_an_empty_database_matches_the_models(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+def test_upgrade_head_on_an_empty_database_matches_the_models(databases: Databases, tmp_path: Path) -> None:
+    url = databases.empty(tmp_path)
+    engine = make_engine(url)
     upgrade(engine)
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    databases.drop(url)
     assert differences == []
 
 

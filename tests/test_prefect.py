@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Manzoori, copy_home
+from tests.conftest import Databases, Manzoori
 from tests.forms import form_for
 from tests.prefect_support import PrefectView
 from workflows.stack import Stack, free_port
@@ -22,15 +22,28 @@ pytestmark = pytest.mark.prefect
 
 
 @pytest.fixture(scope="module")
-def stack(seeded_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def database(databases: Databases, seeded_home: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The engine's home and database that this module's stack and officers share."""
     home = tmp_path_factory.mktemp("prefect-home")
-    copy_home(seeded_home, home)
+    url = databases.copy(home)
+    yield home, url
+    databases.drop(url)
+
+
+@pytest.fixture(scope="module")
+def stack(databases: Databases, database: tuple[Path, str]) -> Iterator[Stack]:
+    home, url = database
     running = Stack(home, port=free_port())
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+    with pytest.MonkeyPatch.context() as environment:
+        # The stack's processes (server, runner) inherit it whenever they are (re)started.
+        for name, value in databases.environment(url).items():
+            environment.setenv(name, value)
+        try:
+            running.start()
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture
@@ -43,8 +56,8 @@ def prefect(stack: Stack) -> PrefectView:
 
 
 @pytest.fixture
-def cli(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Manzoori:
-    return Manzoori(stack.home, monkeypatch)
+def cli(stack: Stack, database: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> Manzoori:
+    return Manzoori(stack.home, monkeypatch, database[1])
 
 
 def outbox(cli: Manzoori, reference: str) -> list[tuple[int, str | None]]:

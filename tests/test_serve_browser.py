@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browsing import OUTPUT
+from tests.conftest import Databases
 from tests.prefect_support import PrefectView
 from workflows.stack import Stack, auth_string, free_port
 
@@ -23,10 +24,12 @@ DEMO = ["PJ-IPA-2025-0001", "BL-WP-2025-0001", "NCSW-JR-2015-0001", "PJ-WP-2025-
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, subprocess.Popen]]:
+def served(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, subprocess.Popen]]:
     home = tmp_path_factory.mktemp("served")
+    url = databases.empty(home)
     port = free_port()
-    environment = {**os.environ, "MANZOORI_HOME": str(home), "COLUMNS": "200"}
+    environment = {**os.environ, "MANZOORI_HOME": str(home), "COLUMNS": "200",
+                   **databases.environment(url)}
     process = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--web-port", str(free_port()),
          "--demo"],
@@ -50,6 +53,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, su
         if process.poll() is None:
             process.kill()
             process.wait()
+        databases.drop(url)
 
 
 def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, browser, request) -> None:

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -45,6 +46,10 @@ from engine.flows import CHECKER_ACTIONS
 from engine.registry import registry
 from tests.forms import form_for
 from tests.hypothesis_profiles import shard
+
+# A fresh file copy of the seeded SQLite database per generated sequence (2,000 of them);
+# racing on PostgreSQL is tests/test_racing.py's.
+pytestmark = pytest.mark.sqlite_only
 
 START = datetime(2026, 3, 2, 9, 0)
 """The machine's clock: every step is one minute later, all on one working day."""

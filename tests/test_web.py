@@ -21,7 +21,7 @@ PASSWORD = "sample-password-1"
 
 @pytest.fixture
 def site(manzoori: Manzoori) -> Iterator[tuple[TestClient, Manzoori]]:
-    url = f"sqlite:///{manzoori.home / 'manzoori.db'}"
+    url = manzoori.url
     with session_scope(url) as session:
         for username in ("punjab.pdu-director", "punjab.wpc-member.1", "punjab.wpc-member.3",
                          "punjab.wpc-convener", "sindh.wdd-minister"):

@@ -5,6 +5,7 @@ checked on the page and in the database."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browsing import OUTPUT, serving
-from tests.conftest import Manzoori, copy_home
+from tests.conftest import Databases, Manzoori
 from workflows.stack import free_port
 
 pytestmark = pytest.mark.browser
@@ -25,15 +26,17 @@ PEOPLE = ["balochistan.assembly-secretary", "balochistan.wpc-member.1", "balochi
 
 
 @pytest.fixture(scope="module")
-def web(seeded_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def web(databases: Databases, seeded_home: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
     home = tmp_path_factory.mktemp("web-home")
-    copy_home(seeded_home, home)
-    environment = {**os.environ, "MANZOORI_HOME": str(home)}
+    database = databases.copy(home)
+    environment = {**os.environ, "MANZOORI_HOME": str(home), **databases.environment(database)}
     for username in PEOPLE:
         subprocess.run([sys.executable, "-m", "engine.cli", "officers", "password", username,
                         "--password", PASSWORD], env=environment, check=True, capture_output=True)
-    with serving(home, free_port()) as url:
-        yield url, home
+    with serving(home, free_port(), databases.environment(database)) as url:
+        yield url, home, database
+    databases.drop(database)
 
 
 class Officer:
@@ -87,8 +90,8 @@ def _fill_plan(page: object, constituency: str, summary: str) -> None:
 
 
 def test_a_balochistan_work_plan_from_draft_to_signature_in_the_browser(web, browser) -> None:
-    url, home = web
-    db = Manzoori(home, pytest.MonkeyPatch())
+    url, home, database = web
+    db = Manzoori(home, pytest.MonkeyPatch(), database)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     items = lambda: db.query("SELECT COUNT(*) FROM items")[0][0]  # noqa: E731
 
@@ -109,6 +112,7 @@ def test_a_balochistan_work_plan_from_draft_to_signature_in_the_browser(web, bro
     assert drafter.state() == "draft" and db.state(reference) == "draft"
     stored = db.query("SELECT v.form FROM versions v JOIN items i ON i.id = v.item_id WHERE i.reference = :r",
                       r=reference)[0][0]
+    stored = stored if isinstance(stored, str) else json.dumps(stored)  # PostgreSQL's JSON is parsed
     assert "PB-41" in stored and "20000000" in stored
     drafter.act(reference, "submit")
     assert drafter.state() == "review" and db.state(reference) == "review"
