@@ -244,7 +244,9 @@ def _gilgit_baltistan(escalate_to: str) -> Party:
         "offices": lambda: [Office(
             code="wdd-secretary", title_en="Secretary, Women Development, GB",
             title_ur="سیکرٹری، ترقیِ نسواں، گلگت بلتستان")],
-        "roles": lambda kind: {"reviewer": RoleRule(office="wdd-secretary", escalate_to=escalate_to)},
+        "roles": lambda kind: {
+            "reviewer": RoleRule(office="wdd-secretary", escalate_to=escalate_to),
+            **{role: RoleRule(office="wdd-secretary") for role in ("drafter", "approver", "signatory")}},
     })
 
 

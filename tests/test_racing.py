@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import items
@@ -73,6 +73,10 @@ def racing(databases: Databases, seeded_home: Path,
         databases.drop(url)
 
 
+def _unsequenced(model: type) -> dict[str, None]:
+    return {"global_seq": None} if model is AuditEvent else {}
+
+
 def _copies(session: Session, reference: str, prefix: str, count: int) -> list[str]:
     """`count` copies of an item (its parties, versions, steps, decisions and events) under
     new references, inserted in bulk. The copied events keep the original's hashes: these
@@ -86,8 +90,10 @@ def _copies(session: Session, reference: str, prefix: str, count: int) -> list[s
     for model in (ItemParty, Version, AuditEvent):
         table = model.__table__
         children = session.execute(select(table).where(table.c.item_id == original["id"])).mappings().all()
-        session.execute(insert(table), [{**_without_id(child), "item_id": new}
+        session.execute(insert(table), [{**_without_id(child), "item_id": new} | _unsequenced(model)
                                         for new in ids for child in children])
+    events = AuditEvent.__table__  # each copied event's global sequence is its own row id
+    session.execute(update(events).where(events.c.global_seq.is_(None)).values(global_seq=events.c.id))
     steps = StepRecord.__table__
     decisions = Decision.__table__
     for step in session.execute(select(steps).where(steps.c.item_id == original["id"])).mappings().all():

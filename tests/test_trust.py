@@ -357,7 +357,7 @@ def test_the_upgrade_to_signatures_rechains_existing_events_so_they_verify(manzo
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "0004")
+            command.downgrade(config, "0005")  # to the versioned definitions, before signatures
         assert "global_seq" not in columns(manzoori, "events")
         with engine.begin() as connection:
             config.attributes["connection"] = connection
