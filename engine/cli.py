@@ -116,7 +116,10 @@ def init(samples: bool = typer.Option(False, "--samples", help="Add [sample] off
         if samples:
             added += seed_sample_officers(session, registry, now)
         session.commit()
-    out.print(f"Database ready at {database_url()}; {added} officers added.")
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(database_url()).render_as_string(hide_password=True)  # never the password
+    out.print(f"Database ready at {escape(shown)}; {added} officers added.", highlight=False)
     for fault in registry.faults:
         err.print(f"[yellow]warning:[/] {escape(fault.message)}", highlight=False)
 

@@ -11,11 +11,12 @@ the pool's deployment.
 
 When a worker's machine dies, the runs it was executing are left Running (or Pending)
 with nobody behind them. Every flow-run process sends a heartbeat event to the Prefect
-server (PREFECT_FLOWS_HEARTBEAT_FREQUENCY, 30 s here); the "manzoori zombie runs"
-automation that `deploy` creates marks a run Crashed when its heartbeats stop without it
-ending or suspending, or when it stays Pending without starting. The dispatcher then
-reruns every crashed run whose item is still open (`workflows.dispatch.recover_crashed`),
-on whichever worker is alive; the run reads the engine afresh, so nothing happens twice.
+server (PREFECT_FLOWS_HEARTBEAT_FREQUENCY, 30 s here); two automations that `deploy`
+creates mark a run Crashed when its heartbeats stop for 90 s without it ending or
+suspending ("manzoori zombie runs"), or when it stays Pending for 3 minutes without
+starting ("manzoori stuck pending runs"). The dispatcher then reruns every crashed item
+run (`workflows.dispatch.recover_crashed`) on whichever worker is alive; the run reads the
+engine afresh and its tasks are cached, so nothing happens twice.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ POOL = "manzoori"
 HEARTBEAT_SECONDS = 30
 """How often a flow-run process says it is alive (Prefect's minimum is 30 s)."""
 ZOMBIE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
-"""A run silent this long (three missed heartbeats, or Pending without starting) is crashed."""
-ZOMBIE_AUTOMATION = "manzoori zombie runs"
+"""A Running run silent this long (three missed heartbeats) is crashed."""
+STUCK_AFTER = timedelta(minutes=3)
+"""A run Pending this long without starting (its worker died as it claimed it) is crashed.
+Longer than a process start on a busy machine, which can take a minute."""
 RECOVER_EVERY = 10.0
 """Seconds between the dispatcher's looks for crashed runs in this layout."""
 
@@ -75,37 +78,41 @@ async def create_pool(pool: str) -> bool:
     return True
 
 
-async def create_zombie_automation() -> bool:
-    """Prefect's documented zombie detection, once per server; True if it was created."""
+async def create_zombie_automations() -> list[str]:
+    """Prefect's documented zombie detection: automations that mark Crashed a run whose
+    process stopped sending heartbeats, and one left Pending by a worker that died as it
+    claimed it. Created once per server; returns the names of those created."""
     from prefect.automations import Automation
     from prefect.client.schemas.objects import StateType
     from prefect.events.actions import ChangeFlowRunState
     from prefect.events.schemas.automations import EventTrigger, Posture
     from prefect.exceptions import ObjectNotFound
 
-    try:
-        await Automation.aread(name=ZOMBIE_AUTOMATION)
-        return False
-    except (ObjectNotFound, ValueError):
-        pass
-    await Automation(
-        name=ZOMBIE_AUTOMATION,
-        description="A flow run whose process stopped sending heartbeats (its worker or "
-                    "machine died) is marked Crashed; Manzoori's dispatcher reruns it.",
-        trigger=EventTrigger(
-            match={"prefect.resource.id": "prefect.flow-run.*"},
-            after=_ALIVE | {"prefect.flow-run.Pending"},
-            expect=_ALIVE | _STOPPED,
-            for_each={"prefect.resource.id"},
-            posture=Posture.Proactive,
-            threshold=1,
-            within=ZOMBIE_AFTER,
-        ),
-        actions=[ChangeFlowRunState(
-            state=StateType.CRASHED, name="Crashed",
-            message=f"No heartbeat for {ZOMBIE_AFTER.seconds} s: its worker stopped")],
-    ).acreate()
-    return True
+    wanted = {
+        "manzoori zombie runs": (_ALIVE, ZOMBIE_AFTER, "its process stopped sending heartbeats"),
+        "manzoori stuck pending runs": ({"prefect.flow-run.Pending"}, STUCK_AFTER,
+                                        "its worker never started it"),
+    }
+    created = []
+    for name, (after, within, why) in wanted.items():
+        try:
+            await Automation.aread(name=name)
+            continue
+        except (ObjectNotFound, ValueError):
+            pass
+        await Automation(
+            name=name,
+            description=f"A flow run is marked Crashed when {why} (its worker or machine "
+                        "died); Manzoori's dispatcher reruns it.",
+            trigger=EventTrigger(
+                match={"prefect.resource.id": "prefect.flow-run.*"}, after=after,
+                expect=_ALIVE | _STOPPED, for_each={"prefect.resource.id"},
+                posture=Posture.Proactive, threshold=1, within=within),
+            actions=[ChangeFlowRunState(state=StateType.CRASHED, name="Crashed",
+                                        message=f"Crashed after {within.seconds} s: {why}")],
+        ).acreate()
+        created.append(name)
+    return created
 
 
 async def deploy(pool: str = POOL) -> list[str]:
@@ -121,8 +128,14 @@ async def deploy(pool: str = POOL) -> list[str]:
                                         entrypoint_type=EntrypointType.MODULE_PATH):
         await deployment.apply()
         names.append(f"{deployment.flow_name}/{deployment.name}")
-    await create_zombie_automation()
+    await create_zombie_automations()
     return names
+
+
+def _log_progress() -> None:
+    """Manzoori's INFO lines too (Prefect's logging setup shows warnings only for others)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("manzoori").setLevel(logging.INFO)
 
 
 def stop_on_signals() -> asyncio.Event:
@@ -139,7 +152,7 @@ async def dispatch(pool: str = POOL) -> None:
     from engine.db import open_database
     from workflows.dispatch import run_dispatcher
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _log_progress()
     factory = open_database()
     names = await deploy(pool)
     logging.getLogger("manzoori.dispatch").info("deployed %s to work pool %r", ", ".join(names), pool)
@@ -167,6 +180,7 @@ async def work(pool: str = POOL, limit: int | None = None, name: str | None = No
                            f"run `manzoori deploy --pool {pool}` first") from None
     worker = ProcessWorker(work_pool_name=pool, name=name, limit=limit, create_pool_if_not_found=False,
                            heartbeat_interval_seconds=int(PREFECT_WORKER_HEARTBEAT_SECONDS.value()))
+    _log_progress()
     stop = stop_on_signals()
     working = asyncio.create_task(worker.start(printer=logging.getLogger("manzoori.worker").info))
     stopped = asyncio.create_task(stop.wait())
