@@ -139,12 +139,16 @@ def wait_until(check, what: str, timeout: float, log: Path) -> Any:  # noqa: ANN
 
 
 def test_two_workers_carry_200_items_to_their_ends_once_though_one_is_killed(
-        layout: Stack, cluster: Cluster) -> None:
+        layout: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.db import open_database
     from engine.items import act, draft
     from engine.registry import registry
 
     prefect = PrefectView(layout)
+    for name in ("PREFECT_API_URL", "PREFECT_API_AUTH_STRING"):
+        monkeypatch.setenv(name, layout.env()[name])
+    result = Manzoori(tmp_path, monkeypatch)("worker", "--pool", "manzoori-typo", expect=4)
+    assert "no work pool 'manzoori-typo'" in result.stderr and "manzoori deploy" in result.stderr
     workers = {name: layout.start_worker(name, WORKER_LIMIT) for name in ("worker-a", "worker-b")}
     started = time.monotonic()
     try:

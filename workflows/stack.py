@@ -105,7 +105,7 @@ class Stack:
         return subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, env=environment,
                                 start_new_session=True)
 
-    def start_server(self, timeout: float = 90) -> None:
+    def start_server(self, timeout: float = 180) -> None:
         self._check_free(self.port, "--port")
         self.server = self._spawn("server", [
             sys.executable, "-m", "prefect", "server", "start",
