@@ -90,7 +90,10 @@ async def create_zombie_automations() -> list[str]:
 
     wanted = {
         "manzoori zombie runs": (_ALIVE, ZOMBIE_AFTER, "its process stopped sending heartbeats"),
-        "manzoori stuck pending runs": ({"prefect.flow-run.Pending"}, STUCK_AFTER,
+        # A worker claims a run as Pending named "Submitting"; the process it starts
+        # sets Pending, then Running.
+        "manzoori stuck pending runs": ({"prefect.flow-run.Submitting", "prefect.flow-run.Pending"},
+                                        STUCK_AFTER,
                                         "its worker never started it"),
     }
     created = []
