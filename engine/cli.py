@@ -547,6 +547,75 @@ def serve(
         out.print("Stopped.")
 
 
+def _on_prefect(command: str, work: Callable[[], Any]) -> Any:
+    """Run a coroutine against PREFECT_API_URL; an unreachable or refusing Prefect is a
+    plain error, not a traceback."""
+    import asyncio
+
+    import httpx
+    from prefect.context import SettingsContext
+    from prefect.exceptions import PrefectHTTPStatusError
+    from prefect.settings import Settings
+
+    # Prefect's settings as the environment says now (prefect may have been imported before).
+    settings = Settings()
+    if not settings.api.url:
+        err.print(f"[bold red]{command}:[/] no Prefect server given: set PREFECT_API_URL to its API "
+                  "(e.g. http://prefect.example.internal:4200/api)", highlight=False)
+        raise typer.Exit(1)
+    try:
+        with SettingsContext(profile=SettingsContext.get().profile, settings=settings):
+            return asyncio.run(work())
+    except (httpx.HTTPError, OSError) as error:
+        reason = str(error) or type(error).__name__
+        err.print(f"[bold red]{command}:[/] Prefect is not reachable ({escape(reason)}); "
+                  "set PREFECT_API_URL (and PREFECT_API_AUTH_STRING) to its API", highlight=False)
+    except (PrefectHTTPStatusError, ValueError) as error:
+        err.print(f"[bold red]{command}:[/] Prefect refused: {escape(str(error))}", highlight=False)
+    raise typer.Exit(1)
+
+
+POOL_OPTION = typer.Option("manzoori", "--pool", help="The Prefect work pool (type process).")
+
+
+@app.command()
+@reports_errors
+def deploy(pool: str = POOL_OPTION) -> None:
+    """Create the work pool, the flows' deployments on it and the zombie-run automation
+    on the Prefect server at PREFECT_API_URL (safe to repeat)."""
+    from workflows.pool import deploy as deploy_flows
+
+    names = _on_prefect("deploy", lambda: deploy_flows(pool))
+    for name in names:
+        out.print(f"Deployed {escape(name)} to work pool {escape(pool)}", highlight=False)
+
+
+@app.command()
+@reports_errors
+def dispatch(pool: str = POOL_OPTION) -> None:
+    """Deploy, then deliver the engine's outbox to Prefect (start and resume item runs,
+    rerun crashed ones) until Ctrl-C. Run one dispatcher per engine database."""
+    from engine.db import open_database
+    from workflows.pool import dispatch as dispatching
+
+    open_database()  # create and migrate, or fail plainly, before talking to Prefect
+    _on_prefect("dispatch", lambda: dispatching(pool))
+
+
+@app.command()
+@reports_errors
+def worker(
+    pool: str = POOL_OPTION,
+    limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many flow runs at once."),
+    name: str | None = typer.Option(None, "--name", help="The worker's name in Prefect (default: generated)."),
+) -> None:
+    """Run Manzoori's flows from the work pool on this machine until Ctrl-C (a Prefect
+    process worker; each flow run is a new process)."""
+    from workflows.pool import work
+
+    _on_prefect("worker", lambda: work(pool, limit, name))
+
+
 @app.command()
 @reports_errors
 def demo() -> None:

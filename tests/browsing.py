@@ -33,6 +33,9 @@ def serving(home: Path, port: int, environment: dict[str, str] | None = None) ->
                 break
         except httpx.HTTPError:
             if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()  # a web app that did not answer in time must not outlive the test
+                process.wait(10)
+                log.close()
                 raise RuntimeError(f"the web app did not start; see {home / 'web.log'}") from None
             time.sleep(0.1)
     try:

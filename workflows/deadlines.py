@@ -50,6 +50,6 @@ def sweep_deadlines(now: str | None = None) -> int:
     return len(notices)
 
 
-async def deadlines_deployment():  # noqa: ANN201 - a RunnerDeployment
+async def deadlines_deployment(**options):  # noqa: ANN001, ANN201 - a RunnerDeployment
     return await sweep_deadlines.ato_deployment(name="manzoori", interval=SWEEP_EVERY,
-                                                tags=["manzoori"])
+                                                tags=["manzoori"], **options)

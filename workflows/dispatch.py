@@ -45,7 +45,7 @@ log = logging.getLogger("manzoori.dispatch")
 
 BATCH = 200
 RECOVER_EVERY = 60.0
-"""Seconds between looks for crashed runs of open items."""
+"""Seconds between looks for crashed runs."""
 
 
 @dataclass
@@ -129,10 +129,11 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
     flow_run = await client.read_flow_run(UUID(run_record.flow_run_id))
     state = flow_run.state
     if state is None or state.is_final():
-        if _item_ended(session, entry.item_id):
+        if state is not None and not state.is_crashed() and _item_ended(session, entry.item_id):
             return "ended"
-        # Crashed (its process was killed) or stopped by hand while the item is still open:
-        # run it again from the top, which is harmless by design.
+        # Crashed (its process or its worker's machine died), or stopped by hand while the
+        # item is still open: run it again from the top, which is harmless by design; a
+        # crashed run of an ended item ends as its item did.
         await _restart(client, flow_run.id, state.name if state else "no state")
         return "restarted"
     if not state.is_paused():
@@ -155,12 +156,13 @@ def _item_ended(session: Session, item_id: int) -> bool:
 
 
 async def _restart(client: PrefectClient, flow_run_id: UUID, was: str) -> None:
-    log.warning("flow run %s was %s while its item is open; running it again", flow_run_id, was)
+    log.warning("flow run %s was %s; running it again", flow_run_id, was)
     await client.set_flow_run_state(flow_run_id, Scheduled(name="Recovering"), force=True)
 
 
 async def recover_crashed(factory: sessionmaker, client: PrefectClient) -> int:
-    """Run again every item-lifecycle run that crashed while its item is still open."""
+    """Run again every item-lifecycle run that crashed: one of an open item goes on
+    waiting, one of an ended item ends in its item's final state."""
     crashed = await client.read_flow_runs(
         flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
         flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
@@ -170,19 +172,21 @@ async def recover_crashed(factory: sessionmaker, client: PrefectClient) -> int:
     with factory() as session:
         for flow_run in crashed:
             item_id = flow_run.parameters.get("item_id")
-            if item_id is None or session.get(Item, item_id) is None or _item_ended(session, item_id):
+            if item_id is None or session.get(Item, item_id) is None:
                 continue
             await _restart(client, flow_run.id, "Crashed")
             restarted += 1
     return restarted
 
 
-async def run_dispatcher(factory: sessionmaker, stop: asyncio.Event, interval: float = 0.5) -> None:
-    """Deliver the outbox until `stop` is set; quiet while Prefect is away, loud when back."""
+async def run_dispatcher(factory: sessionmaker, stop: asyncio.Event, interval: float = 0.5,
+                         recover_every: float = RECOVER_EVERY) -> None:
+    """Deliver the outbox until `stop` is set; quiet while Prefect is away, loud when back.
+    Every `recover_every` seconds, rerun the crashed runs."""
     away, last_recovery = False, 0.0
     async with get_client() as client:
         while not stop.is_set():
-            if not away and time.monotonic() - last_recovery > RECOVER_EVERY:
+            if not away and time.monotonic() - last_recovery > recover_every:
                 try:
                     await recover_crashed(factory, client)
                     last_recovery = time.monotonic()

@@ -62,6 +62,6 @@ def _markdown(report) -> str:  # noqa: ANN001 - a QuarterReport
     return "\n".join([f"# Follow-up {report.quarter}", "", head, rule, *rows, "", "## Overdue", *late])
 
 
-async def followup_deployment():  # noqa: ANN201 - a RunnerDeployment
+async def followup_deployment(**options):  # noqa: ANN001, ANN201 - a RunnerDeployment
     return await quarterly_follow_up.ato_deployment(name="manzoori", cron="0 6 1 1,4,7,10 *",
-                                                    tags=["manzoori"])
+                                                    tags=["manzoori"], **options)

@@ -10,30 +10,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
+from typing import Any
 
 from prefect import aserve
 
 from engine.db import open_database
 from workflows.dispatch import run_dispatcher
 from workflows.lifecycle import DEPLOYMENT_NAME, item_lifecycle
+from workflows.pool import stop_on_signals
 
 
-async def deployments() -> list:
-    found = [await item_lifecycle.ato_deployment(name=DEPLOYMENT_NAME, tags=["manzoori"])]
+async def deployments(**options: Any) -> list:
+    """The flows' deployments; `options` (a work pool, the entrypoint's type) go to each."""
+    found = [await item_lifecycle.ato_deployment(name=DEPLOYMENT_NAME, tags=["manzoori"], **options)]
     from workflows.deadlines import deadlines_deployment
     from workflows.followup import followup_deployment
 
-    return [*found, await deadlines_deployment(), await followup_deployment()]
+    return [*found, await deadlines_deployment(**options), await followup_deployment(**options)]
 
 
 async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     factory = open_database()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     # Executions are processes: a few at a time keep a small machine responsive when
     # many items wake at once (a demo, a catch-up after an outage).
     limit = int(os.environ.get("MANZOORI_RUNNER_LIMIT", "4"))

@@ -47,6 +47,10 @@ class Stack:
     port: int = 4200
     poll_seconds: int = 1
     web_port: int | None = None
+    database_url: str | None = None
+    """The engine's database (MANZOORI_DATABASE_URL); default: SQLite under `home`."""
+    prefect_database_url: str | None = None
+    """Prefect's own database (PREFECT_API_DATABASE_CONNECTION_URL); default: SQLite."""
     server: subprocess.Popen | None = field(default=None, repr=False)
     runner: subprocess.Popen | None = field(default=None, repr=False)
     web: subprocess.Popen | None = field(default=None, repr=False)
@@ -87,6 +91,10 @@ class Stack:
             "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
             "PREFECT_LOCAL_STORAGE_PATH": str(self.prefect_home / "storage"),
             "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+            "PREFECT_WORKER_QUERY_SECONDS": str(self.poll_seconds),
+            **({"MANZOORI_DATABASE_URL": self.database_url} if self.database_url else {}),
+            **({"PREFECT_API_DATABASE_CONNECTION_URL": self.prefect_database_url}
+               if self.prefect_database_url else {}),
         }
 
     def _spawn(self, name: str, arguments: list[str]) -> subprocess.Popen:
@@ -97,7 +105,7 @@ class Stack:
         return subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, env=environment,
                                 start_new_session=True)
 
-    def start_server(self, timeout: float = 90) -> None:
+    def start_server(self, timeout: float = 180) -> None:
         self._check_free(self.port, "--port")
         self.server = self._spawn("server", [
             sys.executable, "-m", "prefect", "server", "start",
@@ -110,6 +118,19 @@ class Stack:
         self.runner = self._spawn("runner", [sys.executable, "-m", "workflows.runner"])
         self._wait_for(self.runner, "runner", f"{self.api_url}/deployments/name/item-lifecycle/manzoori",
                        "the runner did not register its deployments", timeout)
+
+    def start_dispatcher(self, pool: str = "manzoori", timeout: float = 90) -> subprocess.Popen:
+        """`manzoori dispatch`: the work pool, its deployments and the outbox (several machines)."""
+        self.runner = self._spawn("dispatcher", [sys.executable, "-m", "engine.cli", "dispatch",
+                                                 "--pool", pool])
+        self._wait_for(self.runner, "dispatcher", f"{self.api_url}/deployments/name/item-lifecycle/manzoori",
+                       "the dispatcher did not deploy the flows", timeout)
+        return self.runner
+
+    def start_worker(self, name: str, limit: int, pool: str = "manzoori") -> subprocess.Popen:
+        """`manzoori worker`, logging to PREFECT_HOME/NAME.log; the caller stops it."""
+        return self._spawn(name, [sys.executable, "-m", "engine.cli", "worker", "--pool", pool,
+                                  "--name", name, "--limit", str(limit)])
 
     def start_web(self, timeout: float = 30) -> None:
         """The officers' web app (`manzoori web`) as a process of the stack."""
@@ -159,6 +180,10 @@ class Stack:
             process.wait()
         except ProcessLookupError:
             pass
+
+    def stop_process(self, process: subprocess.Popen | None) -> None:
+        """Stop a process of the stack the caller started (a worker), SIGTERM first."""
+        self._stop(process)
 
     def stop_runner(self) -> None:
         self._stop(self.runner)
