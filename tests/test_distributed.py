@@ -64,7 +64,7 @@ def layout(cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     prefect_url = cluster.create_database("prefect").replace("postgresql+psycopg://",
                                                              "postgresql+asyncpg://")
     monkeypatch.setenv("MANZOORI_DATABASE_URL", engine_url)
-    Manzoori(tmp_path, monkeypatch)("init", "--samples")
+    Manzoori(tmp_path, monkeypatch, engine_url)("init", "--samples")
     stack = Stack(tmp_path, port=free_port(), database_url=engine_url, prefect_database_url=prefect_url)
     try:
         stack.start_server(timeout=180)
@@ -148,13 +148,15 @@ def test_two_workers_carry_200_items_to_their_ends_once_though_one_is_killed(
     prefect = PrefectView(layout)
     for name in ("PREFECT_API_URL", "PREFECT_API_AUTH_STRING"):
         monkeypatch.setenv(name, layout.env()[name])
-    result = Manzoori(tmp_path, monkeypatch)("worker", "--pool", "manzoori-typo", expect=4)
+    result = Manzoori(tmp_path, monkeypatch, layout.database_url)("worker", "--pool", "manzoori-typo",
+                                                                  expect=4)
     assert "no work pool 'manzoori-typo'" in result.stderr and "manzoori deploy" in result.stderr
     workers = {name: layout.start_worker(name, WORKER_LIMIT) for name in ("worker-a", "worker-b")}
     started = time.monotonic()
     try:
         factory = open_database(layout.database_url)
         parties = registry()
+        passphrase = (tmp_path / "sample-passphrase").read_text().strip()  # the [sample] keys'
         expected: dict[str, dict[str, Any]] = {}
         killed: list[int] = []
         with factory() as session:
@@ -166,7 +168,7 @@ def test_two_workers_carry_200_items_to_their_ends_once_though_one_is_killed(
                                   officer=way["drafter"]).reference
                 for action, officer, comment in way["steps"]:
                     act(session, parties, reference=reference, action=action, officer=officer,
-                        comment=comment)
+                        comment=comment, passphrase=passphrase)
                 expected[reference] = way
                 # Kill worker-a in the middle, once it is running flows.
                 if not killed and number >= ITEMS // 3 and flow_run_processes(workers["worker-a"].pid):

@@ -13,7 +13,7 @@ from tests.forms import form_for
 
 
 def check(manzoori, reference: str) -> str | None:
-    engine = make_engine(f"sqlite:///{manzoori.home / 'manzoori.db'}")
+    engine = make_engine(manzoori.url)
     try:
         with Session(engine) as session:
             return replay.check(session, get_item(session, reference))
@@ -27,7 +27,7 @@ def test_work_plan_with_a_return_a_finance_review_and_a_quorum_rebuilds(manzoori
     manzoori.act(reference, "submit", "balochistan.assembly-secretary")
     manzoori.act(reference, "return", "balochistan.wpc-member.1", "--comment", "Add dates")
     manzoori.act(reference, "submit", "balochistan.assembly-secretary", "--title", "PWL work plan, revised")
-    engine = make_engine(f"sqlite:///{manzoori.home / 'manzoori.db'}")
+    engine = make_engine(manzoori.url)
     with Session(engine) as session:  # what the web app's reassign form calls
         reassign(session, registry(), reference=reference, party="balochistan",
                  to_officer="balochistan.wpc-member.3", officer="balochistan.assembly-secretary",
@@ -64,7 +64,7 @@ def test_a_changed_table_no_longer_matches_its_events(manzoori) -> None:
                                form_for("punjab", "work_plan"), "punjab.pdu-director")
     manzoori.act(reference, "submit", "punjab.pdu-director")
     assert check(manzoori, reference) is None
-    engine = make_engine(f"sqlite:///{manzoori.home / 'manzoori.db'}")
+    engine = make_engine(manzoori.url)
     with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE steps SET status = 'done' WHERE name = 'review'")
     engine.dispose()
