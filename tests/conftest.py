@@ -176,11 +176,11 @@ class Databases:
     def copy(self, home: Path) -> str:
         """A copy of the seeded database (migrated, officers loaded; see `seeded_home`) for
         `home`, with the passphrase of its [sample] signing keys."""
+        if not self.postgresql:
+            copy_home(self.seeded_home, home)
+            return f"sqlite:///{home / 'manzoori.db'}"
         home.mkdir(parents=True, exist_ok=True)
         shutil.copy(self.seeded_home / "sample-passphrase", home / "sample-passphrase")
-        if not self.postgresql:
-            shutil.copy(self.seeded_home / "manzoori.db", home / "manzoori.db")
-            return f"sqlite:///{home / 'manzoori.db'}"
         return self.cluster.create_database(f"test_{next(self._names)}", template="seeded")
 
     def drop(self, url: str) -> None:
