@@ -3,7 +3,7 @@
 The same 4-step approval of a Punjab work plan (submit, clear, approve, sign; drafting is
 done beforehand and not timed) through:
 
-- the engine's service layer (`engine.items.act`), one transaction per action, on SQLite
+- the engine's service layer (`engine.core.items.act`), one transaction per action, on SQLite
   (the engine's own settings: WAL, `synchronous=FULL`, the SQLite default that WAL keeps)
   and on PostgreSQL (a throw-away cluster with fsync on, `synchronous_commit=on`);
 - SpiffWorkflow running bench/four_approvals.bpmn (four user tasks), its workflow
@@ -41,10 +41,10 @@ def engine_actions(url: str, items: int) -> dict[str, Any]:
     """Draft `items` Punjab work plans, then time their 4 actions each through `act`."""
     from datetime import datetime
 
-    from engine.db import open_database
-    from engine.directory import load_public_holders, seed_sample_officers
-    from engine.items import act, draft
-    from engine.registry import registry
+    from engine.store import open_database
+    from engine.core.directory import load_public_holders, seed_sample_officers
+    from engine.core.items import act, draft
+    from engine.core.registry import registry
     from tests.forms import form_for
 
     factory = open_database(url)
@@ -74,8 +74,8 @@ def engine_actions(url: str, items: int) -> dict[str, Any]:
 
 def raw_commits(url: str, count: int) -> dict[str, Any]:
     """INSERT one row and COMMIT, `count` times, on the DBAPI connection the engine's
-    settings gave (`engine.db.make_engine`)."""
-    from engine.db import make_engine
+    settings gave (`engine.store.make_engine`)."""
+    from engine.store import make_engine
 
     engine = make_engine(url)
     serial = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
@@ -125,7 +125,7 @@ def _spiff() -> tuple[Any, Any, Callable[[Any], None]]:
 def spiff_actions(url: str, items: int, *, reload: bool) -> dict[str, Any]:
     """Each item's four user tasks, the workflow serialized to a SQLite row and committed
     after every task; with `reload`, deserialized from that row before every task."""
-    from engine.db import make_engine
+    from engine.store import make_engine
 
     new, serializer, complete_next = _spiff()
     engine = make_engine(url)

@@ -15,7 +15,7 @@ is built in two parts:
    created over the last 120 days. Every officer of the directory (the public office
    holders, the [sample] officers) plus 2,000 former officers with ended appointments.
 
-It then times `engine.queries.inbox(session, officer, limit=500)` — what the web page and
+It then times `engine.core.queries.inbox(session, officer, limit=500)` — what the web page and
 the API run, 500 being the page's INBOX_ROWS — and `inbox_count`, which the page adds
 when the 500 are full, for two officers: the one whose inbox size is the median of all
 officers with a non-empty inbox ("realistic"), and the one with the largest inbox.
@@ -88,7 +88,7 @@ def _template_database() -> Path:
 def _holder(session: Any, party: str, office: str, skip: set[int]) -> list[str]:
     from sqlalchemy import select
 
-    from engine.db import Appointment, Officer
+    from engine.store import Appointment, Officer
 
     rows = session.execute(
         select(Officer.username, Officer.id).join(Appointment)
@@ -101,8 +101,8 @@ def _advance(session: Any, parties: Any, reference: str) -> bool:
     """One forward action on the item by an officer who may take it; False once it ended."""
     from engine.contract import ItemKind
     from engine.errors import ManzooriError
-    from engine.flows import NEXT, Route, current_flow
-    from engine.items import act, get_item
+    from engine.core.flows import NEXT, Route, current_flow
+    from engine.core.items import act, get_item
 
     item = get_item(session, reference)
     if item.state in current_flow(ItemKind(item.kind)).end_states:
@@ -125,10 +125,10 @@ def _advance(session: Any, parties: Any, reference: str) -> bool:
 
 def _templates(path: Path) -> list[tuple[int, int, bool]]:
     """Real items in every state of every flow: [(config index, item id, ended)]."""
-    from engine.db import open_database
-    from engine.directory import load_public_holders, seed_sample_officers
-    from engine.items import draft, get_item
-    from engine.registry import registry
+    from engine.store import open_database
+    from engine.core.directory import load_public_holders, seed_sample_officers
+    from engine.core.items import draft, get_item
+    from engine.core.registry import registry
     from tests.forms import form_for
 
     factory = open_database(f"sqlite:///{path}")
@@ -166,8 +166,8 @@ def _templates(path: Path) -> list[tuple[int, int, bool]]:
 
 def _advance_possible(session: Any, reference: str) -> bool:
     from engine.contract import ItemKind
-    from engine.flows import current_flow
-    from engine.items import get_item
+    from engine.core.flows import current_flow
+    from engine.core.items import get_item
 
     item = get_item(session, reference)
     return item.state not in current_flow(ItemKind(item.kind)).end_states
@@ -313,8 +313,8 @@ def officers_by_inbox(session: Any) -> list[tuple[str, int]]:
     """Every current officer (not the former ones) and how many steps wait for them."""
     from sqlalchemy import select
 
-    from engine.db import Officer
-    from engine.queries import inbox_count
+    from engine.store import Officer
+    from engine.core.queries import inbox_count
 
     names = session.scalars(select(Officer.username).where(~Officer.username.like("bench.former.%")))
     return sorted(((name, inbox_count(session, name)) for name in names), key=lambda pair: pair[1])
@@ -327,7 +327,7 @@ def chosen(session: Any) -> dict[str, tuple[str, int]]:
 
 
 def latency(session: Any, officer: str, repeats: int) -> dict[str, Any]:
-    from engine.queries import inbox, inbox_count
+    from engine.core.queries import inbox, inbox_count
 
     today = date.today()
     lists, counts, cpu = [], [], []
@@ -359,7 +359,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
 def measure(size: int, repeats: int) -> dict[str, Any]:
     from sqlalchemy import func, select
 
-    from engine.db import Item, StepRecord, open_database
+    from engine.store import Item, StepRecord, open_database
 
     begin = time.monotonic()
     path = database(size)
@@ -389,7 +389,7 @@ def run(quick: bool) -> dict[str, Any]:
     sizes = SIZES[:2] if quick else SIZES
     repeats = 20 if quick else 60
     results: dict[str, Any] = {
-        "query": f"engine.queries.inbox(limit={INBOX_ROWS}) and inbox_count, SQLite (WAL)",
+        "query": f"engine.core.queries.inbox(limit={INBOX_ROWS}) and inbox_count, SQLite (WAL)",
         "in_flight_share": IN_FLIGHT, "sizes": {}}
     for size in sizes:
         results["sizes"][str(size)] = measure(size, repeats)

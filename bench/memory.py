@@ -47,10 +47,10 @@ def memory(size: int) -> dict[str, Any]:
     import httpx
     from sqlalchemy import func, select
 
-    from engine.accounts import issue_token, set_password
+    from engine.core.accounts import issue_token, set_password
     from engine.contract import ItemKind
-    from engine.db import Item, StepRecord, open_database
-    from engine.flows import current_flow
+    from engine.store import Item, StepRecord, open_database
+    from engine.core.flows import current_flow
     from tests.pg_cluster import free_port
 
     path = inboxes.database(size)
@@ -125,7 +125,7 @@ def wall(command: list[str], home: Path | None, runs: int = 7) -> dict[str, Any]
 
 
 def cli(sizes: tuple[int, ...]) -> dict[str, Any]:
-    from engine.db import open_database
+    from engine.store import open_database
 
     manzoori = str(Path(sys.executable).parent / "manzoori")
     results: dict[str, Any] = {"help_s": wall([manzoori, "--help"], None)}

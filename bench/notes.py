@@ -26,7 +26,7 @@ Machine (measured {when}):
 | disk | {disk} |
 | OS | {os} |
 | Python | {python} |
-| SQLite | {sqlite} (WAL, `synchronous=FULL` (2), as `engine.db` opens it) |
+| SQLite | {sqlite} (WAL, `synchronous=FULL` (2), as `engine.store` opens it) |
 | load average (1 min) when the run began | {load} (on 2 cores: above 2, the run shared the CPU) |
 | PostgreSQL | {postgresql} (a throw-away cluster, `tests/pg_cluster.py` with `durable=True`: fsync, `synchronous_commit` and `full_page_writes` on, as in production) |
 
@@ -55,11 +55,11 @@ NOTES = {
   appointments (2), the last event of the hash chain (1), then the item UPDATE, the step
   changes, the decision, the event and its outbox entry. Most of the time per action is
   SQLAlchemy ORM work in Python around those statements (pyinstrument: `get_item` and
-  `progress.record` lead), which is why the engine stays far below 40% of the raw commit
+  `routing.record` lead), which is why the engine stays far below 40% of the raw commit
   rate. On PostgreSQL every statement is also a round trip over TCP.
 - **Fixed:** `act` loaded the whole item again after its commit only to report the new
   revision (5 more SELECTs per action); it now flushes before building the outcome and
-  reads the revision from the item it has (engine/items.py). See the "before" table.
+  reads the revision from the item it has (engine/core/items.py). See the "before" table.
 - Not done, and what would help next: load the item in fewer queries (one joined load of
   the current steps and decisions instead of the whole history), keep the officer's
   appointments for the transaction, write the event and outbox rows with one Core INSERT
@@ -68,7 +68,7 @@ NOTES = {
     },
     "inbox": {
         "title": "Inbox query",
-        "limits": """The query is the engine's own (`engine.queries.inbox` with the web page's
+        "limits": """The query is the engine's own (`engine.core.queries.inbox` with the web page's
 limit of 500 and `inbox_count`, which the page runs when the 500 are full): "page" is the
 two together. "realistic" is the officer whose inbox size is the median of all officers
 with a non-empty inbox, "large" the largest; their inbox sizes are in the table. The
@@ -115,9 +115,9 @@ SQLite's page cache per connection. The Prefect server and the flow runs that
     },
     "cli": {
         "title": "Command line wall time",
-        "limits": """`manzoori --help` imports only Typer and Rich (engine/cli.py imports everything
+        "limits": """`manzoori --help` imports only Typer and Rich (engine/cli/__init__.py imports everything
 else inside the commands). `manzoori inbox` also imports SQLAlchemy, pydantic and the
-engine's models and service layer (engine.queries imports engine.items), loads the party
+engine's models and service layer (engine.core.queries imports engine.core.items), loads the party
 plugins through their entry points, checks the schema revision and runs the inbox query;
 it prints the whole inbox (the command line has no page limit). Measured with
 `python -X importtime` and `time.process_time()` on the busy machine, importing the

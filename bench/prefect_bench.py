@@ -79,8 +79,8 @@ def seed_suspended(factory, parties, home: Path, count: int) -> tuple[list[str],
     from prefect.input.run_input import keyset_from_paused_state
     from prefect.states import Suspended
 
-    from engine.db import ItemRun, OutboxEntry
-    from engine.items import draft
+    from engine.store import ItemRun, OutboxEntry
+    from engine.core.items import draft
     from tests.forms import form_for
     from tests.prefect_support import PrefectView
     from workflows.lifecycle import DEPLOYMENT_NAME, OfficerDecision, item_lifecycle
@@ -139,10 +139,10 @@ def main() -> None:
 
     home = Path(tempfile.mkdtemp(prefix="manzoori-bench-"))
     os.environ["MANZOORI_HOME"] = str(home)
-    from engine.db import open_database
-    from engine.directory import load_public_holders, seed_sample_officers
-    from engine.items import act, draft
-    from engine.registry import registry
+    from engine.store import open_database
+    from engine.core.directory import load_public_holders, seed_sample_officers
+    from engine.core.items import act, draft
+    from engine.core.registry import registry
     from tests.forms import form_for
     from tests.prefect_support import PrefectView
     from workflows.stack import Stack, free_port

@@ -9,7 +9,7 @@ Two measures of signing, one of verification, on one SQLite database:
   on a shared machine), so M is small.
 - *signatures*: N (10,000) submitted work plans written straight through the ORM (item,
   version with its digest, draft and submit events through the engine's own
-  `progress.record`), then each signed with `signatures.sign_with` (the key unlocked once,
+  `routing.record`), then each signed with `signatures.sign_with` (the key unlocked once,
   as by a holder signing a batch) and its `sign` event, one transaction per item: the
   signing itself without the flow's bookkeeping or a key unlock per item.
 - *verify*: `verify_items` over every item (chains, version digests, signatures).
@@ -47,11 +47,11 @@ def main() -> None:
 
     home = arguments.home or Path(tempfile.mkdtemp(prefix="manzoori-trust-bench-"))
     os.environ["MANZOORI_HOME"] = str(home)
-    from engine.db import open_database
-    from engine.directory import load_public_holders, seed_sample_officers
-    from engine.registry import registry
-    from engine.signatures import seed_sample_keys
-    from engine.verification import verify_items
+    from engine.store import open_database
+    from engine.core.directory import load_public_holders, seed_sample_officers
+    from engine.core.registry import registry
+    from engine.core.signatures import seed_sample_keys
+    from engine.core.verification import verify_items
 
     factory = open_database()
     parties = registry()
@@ -76,8 +76,8 @@ def main() -> None:
 
 
 def _engine_signing(session, parties, count: int) -> dict:  # noqa: ANN001
-    from engine.items import act, draft
-    from engine.signatures import sample_passphrase
+    from engine.core.items import act, draft
+    from engine.core.signatures import sample_passphrase
     from tests.forms import form_for
 
     began = time.monotonic()
@@ -102,10 +102,10 @@ def _engine_signing(session, parties, count: int) -> dict:  # noqa: ANN001
 
 
 def _direct_signing(session, parties, count: int) -> dict:  # noqa: ANN001
-    from engine import progress, signatures
-    from engine.db import Item, ItemParty, Version
-    from engine.directory import get_officer
-    from engine.items import utcnow
+    from engine.core import routing, signatures
+    from engine.store import Item, ItemParty, Version
+    from engine.core.directory import get_officer
+    from engine.clock import utcnow
     from tests.forms import form_for
 
     drafter, signer = get_officer(session, DRAFTER), get_officer(session, SIGNER)
@@ -122,9 +122,9 @@ def _direct_signing(session, parties, count: int) -> dict:  # noqa: ANN001
         version = Version(number=1, title=item.title, form_model="PunjabWorkPlan", form=form,
                           author=drafter, created_at=now, submitted_at=now)
         item.versions.append(version)
-        version.digest = progress.digest(item, version)
-        progress.record(session, item, drafter, "draft", now, step="draft", party="punjab")
-        progress.record(session, item, drafter, "submit", now, step="draft", party="punjab")
+        version.digest = routing.digest(item, version)
+        routing.record(session, item, drafter, "draft", now, step="draft", party="punjab")
+        routing.record(session, item, drafter, "submit", now, step="draft", party="punjab")
         items.append(item)
         if number % 500 == 499:
             session.commit()
@@ -139,7 +139,7 @@ def _direct_signing(session, parties, count: int) -> dict:  # noqa: ANN001
         once = time.perf_counter()
         now = utcnow()
         signature = signatures.sign_with(session, key, private, item, signer, "punjab", "wpc-convener", now)
-        event = progress.record(session, item, signer, "sign", now, step="signature", party="punjab",
+        event = routing.record(session, item, signer, "sign", now, step="signature", party="punjab",
                                 payload={"signature": signatures.event_copy(signature, signer.username)})
         signature.event_seq = event.seq
         session.commit()
@@ -156,7 +156,7 @@ def _unlock_cost() -> dict[str, float]:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from engine.signatures import KDF_ROUNDS
+    from engine.core.signatures import KDF_ROUNDS
 
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,

@@ -39,11 +39,11 @@ def main() -> None:
 
     home = arguments.home or Path(tempfile.mkdtemp(prefix="manzoori-web-bench-"))
     os.environ["MANZOORI_HOME"] = str(home)
-    from engine.accounts import issue_token, set_password
-    from engine.db import open_database
-    from engine.directory import load_public_holders, seed_sample_officers
-    from engine.items import act, draft
-    from engine.registry import registry
+    from engine.core.accounts import issue_token, set_password
+    from engine.store import open_database
+    from engine.core.directory import load_public_holders, seed_sample_officers
+    from engine.core.items import act, draft
+    from engine.core.registry import registry
     from tests.forms import form_for
     from workflows.stack import free_port
 
@@ -53,7 +53,7 @@ def main() -> None:
     with factory() as session:
         from sqlalchemy import func, select
 
-        from engine.db import Item
+        from engine.store import Item
 
         present = session.scalar(select(func.count()).select_from(Item))
         if not present:

@@ -1,15 +1,10 @@
-"""Helpers a party plugin can use so that its package stays a filled-in form."""
+"""Helpers a party plugin can use, importable under the name province packages have
+used since the first release; they live in `engine.contract.partykit`."""
 
-from __future__ import annotations
+from engine.contract.partykit import (
+    national_holidays,
+)
 
-from datetime import date
-
-from engine.calendar import pakistan_public_holidays
-
-
-def national_holidays(*years: int, extra: tuple[tuple[int, int], ...] = ()) -> tuple[date, ...]:
-    """The fixed national holidays of `years`, plus a party's own (month, day) ones."""
-    days = [day for year in years for day in pakistan_public_holidays(year)]
-    days += [date(year, month, day) for year in years for month, day in extra]
-    return tuple(sorted(days))
-
+__all__ = [
+    "national_holidays",
+]

@@ -106,7 +106,7 @@ class Manzoori:
     def officer_for(self, party: str, kind: str, role: str, exclude: str | None = None) -> str:
         """The first sample officer holding the office a party maps to a role."""
         from engine.contract import ItemKind
-        from engine.registry import registry
+        from engine.core.registry import registry
 
         office = registry().party(party).roles(ItemKind(kind))[role].office
         rows = self.query(

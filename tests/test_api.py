@@ -23,11 +23,11 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from engine.accounts import issue_token
-from engine.db import make_engine
-from engine.directory import add_officer
-from engine.items import act, draft
-from engine.registry import registry
+from engine.core.accounts import issue_token
+from engine.store import make_engine
+from engine.core.directory import add_officer
+from engine.core.items import act, draft
+from engine.core.registry import registry
 from engine.web import create_app
 from tests.forms import form_for
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.registry import load_parties
+from engine.core.registry import load_parties
 from engine.testing import Conformance, ConformanceSuite, Failure, conformance
 
 BUILT_IN = ["punjab", "balochistan", "sindh", "kp", "ncsw", "mohr"]

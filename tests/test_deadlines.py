@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from engine import deadlines
-from engine.calendar import is_working_day
+from engine.core import deadlines
+from engine.contract.calendar import is_working_day
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
-from engine.db import open_database
+from engine.store import open_database
 from engine.errors import PluginError
-from engine.items import act, draft
-from engine.registry import Party, Registry, registry
+from engine.core.items import act, draft
+from engine.core.registry import Party, Registry, registry
 from tests.conftest import stored_json
 from tests.forms import form_for
 from tests.test_invariants import refused
@@ -265,13 +265,13 @@ def test_sweep_with_a_broken_escalation_rule_is_refused_and_records_nothing(
     reference = _in_review(manzoori)
     due_at = _due_at(manzoori, reference, "review")
     real = registry()
-    # The item keeps the roles it was drafted under (engine.definitions); an upgrade of the
+    # The item keeps the roles it was drafted under (engine.core.definitions); an upgrade of the
     # plugin that drops the office they escalate to breaks them.
     impls = dict(real.party("balochistan").impls)
     offices = impls["offices"]
     impls["offices"] = lambda: [office for office in offices() if office.code != "deputy-speaker"]
     broken = Registry(parties={**real.parties, "balochistan": Party("balochistan", impls)})
-    monkeypatch.setattr("engine.registry._registry", broken)
+    monkeypatch.setattr("engine.core.registry._registry", broken)
     message = refused(manzoori, 7, "deadlines", "--now", (due_at + timedelta(days=1)).isoformat())
     assert "plugin balochistan.roles" in message and "'deputy-speaker'" in message
 

@@ -85,8 +85,8 @@ def test_demo_refuses_a_database_that_holds_other_items(manzoori: Manzoori) -> N
 
 
 def test_demo_gives_sample_officers_a_login_and_public_people_none(fresh: Manzoori) -> None:
-    from engine.accounts import LoginFailed, check_password
-    from engine.db import session_scope
+    from engine.core.accounts import LoginFailed, check_password
+    from engine.store import session_scope
 
     fresh("demo")
     path = fresh.home / "demo-password"

@@ -141,9 +141,9 @@ def wait_until(check, what: str, timeout: float, log: Path) -> Any:  # noqa: ANN
 
 def test_two_workers_carry_200_items_to_their_ends_once_though_one_is_killed(
         layout: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.db import open_database
-    from engine.items import act, draft
-    from engine.registry import registry
+    from engine.store import open_database
+    from engine.core.items import act, draft
+    from engine.core.registry import registry
 
     prefect = PrefectView(layout)
     for name in ("PREFECT_API_URL", "PREFECT_API_AUTH_STRING"):

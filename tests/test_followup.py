@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.followup import next_quarter, quarter_end
+from engine.core.followup import next_quarter, quarter_end
 from tests.browsing import OUTPUT
 from tests.conftest import stored_json
 from tests.forms import form_for
@@ -125,8 +125,8 @@ def test_quarter_report_counts_only_cleared_reports_and_lists_the_overdue(manzoo
     table = manzoori("report", quarter, "--now", after).stdout
     assert "Overdue" in table
 
-    from engine.db import session_scope
-    from engine.followup import quarter_report
+    from engine.store import session_scope
+    from engine.core.followup import quarter_report
 
     with session_scope(manzoori.url) as session:
         report = quarter_report(session, quarter, datetime.fromisoformat(after))
@@ -197,8 +197,8 @@ def test_bad_progress_reports_are_refused_and_change_nothing(manzoori, adopted) 
 
 
 def test_follow_up_reminds_each_party_owing_reports_once(manzoori, adopted) -> None:
-    from engine.db import session_scope
-    from engine.followup import quarter_report, remind
+    from engine.store import session_scope
+    from engine.core.followup import quarter_report, remind
     from workflows.followup import _markdown, _previous_quarter
 
     reference, quarter = adopted
@@ -260,8 +260,8 @@ def test_parties_report_and_clear_through_the_web_and_the_api(manzoori, adopted)
 
     from fastapi.testclient import TestClient
 
-    from engine.accounts import issue_token, set_password
-    from engine.db import session_scope
+    from engine.core.accounts import issue_token, set_password
+    from engine.store import session_scope
     from engine.web import create_app
 
     _reference, quarter = adopted

@@ -1,4 +1,4 @@
-"""The hook reference in docs/ is generated from engine/hookspecs.py: it cannot drift."""
+"""The hook reference in docs/ is generated from engine/contract/hookspecs.py: it cannot drift."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine import hookspecs
-from engine.hookref import reference
+from engine.contract import hookspecs
+from engine.sdk.hookref import reference
 
 DOCS = Path(__file__).parent.parent / "docs"
 
@@ -15,12 +15,12 @@ DOCS = Path(__file__).parent.parent / "docs"
 def test_hook_reference_is_what_hookspecs_says_today() -> None:
     committed = (DOCS / "hook-reference.md").read_text(encoding="utf-8")
     assert committed == reference(), (
-        "docs/hook-reference.md is out of date: run `python -m engine.hookref > docs/hook-reference.md`"
+        "docs/hook-reference.md is out of date: run `python -m engine.sdk.hookref > docs/hook-reference.md`"
     )
 
 
 def test_every_hook_is_documented_with_its_signature() -> None:
-    printed = subprocess.run([sys.executable, "-m", "engine.hookref"], capture_output=True,
+    printed = subprocess.run([sys.executable, "-m", "engine.sdk.hookref"], capture_output=True,
                              text=True, check=True).stdout
     for name in ("party", "offices", "office_holders", "roles", "form", "check", "extra_steps",
                  "letterhead", "on_event"):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from engine.db import make_engine
+from engine.store import make_engine
 from engine.errors import Conflict, NotAllowed
-from engine.items import act, get_item
-from engine.registry import registry
+from engine.core.items import act, get_item
+from engine.core.registry import registry
 from tests.forms import form_for
 
 WP = "work_plan"

@@ -18,8 +18,8 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from engine.db import session_scope
-from engine.items import utcnow
+from engine.store import session_scope
+from engine.clock import utcnow
 from engine.web import create_app
 from tests.browsing import serving
 from tests.conftest import Manzoori
@@ -109,8 +109,8 @@ def stored(manzoori: Manzoori) -> dict[str, list[tuple[Any, ...]]]:
 
 def test_nothing_is_mailed_and_no_link_made_while_email_is_off(
         manzoori: Manzoori, smtp_server: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.mail import notify_waiting
-    from engine.registry import registry
+    from engine.core.mail import notify_waiting
+    from engine.core.registry import registry
 
     box, _ = smtp_server
     box.messages.clear()
@@ -124,7 +124,7 @@ def test_nothing_is_mailed_and_no_link_made_while_email_is_off(
 
 
 def test_email_settings_come_from_the_environment_and_keep_the_password_out_of_sight() -> None:
-    from engine.mail import mail_settings
+    from engine.core.mail import mail_settings
 
     assert mail_settings({}) is None and mail_settings({"MANZOORI_SMTP_HOST": " "}) is None
     settings = mail_settings({"MANZOORI_SMTP_HOST": "smtp.pap.example", "MANZOORI_SMTP_PORT": "587",
@@ -191,8 +191,8 @@ def test_a_refused_decision_leaves_the_link_live_and_the_drafter_is_mailed_after
 
 
 def test_a_reassigned_step_is_mailed_to_its_assignee_only(manzoori: Manzoori, mailbox: Mailbox) -> None:
-    from engine.items import reassign
-    from engine.registry import registry
+    from engine.core.items import reassign
+    from engine.core.registry import registry
 
     with_emails(manzoori)
     reference = in_review(manzoori)

@@ -9,8 +9,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from engine import db
-from engine.db import SCHEMA_REVISION, Base, make_engine, upgrade
+from engine import store as db
+from engine.store import SCHEMA_REVISION, Base, make_engine, upgrade
 from tests.conftest import Databases
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from engine.contract import ItemKind
-from engine.registry import registry
+from engine.core.registry import registry
 from tests.forms import form_for
 from tests.test_invariants import refused
 

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from engine.registry import GROUP, load_parties
+from engine.core.registry import GROUP, load_parties
 
 BUILT_IN = {"punjab", "balochistan", "sindh", "kp", "ncsw", "mohr"}
 
@@ -53,7 +53,7 @@ def test_plugin_that_raises_on_load_is_reported_and_others_keep_working(tmp_path
 
 def test_plugin_returning_the_wrong_type_is_named_with_its_hook(tmp_path: Path) -> None:
     _fake_distribution(tmp_path, "sloppy_province", """
-        from engine.hookspecs import hookimpl
+        from engine.contract.hookspecs import hookimpl
 
         @hookimpl
         def party():
@@ -73,7 +73,7 @@ def test_plugin_returning_the_wrong_type_is_named_with_its_hook(tmp_path: Path) 
 # A province that loads cleanly; each fault below redefines one of its hooks.
 _GOOD_PROVINCE = """
     from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
-    from engine.hookspecs import hookimpl
+    from engine.contract.hookspecs import hookimpl
 
     @hookimpl
     def party():

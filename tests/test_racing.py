@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import items
-from engine.db import AuditEvent, Decision, Item, ItemParty, StepRecord, Version, open_database
+from engine.core import items
+from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord, Version, open_database
 from engine.errors import Conflict, ManzooriError, NotAllowed
-from engine.registry import registry
+from engine.core.registry import registry
 from tests.conftest import Databases
 from tests.forms import form_for
 

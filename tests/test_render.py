@@ -56,7 +56,7 @@ def test_the_letter_of_intent_pdf_carries_both_signatories_and_the_urdu_heading(
     assert URDU_HEADING in text and "حکومت پنجاب" in text and "حکومت بلوچستان" in text
     codes = cli.query("SELECT signature FROM signatures s JOIN items i ON i.id = s.item_id "
                       "WHERE i.reference = :r ORDER BY s.id", r=LOI)
-    from engine.signatures import verification_code
+    from engine.core.signatures import verification_code
 
     for (signature,) in codes:
         assert verification_code(signature) in flat.replace(" ", "")

@@ -1,14 +1,14 @@
-"""An item's state rebuilt from its events alone (engine.replay) equals the stored state,
+"""An item's state rebuilt from its events alone (engine.core.replay) equals the stored state,
 through returns, extra steps, quorums, reassignment and ordered signing; tampering shows."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from engine import replay
-from engine.db import make_engine
-from engine.items import get_item, reassign
-from engine.registry import registry
+from engine.core import replay
+from engine.store import make_engine
+from engine.core.items import get_item, reassign
+from engine.core.registry import registry
 from tests.forms import form_for
 
 

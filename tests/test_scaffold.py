@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import engine.registry
+import engine.core.registry
 from tests.forms import form_for
 
 CODE = "gilgit-baltistan"
@@ -43,7 +43,7 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def installed(package: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The installed package on this process's path, and the parties loaded again."""
     monkeypatch.syspath_prepend(str(package.parent / "site"))
-    monkeypatch.setattr(engine.registry, "_registry", None)
+    monkeypatch.setattr(engine.core.registry, "_registry", None)
     return package
 
 

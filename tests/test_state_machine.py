@@ -8,7 +8,7 @@ service layer with the real plugins and a real database, and checks after each s
 - every refusal left every row of every table as it was;
 - maker ≠ checker: nobody who drafted or wrote a version of an item decided on it;
 - a submitted (frozen) version's stored row never changes, and its digest is its content's;
-- the item's state rebuilt from its events alone (engine.replay) equals the stored state.
+- the item's state rebuilt from its events alone (engine.core.replay) equals the stored state.
 
 The number of sequences and their length come from the hypothesis profile
 (tests/hypothesis_profiles.py: "ci" by default, HYPOTHESIS_PROFILE=nightly for more).
@@ -37,13 +37,13 @@ from hypothesis.stateful import (
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import items, progress, replay
+from engine.core import items, replay, routing
 from engine.contract import ItemKind
-from engine.db import Item, Officer, open_database
-from engine.directory import holdings, list_officers
+from engine.store import Item, Officer, open_database
+from engine.core.directory import holdings, list_officers
 from engine.errors import ManzooriError, NotAllowed, NotFound
-from engine.flows import CHECKER_ACTIONS
-from engine.registry import registry
+from engine.core.flows import CHECKER_ACTIONS
+from engine.core.registry import registry
 from tests.forms import form_for
 from tests.hypothesis_profiles import shard
 
@@ -524,7 +524,7 @@ class Invariants(RuleBasedStateMachine):
                 item = items.get_item(session, reference)
                 for version in item.versions:
                     if version.frozen:
-                        assert version.digest == progress.digest(item, version), (
+                        assert version.digest == routing.digest(item, version), (
                             f"version {version.number} of {reference} does not match its digest")
 
     @invariant()
@@ -559,7 +559,7 @@ def _step_actions(item: Item | None) -> list[str]:
 
 
 def _text_fine(value: Any) -> bool:
-    """Whether the engine's text check (engine.items.check_text) lets `value` through."""
+    """Whether the engine's text check (engine.core.items.check_text) lets `value` through."""
     try:
         items.check_text(value, "request")
     except ManzooriError:

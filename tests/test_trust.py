@@ -320,8 +320,8 @@ def test_the_api_signs_with_the_passphrase_it_is_given_and_never_echoes_it(manzo
 
     from fastapi.testclient import TestClient
 
-    from engine.accounts import issue_token
-    from engine.db import open_database
+    from engine.core.accounts import issue_token
+    from engine.store import open_database
     from engine.web import create_app
 
     caplog.set_level(logging.DEBUG)
@@ -348,7 +348,7 @@ def test_the_upgrade_to_signatures_rechains_existing_events_so_they_verify(manzo
     from alembic import command
     from alembic.config import Config
 
-    from engine import db
+    from engine import store as db
 
     reference = sign_letter_of_intent_up_to_signature(manzoori)
     config = Config()

@@ -24,8 +24,8 @@ GB = "gilgit-baltistan"
 # the designations below its Secretary are generic ones, and every holder is a [sample].
 _COMMON = '''
 from engine.contract import ExtraStep, Finding, ItemKind, Office, PartyIdentity, RoleRule
-from engine.forms import Activity, WorkPlanForm, label
-from engine.hookspecs import hookimpl
+from engine.contract.forms import Activity, WorkPlanForm, label
+from engine.contract.hookspecs import hookimpl
 
 
 class GbWorkPlan(WorkPlanForm):
@@ -139,7 +139,7 @@ def install(manzoori, tmp_path: Path,
         monkeypatch.syspath_prepend(str(root))
         sys.modules.pop(MODULE, None)
         importlib.invalidate_caches()
-        monkeypatch.setattr("engine.registry._registry", None)
+        monkeypatch.setattr("engine.core.registry._registry", None)
 
     yield upgrade
     sys.modules.pop(MODULE, None)

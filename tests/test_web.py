@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.accounts import set_password
-from engine.db import session_scope
+from engine.core.accounts import set_password
+from engine.store import session_scope
 from engine.web import create_app
 from tests.conftest import Manzoori
 from tests.forms import form_for

@@ -1,6 +1,6 @@
 """Deadlines as a Prefect schedule: every half hour, remind and escalate what is due.
 
-The sweep (`engine.deadlines.sweep`) records reminders and escalations as events of the
+The sweep (`engine.core.deadlines.sweep`) records reminders and escalations as events of the
 items; their outbox entries wake the items' runs, whose `notify-parties` tasks tell the
 parties' plugins. The run's table artifact lists what this sweep sent.
 """
@@ -18,7 +18,7 @@ SWEEP_EVERY = timedelta(minutes=30)
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
-    from engine.items import utcnow
+    from engine.clock import utcnow
 
     now = flow_run.parameters.get("now")
     return f"deadlines {now or f'{utcnow():%Y-%m-%dT%H:%M}'}"
@@ -27,10 +27,10 @@ def _run_name() -> str:
 @flow(name="deadlines", flow_run_name=_run_name, persist_result=False)
 def sweep_deadlines(now: str | None = None) -> int:
     """Remind and escalate what is due at `now` (ISO time; default: the current time)."""
-    from engine.db import session_scope
-    from engine.deadlines import parse_moment, sweep
-    from engine.items import utcnow
-    from engine.registry import registry
+    from engine.clock import utcnow
+    from engine.core.deadlines import parse_moment, sweep
+    from engine.core.registry import registry
+    from engine.store import session_scope
 
     moment = parse_moment(now) if now else utcnow()
     with session_scope() as session:

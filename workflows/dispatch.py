@@ -19,7 +19,6 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from uuid import UUID
 
 import httpx
@@ -33,12 +32,13 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import SetStateStatus
-from prefect.states import Scheduled
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+from prefect.states import Scheduled
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db import Item, ItemRun, OutboxEntry
+from engine.clock import utcnow
+from engine.store import Item, ItemRun, OutboxEntry
 from workflows.lifecycle import DEPLOYMENT_NAME, FLOW_NAME, pause_key_seq
 
 log = logging.getLogger("manzoori.dispatch")
@@ -62,10 +62,6 @@ class Round:
     @property
     def busy(self) -> bool:
         return bool(self.started or self.resumed or self.caught_up)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
@@ -97,7 +93,7 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
                 busy_items.add(entry.item_id)
                 result.waiting += 1
                 continue
-            entry.delivered_at, entry.outcome = _now(), outcome
+            entry.delivered_at, entry.outcome = utcnow(), outcome
             entry.attempts += 1
             session.commit()
             result.delivered.append(entry.id)
@@ -123,7 +119,7 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
             tags=[f"kind:{item.kind}", *(f"party:{code}" for code in item.party_codes)],
             idempotency_key=f"manzoori-item-{item.id}",
         )
-        session.add(ItemRun(item_id=item.id, flow_run_id=str(flow_run.id), created_at=_now()))
+        session.add(ItemRun(item_id=item.id, flow_run_id=str(flow_run.id), created_at=utcnow()))
         return "started"
 
     flow_run = await client.read_flow_run(UUID(run_record.flow_run_id))
@@ -149,7 +145,7 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
 
 def _item_ended(session: Session, item_id: int) -> bool:
     from engine.contract import ItemKind
-    from engine.flows import current_flow
+    from engine.core.flows import current_flow
 
     item = session.get(Item, item_id)
     return item.state in current_flow(ItemKind(item.kind)).end_states

@@ -13,7 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 
 
 def _previous_quarter(now) -> str:  # noqa: ANN001 - a datetime
-    from engine.followup import parse_quarter, quarter_of
+    from engine.core.followup import parse_quarter, quarter_of
 
     year, number = parse_quarter(quarter_of(now.date()))
     return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
@@ -29,10 +29,10 @@ def _run_name() -> str:
 def quarterly_follow_up(quarter: str | None = None, now: str | None = None) -> str:
     """Follow up `quarter` (default: the quarter before `now`) as at `now` (ISO; default:
     the current time). Returns the path of the report written."""
-    from engine.db import home, session_scope
-    from engine.deadlines import parse_moment
-    from engine.followup import open_round, quarter_report, remind, render_report_html
-    from engine.items import utcnow
+    from engine.clock import utcnow
+    from engine.core.deadlines import parse_moment
+    from engine.core.followup import open_round, quarter_report, remind, render_report_html
+    from engine.store import home, session_scope
 
     moment = parse_moment(now) if now else utcnow()
     quarter = quarter or _previous_quarter(moment)

@@ -7,7 +7,7 @@ artifact which step and office it waits for, and suspends. A suspended run holds
 process. The engine's outbox (`workflows.dispatch`) resumes it after each action.
 
 An operator may also type a decision into the Prefect UI's resume form; it carries the
-officer's username and a one-time code, and goes through `engine.items.act` like any
+officer's username and a one-time code, and goes through `engine.core.items.act` like any
 other. A refused decision is logged and the run waits again.
 """
 
@@ -92,9 +92,9 @@ def read_item(item_id: int) -> ItemView:
     from sqlalchemy import select
 
     from engine.contract import ItemKind
-    from engine.db import AuditEvent, Item, session_scope
-    from engine.flows import current_flow
-    from engine.registry import registry
+    from engine.core.flows import current_flow
+    from engine.core.registry import registry
+    from engine.store import AuditEvent, Item, session_scope
 
     parties = registry()
     with session_scope() as session:
@@ -136,8 +136,8 @@ def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
     from sqlalchemy import select
 
     from engine.contract import EventNotice, ItemKind
-    from engine.db import AuditEvent, Item, session_scope
-    from engine.registry import registry
+    from engine.core.registry import registry
+    from engine.store import AuditEvent, Item, session_scope
 
     with session_scope() as session:
         item = session.get(Item, item_id)
@@ -157,11 +157,11 @@ def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
 def check_rules(item_id: int, reference: str, version: int) -> list[str]:
     """Run every party's rules on a submitted version again and log what they find."""
     from engine.contract import ItemKind
-    from engine.db import Item, session_scope
-    from engine.definitions import of_item
+    from engine.core.definitions import of_item
+    from engine.core.registry import registry
+    from engine.core.routing import validate
     from engine.errors import ManzooriError
-    from engine.progress import validate
-    from engine.registry import registry
+    from engine.store import Item, session_scope
 
     logger = get_run_logger()
     with session_scope() as session:
@@ -212,9 +212,9 @@ def report_status(item_id: int, reference: str, seq: int, view: ItemView) -> str
       cache_key_fn=_once("document"), persist_result=True)
 def render_document(item_id: int, reference: str, seq: int) -> str:
     """Write the item's document (letterheads, content, signatures) under MANZOORI_HOME."""
-    from engine.db import Item, home, session_scope
-    from engine.documents import render_document as render
-    from engine.registry import registry
+    from engine.core.documents import render_document as render
+    from engine.core.registry import registry
+    from engine.store import Item, home, session_scope
 
     with session_scope() as session:
         html = render(session.get(Item, item_id), registry())
@@ -226,10 +226,10 @@ def render_document(item_id: int, reference: str, seq: int) -> str:
 
 def apply_decision(view: ItemView, decision: OfficerDecision, run_id: str, key: str) -> str:
     """Put a decision from the Prefect UI through the engine; raises ManzooriError if refused."""
-    from engine.db import session_scope
+    from engine.core.items import act
+    from engine.core.registry import registry
     from engine.errors import NotAllowed
-    from engine.items import act
-    from engine.registry import registry
+    from engine.store import session_scope
 
     if decision.action.strip() == "sign":
         # Signing needs the key's passphrase, and Prefect would keep whatever is typed here.

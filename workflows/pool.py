@@ -152,7 +152,7 @@ def stop_on_signals() -> asyncio.Event:
 
 async def dispatch(pool: str = POOL) -> None:
     """Deploy, then deliver the outbox and rerun crashed runs until stopped."""
-    from engine.db import open_database
+    from engine.store import open_database
     from workflows.dispatch import run_dispatcher
 
     _log_progress()

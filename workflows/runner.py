@@ -14,7 +14,7 @@ from typing import Any
 
 from prefect import aserve
 
-from engine.db import open_database
+from engine.store import open_database
 from workflows.dispatch import run_dispatcher
 from workflows.lifecycle import DEPLOYMENT_NAME, item_lifecycle
 from workflows.pool import stop_on_signals

@@ -1,5 +1,5 @@
 """The officers' web app and the REST API, one FastAPI application over the engine's
-services. No rule lives here: every decision goes through `engine.items`, and the
+services. No rule lives here: every decision goes through `engine.core.items`, and the
 engine's errors become HTTP statuses (403, 404, 409, 422) with the field and reason.
 
 `create_app()` builds it; `manzoori web` serves it alone, `manzoori serve` beside Prefect.
@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
+
 
 def status_of(error: ManzooriError) -> int:
     from engine.web.auth import NotAuthenticated
@@ -43,8 +44,8 @@ def error_body(error: ManzooriError) -> dict[str, Any]:
 def create_app(database_url: str | None = None, *, secret_key: str | None = None,
                secure_cookies: bool = False) -> FastAPI:
     """The application on the configured database (created and migrated if need be)."""
-    from engine.db import open_database
-    from engine.registry import registry
+    from engine.core.registry import registry
+    from engine.store import open_database
     from engine.web import api, mail_pages, pages
     from engine.web.auth import load_secret
 

@@ -2,7 +2,7 @@
 
 Every request acts as the officer whose bearer token it carries, never one named in the
 body. No rule lives here: reading, drafting, acting and reassigning all go through
-`engine.items` and `engine.queries`, and the engine's refusals come back as the JSON of
+`engine.core.items` and `engine.core.queries`, and the engine's refusals come back as the JSON of
 `engine.web.error_body` with the statuses of `engine.web.status_of` (401, 403, 404, 409,
 422). The shapes of requests and answers are in `engine.web.api_models`.
 """
@@ -21,17 +21,14 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from engine import items as services
-from engine import queries
 from engine.contract import ItemKind
-from engine.db import Officer
-from engine.forms import form_fields
-from engine.registry import Party, Registry
+from engine.contract.forms import form_fields
+from engine.core import items as services
+from engine.core import queries
+from engine.core.registry import Party, Registry
+from engine.store import Officer
 from engine.web import db_session
 from engine.web.api_models import (
-    PlanActionOut,
-    ProgressRequest,
-    QuarterReportOut,
     ActionRequest,
     BulkActionRequest,
     BulkItemResult,
@@ -51,6 +48,9 @@ from engine.web.api_models import (
     PartyForm,
     PartyKind,
     PartySummary,
+    PlanActionOut,
+    ProgressRequest,
+    QuarterReportOut,
     Reassignment,
     RequestInvalid,
     Text,
@@ -157,7 +157,7 @@ IdempotencyKey = Annotated[str | None, Header(
 
 
 def today() -> date:
-    """The day the engine checks office holdings on (UTC, as engine.items does)."""
+    """The day the engine checks office holdings on (UTC, as engine.core.items does)."""
     return services.utcnow().date()
 
 
@@ -303,7 +303,7 @@ Quarter = Annotated[str, Path(pattern=r"^20\d\d-Q[1-4]$", description="e.g. 2016
 def quarter_plan(quarter: Quarter, session: SessionDep, _officer: OfficerDep) -> list[PlanActionOut]:
     """The quarter's action plan: every point of an adopted joint resolution, per party,
     with the party's report on it."""
-    from engine.followup import plan
+    from engine.core.followup import plan
 
     return [PlanActionOut.of(action) for action in plan(session, quarter)]
 
@@ -313,7 +313,7 @@ def quarter_plan(quarter: Quarter, session: SessionDep, _officer: OfficerDep) ->
 def report_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: ProgressRequest,
                     session: SessionDep, officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
     """Draft (or redraft, until cleared) your party's report on one action."""
-    from engine.followup import report_progress as report
+    from engine.core.followup import report_progress as report
 
     done = report(session, registry, action_id=action_id, status=body.status.value,
                   officer=officer.username, reason=body.reason, note=body.note,
@@ -327,7 +327,7 @@ def report_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: P
 def clear_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
                    officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
     """Clear your party's drafted report on one action (another officer than its drafter)."""
-    from engine.followup import clear_report
+    from engine.core.followup import clear_report
 
     done = clear_report(session, registry, action_id=action_id, officer=officer.username,
                         now=services.utcnow())
@@ -339,7 +339,7 @@ def clear_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session:
 def quarter_report(quarter: Quarter, session: SessionDep, _officer: OfficerDep) -> QuarterReportOut:
     """The secretariat's follow-up report of a quarter: progress by party and by priority
     area, counting cleared reports only, and what is overdue."""
-    from engine.followup import quarter_report as build
+    from engine.core.followup import quarter_report as build
 
     report = build(session, quarter, services.utcnow())
     return QuarterReportOut(quarter=report.quarter, parties=report.parties, by_party=report.by_party,

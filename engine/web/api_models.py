@@ -16,14 +16,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.orm import Session
 
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
-from engine.db import AuditEvent, Item, Officer, StepRecord, Version
+from engine.core.items import ACTIONS, BulkResult
 from engine.errors import InvalidForm
-from engine.items import ACTIONS, BulkResult, check_text
+from engine.store import AuditEvent, Item, Officer, StepRecord, Version, check_text
 
 
 def _storable(value: Any) -> Any:
     """Refuse text that cannot be stored and hashed (NUL, lone surrogates) as a validation
-    error of the field, with the engine's own check (engine.items.check_text)."""
+    error of the field, with the engine's own check (engine.core.items.check_text)."""
     try:
         check_text(value, "the value")
     except InvalidForm as error:
@@ -41,7 +41,7 @@ FormData = Annotated[dict[str, Any], AfterValidator(_storable)]
 Moment = Annotated[datetime, AfterValidator(_utc)]
 
 Action = StrEnum("Action", [(name, name) for name in ACTIONS])  # type: ignore[misc]
-"""The actions an officer can take (engine.items.ACTIONS); which one is possible depends
+"""The actions an officer can take (engine.core.items.ACTIONS); which one is possible depends
 on the item's step and the officer's office, as the engine decides."""
 
 

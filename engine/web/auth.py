@@ -12,8 +12,8 @@ from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from engine.db import Officer, home
 from engine.errors import NotAllowed
+from engine.store import Officer, home
 
 COOKIE = "manzoori_session"
 SESSION_SECONDS = 8 * 3600
@@ -29,7 +29,7 @@ class NotLoggedIn(NotAuthenticated):
 
 def load_secret() -> str:
     """The key that signs session cookies, generated once under MANZOORI_HOME (mode 600)."""
-    from engine.credentials import kept_secret
+    from engine.core.credentials import kept_secret
 
     return kept_secret(Path(os.environ.get("MANZOORI_WEB_SECRET_FILE", home() / "web-secret")), 48)
 
@@ -75,7 +75,7 @@ def check_csrf(request: Request, token: str | None) -> None:
 
 def bearer_officer(request: Request, session: Session) -> Officer:
     """The officer an API request acts for, from `Authorization: Bearer <token>`."""
-    from engine.accounts import officer_for_token
+    from engine.core.accounts import officer_for_token
 
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -1,8 +1,8 @@
-"""The pages behind the one-time links in notification emails (`engine.mail`).
+"""The pages behind the one-time links in notification emails (`engine.core.mail`).
 
 The token in the address is the credential, so no login is needed; opening the link
 only shows the item and the decisions its officer may take, and the decision is a POST
-from that page, through `engine.items.act`. A refused decision (a return without a
+from that page, through `engine.core.items.act`. A refused decision (a return without a
 reason, someone else acted first) shows the page again and leaves the link live; a
 used, expired or overtaken link says so plainly (410), an unknown one is a 404.
 """
@@ -22,7 +22,7 @@ from engine.web import db_session
 from engine.web.pages import render
 
 if TYPE_CHECKING:
-    from engine.mail import LiveLink
+    from engine.core.mail import LiveLink
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,7 +32,7 @@ _PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
 
 
 def _now() -> datetime:
-    from engine.items import utcnow
+    from engine.clock import utcnow
 
     return utcnow()
 
@@ -50,7 +50,7 @@ def _refused(request: Request, error: ManzooriError) -> HTMLResponse:
 
 def _confirm(request: Request, session: Session, token: str, live: LiveLink, now: datetime,
              status: int = 200, problem: str | None = None, comment: str = "") -> HTMLResponse:
-    from engine.mail import link_actions, local_time
+    from engine.core.mail import link_actions, local_time
     from engine.web.formkit import fields
 
     registry = request.app.state.registry
@@ -70,7 +70,7 @@ def _confirm(request: Request, session: Session, token: str, live: LiveLink, now
 
 
 def _open(request: Request, session: Session, token: str, now: datetime) -> LiveLink:
-    from engine.mail import open_link
+    from engine.core.mail import open_link
 
     return open_link(session, request.app.state.registry, token, now)
 
@@ -78,7 +78,7 @@ def _open(request: Request, session: Session, token: str, now: datetime) -> Live
 @router.get("/mail/{token}", response_class=HTMLResponse)
 def confirm_page(request: Request, token: str, session: Session = Depends(db_session)) -> HTMLResponse:
     """What the link is for and the decisions on offer; opening it changes nothing."""
-    from engine.mail import DeadLink
+    from engine.core.mail import DeadLink
 
     now = _now()
     try:
@@ -90,7 +90,7 @@ def confirm_page(request: Request, token: str, session: Session = Depends(db_ses
 
 @router.post("/mail/{token}", response_class=HTMLResponse)
 async def confirm(request: Request, token: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    from engine.mail import DeadLink, decide, link_actions
+    from engine.core.mail import DeadLink, decide, link_actions
     from engine.web import status_of
 
     form = await request.form()

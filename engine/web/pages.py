@@ -1,7 +1,7 @@
 """The officers' web pages: log in, inbox, an item with what you may do on it, draft and
 revise forms generated from the party's model, bulk decisions, reassignment.
 
-Every page posts through `engine.items`; this module only turns requests into service
+Every page posts through `engine.core.items`; this module only turns requests into service
 calls and results into HTML. Forms carry the session's CSRF token; nothing acts on GET.
 """
 
@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.contract import ItemKind
-from engine.db import Appointment, Item, Officer
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed
+from engine.store import Appointment, Item, Officer
 from engine.web import db_session, status_of
 from engine.web.auth import (
     NotLoggedIn,
@@ -71,7 +71,7 @@ def error_page(request: Request, error: ManzooriError) -> Response:
 
 
 def _now() -> datetime:
-    from engine.items import utcnow
+    from engine.clock import utcnow
 
     return utcnow()
 
@@ -90,7 +90,7 @@ def login_page(request: Request, next: str = "/inbox") -> HTMLResponse:
 
 @router.post("/login")
 async def login(request: Request, session: Session = Depends(db_session)) -> Response:
-    from engine.accounts import LoginFailed, check_password
+    from engine.core.accounts import LoginFailed, check_password
 
     posted = await _posted(request)
     target = _safe_next(posted.get("next", "/inbox"))
@@ -142,7 +142,7 @@ def home_page() -> Response:
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTMLResponse:
-    from engine.queries import inbox, inbox_count
+    from engine.core.queries import inbox, inbox_count
 
     officer = current_officer(request, session)
     now = _now()
@@ -165,7 +165,7 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
 
 @router.post("/bulk", response_class=HTMLResponse)
 async def bulk(request: Request, session: Session = Depends(db_session)) -> HTMLResponse:
-    from engine.items import act_many
+    from engine.core.items import act_many
 
     officer = current_officer(request, session)
     form = await request.form()
@@ -190,8 +190,8 @@ def item_page(request: Request, reference: str, session: Session = Depends(db_se
 
 def _item_view(request: Request, session: Session, officer: Officer, reference: str,
                status: int = 200, problem: str | None = None) -> HTMLResponse:
-    from engine.items import get_item, may_reassign, possible_actions
-    from engine.queries import item_detail
+    from engine.core.items import get_item, may_reassign, possible_actions
+    from engine.core.queries import item_detail
 
     registry = request.app.state.registry
     detail = item_detail(session, reference)
@@ -247,7 +247,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str]
 
 @router.post("/items/{reference}/act", response_class=HTMLResponse)
 async def act_page(request: Request, reference: str, session: Session = Depends(db_session)) -> Response:
-    from engine.items import act
+    from engine.core.items import act
 
     officer = current_officer(request, session)
     posted = await _posted(request)
@@ -267,7 +267,7 @@ async def act_page(request: Request, reference: str, session: Session = Depends(
 
 @router.post("/items/{reference}/reassign", response_class=HTMLResponse)
 async def reassign_page(request: Request, reference: str, session: Session = Depends(db_session)) -> Response:
-    from engine.items import reassign
+    from engine.core.items import reassign
 
     officer = current_officer(request, session)
     posted = await _posted(request)
@@ -294,7 +294,7 @@ def draft_page(request: Request, kind: str = "", parties: str = "",
 
 def _drafting_choices(request: Request, officer: Officer, now: datetime) -> list[tuple[str, str, str]]:
     """(party, kind, label) the officer may draft: their offices that a party maps to drafter."""
-    from engine.directory import holdings
+    from engine.core.directory import holdings
 
     registry = request.app.state.registry
     held = holdings(officer, now.date())
@@ -328,7 +328,7 @@ def _form_view(request: Request, session: Session, officer: Officer, *, kind: st
 
 @router.post("/draft", response_class=HTMLResponse)
 async def draft_post(request: Request, session: Session = Depends(db_session)) -> Response:
-    from engine.items import draft
+    from engine.core.items import draft
 
     officer = current_officer(request, session)
     posted = await _posted(request)
@@ -349,7 +349,7 @@ async def draft_post(request: Request, session: Session = Depends(db_session)) -
 
 @router.get("/items/{reference}/revise", response_class=HTMLResponse)
 def revise_page(request: Request, reference: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    from engine.items import get_item
+    from engine.core.items import get_item
 
     officer = current_officer(request, session)
     item = get_item(session, reference)
@@ -359,7 +359,7 @@ def revise_page(request: Request, reference: str, session: Session = Depends(db_
 
 @router.post("/items/{reference}/revise", response_class=HTMLResponse)
 async def revise_post(request: Request, reference: str, session: Session = Depends(db_session)) -> Response:
-    from engine.items import act, get_item
+    from engine.core.items import act, get_item
 
     officer = current_officer(request, session)
     posted = await _posted(request)
@@ -385,8 +385,8 @@ async def revise_post(request: Request, reference: str, session: Session = Depen
 
 @router.get("/items/{reference}/document", response_class=HTMLResponse)
 def document_page(request: Request, reference: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    from engine.documents import render_document
-    from engine.items import get_item
+    from engine.core.documents import render_document
+    from engine.core.items import get_item
 
     current_officer(request, session)
     return HTMLResponse(render_document(get_item(session, reference), request.app.state.registry))
@@ -401,8 +401,8 @@ __all__ = ["Item", "error_page", "router"]
 def latest_plan(request: Request, session: Session = Depends(db_session)) -> Response:
     from sqlalchemy import func
 
-    from engine.db import PlanAction
-    from engine.followup import quarter_of
+    from engine.core.followup import quarter_of
+    from engine.store import PlanAction
 
     current_officer(request, session)
     latest = session.scalar(select(func.max(PlanAction.quarter))) or quarter_of(_now().date())
@@ -411,8 +411,8 @@ def latest_plan(request: Request, session: Session = Depends(db_session)) -> Res
 
 def _plan_view(request: Request, session: Session, officer: Officer, quarter: str,
                status: int = 200, problem: str | None = None) -> HTMLResponse:
-    from engine.directory import holdings
-    from engine.followup import parse_quarter, plan, reporting_offices
+    from engine.core.directory import holdings
+    from engine.core.followup import parse_quarter, plan, reporting_offices
 
     parse_quarter(quarter)
     registry = request.app.state.registry
@@ -440,8 +440,8 @@ def plan_page(request: Request, quarter: str, session: Session = Depends(db_sess
 @router.post("/plan/actions/{action_id}/{what}", response_class=HTMLResponse)
 async def plan_post(request: Request, action_id: int, what: str,
                     session: Session = Depends(db_session)) -> Response:
-    from engine.db import PlanAction
-    from engine.followup import clear_report, report_progress
+    from engine.core.followup import clear_report, report_progress
+    from engine.store import PlanAction
 
     officer = current_officer(request, session)
     posted = await _posted(request)
@@ -470,7 +470,7 @@ async def plan_post(request: Request, action_id: int, what: str,
 
 @router.get("/report/{quarter}", response_class=HTMLResponse)
 def report_page(request: Request, quarter: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    from engine.followup import parse_quarter, quarter_report, render_report_html
+    from engine.core.followup import parse_quarter, quarter_report, render_report_html
 
     current_officer(request, session)
     parse_quarter(quarter)

@@ -9,9 +9,9 @@ from datetime import date
 from pydantic import field_validator
 
 from engine.contract import ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
-from engine.forms import Activity, AgreementForm, FormModel, JointResolutionForm, WorkPlanForm, label
-from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays
+from engine.contract.forms import Activity, AgreementForm, FormModel, JointResolutionForm, WorkPlanForm, label
+from engine.contract.hookspecs import hookimpl
+from engine.contract.partykit import national_holidays
 
 #: PSDP requests above this total need the Finance Department's review.
 FINANCE_REVIEW_ABOVE_PKR = 50_000_000

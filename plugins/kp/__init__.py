@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 from engine.contract import ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
-from engine.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
-from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays
+from engine.contract.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
+from engine.contract.hookspecs import hookimpl
+from engine.contract.partykit import national_holidays
 
 #: Work plans asking more than this from the Annual Development Programme go to P&D.
 PND_REVIEW_ABOVE_PKR = 100_000_000

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 from engine.contract import Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
-from engine.forms import JointResolutionForm, label
-from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays
+from engine.contract.forms import JointResolutionForm, label
+from engine.contract.hookspecs import hookimpl
+from engine.contract.partykit import national_holidays
 
 
 class IpmgJointResolution(JointResolutionForm):

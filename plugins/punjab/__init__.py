@@ -7,9 +7,9 @@ from datetime import date
 from typing import Literal
 
 from engine.contract import Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
-from engine.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
-from engine.hookspecs import hookimpl
-from engine.partykit import national_holidays
+from engine.contract.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
+from engine.contract.hookspecs import hookimpl
+from engine.contract.partykit import national_holidays
 
 # The WPC Action Plan's core pillars, as presented on 19 November 2025 (context/000).
 Pillar = Literal[

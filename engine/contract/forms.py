@@ -1,0 +1,194 @@
+"""Form models: the base forms parties extend, bilingual labels, validation, rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from engine.errors import InvalidForm
+
+
+def label(en: str, ur: str, **field_kwargs: Any) -> Any:
+    """A pydantic field labelled in English (its title) and Urdu (``title_ur``)."""
+    return Field(title=en, json_schema_extra={"title_ur": ur}, **field_kwargs)
+
+
+class FormModel(BaseModel):
+    """Base of every party's form: unknown fields are refused, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Activity(FormModel):
+    activity: str = label("Activity", "سرگرمی", min_length=3)
+    quarter: str = label("Quarter", "سہ ماہی", pattern=r"^20\d\d-Q[1-4]$", examples=["2026-Q1"])
+
+
+class WorkPlanForm(FormModel):
+    """A party's work plan: what it will do in a period."""
+
+    period_start: date = label("Period start", "مدت کا آغاز", examples=["2026-01-01"])
+    period_end: date = label("Period end", "مدت کا اختتام", examples=["2026-12-31"])
+    summary: str = label("Summary", "خلاصہ", min_length=10)
+
+    @model_validator(mode="after")
+    def _period_runs_forward(self) -> WorkPlanForm:
+        if self.period_end <= self.period_start:
+            raise ValueError("period_end must be after period_start")
+        return self
+
+
+class ResolutionPoint(FormModel):
+    text: str = label("Resolution", "قرارداد", min_length=10)
+    priority_area: str = label("Priority area", "ترجیحی شعبہ", min_length=3)
+    parties: list[str] = label(
+        "Parties responsible (empty: all)", "ذمہ دار فریق (خالی: سب)", default_factory=list
+    )
+
+
+class JointResolutionForm(FormModel):
+    """Resolutions passed at a meeting, shared with the parties for feedback and approval."""
+
+    meeting: str = label("Meeting", "اجلاس", min_length=5)
+    meeting_date: date = label("Meeting date", "اجلاس کی تاریخ")
+    points: list[ResolutionPoint] = label("Resolution points", "قرارداد کے نکات", min_length=1)
+
+
+class AgreementForm(FormModel):
+    """An agreement between parties: a Letter of Intent or a Memorandum of Understanding."""
+
+    instrument: Literal["Letter of Intent", "Memorandum of Understanding"] = label(
+        "Instrument", "دستاویز"
+    )
+    purpose: str = label("Purpose", "مقصد", min_length=10)
+    areas: list[str] = label("Areas of cooperation", "تعاون کے شعبے", min_length=1)
+    data_sharing: bool = label("Shares personal data", "ذاتی ڈیٹا کا تبادلہ", default=False)
+    data_protection_clause: str | None = label(
+        "Data protection clause", "ڈیٹا کے تحفظ کی شق", default=None
+    )
+    signing_place: str | None = label("Place of signing", "مقامِ دستخط", default=None)
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label_en: str
+    label_ur: str
+    type: str
+    required: bool
+
+
+def form_fields(model: type[FormModel]) -> list[FormField]:
+    """The top-level fields of a form with their labels, in declaration order."""
+    fields = []
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        annotation = getattr(info.annotation, "__name__", None) or str(info.annotation)
+        fields.append(
+            FormField(
+                name=name,
+                label_en=info.title or name,
+                label_ur=str(extra.get("title_ur", "")),
+                type=annotation.replace("typing.", ""),
+                required=info.is_required(),
+            )
+        )
+    return fields
+
+
+def _field_label(model: type[BaseModel], location: tuple[Any, ...]) -> str:
+    """`points[0].text (Resolution)`: the path an officer can find, with its label."""
+    path = ""
+    current: Any = model
+    title = None
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+            continue
+        path += f".{part}" if path else str(part)
+        fields = getattr(current, "model_fields", {})
+        info = fields.get(part)
+        title = info.title if info else None
+        current = _inner_model(info.annotation) if info else None
+    return f"{path} ({title})" if title else path
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def validate_form(model: type[FormModel], data: dict[str, Any], *, party: str) -> FormModel:
+    """The form as the model reads it, or InvalidForm naming every field that is wrong."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors(include_url=False):
+            where = _field_label(model, tuple(detail["loc"])) if detail["loc"] else "form"
+            problems.append((where, detail["msg"]))
+        lines = "; ".join(f"{where}: {message}" for where, message in problems)
+        raise InvalidForm(
+            f"{party}'s {model.__name__} form is not valid: {lines}", problems=problems,
+            headline=f"{party}'s {model.__name__} form is not valid ({len(problems)} problems):",
+        ) from None
+
+
+def unlabelled_fields(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Fields of `model`, nested lists of models included, that lack an English or Urdu label."""
+    missing = []
+    for name, info in model.model_fields.items():
+        extra: Any = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if not info.title or not extra.get("title_ur"):
+            missing.append(prefix + name)
+        for inner in getattr(info.annotation, "__args__", ()):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                missing += unlabelled_fields(inner, f"{prefix}{name}[].")
+    return missing
+
+
+def example_data(model: type[BaseModel]) -> dict[str, Any]:
+    """Form data a drafter could have typed, built from the model's JSON schema: each
+    field's first `examples` value, else its default, else the least its type and bounds
+    allow. A field with a pattern or a validator the schema cannot express needs
+    `examples=[...]` for this to pass its validation."""
+    schema = model.model_json_schema()
+    return _example(schema, schema.get("$defs", {}), "form")
+
+
+def _example(schema: dict[str, Any], defs: dict[str, Any], name: str) -> Any:
+    if "$ref" in schema:
+        return _example(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name)
+    for key in ("examples", "enum"):
+        if schema.get(key):
+            return schema[key][0]
+    if "const" in schema:
+        return schema["const"]
+    if "anyOf" in schema:
+        options = [option for option in schema["anyOf"] if option.get("type") != "null"]
+        return _example(options[0], defs, name) if options else None
+    kind = schema.get("type")
+    if kind == "object":
+        required = set(schema.get("required", ()))
+        return {field: _example(inner, defs, field)
+                for field, inner in schema.get("properties", {}).items() if field in required}
+    if kind == "array":
+        return [_example(schema.get("items", {}), defs, name)
+                for _ in range(max(1, schema.get("minItems", 1)))]
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+        return max(low, 1) if "maximum" not in schema else min(max(low, 1), schema["maximum"])
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "date":
+        return "2026-01-01"
+    text = f"{schema.get('title', name)} [sample]"
+    return text.ljust(schema.get("minLength", 0), ".")

@@ -1,0 +1,127 @@
+"""The values a party plugin hands to the engine through the hooks in `hookspecs.py`.
+
+They are pydantic models so that what a plugin returns is checked at the border: a
+plugin that returns the wrong shape is reported by name, hook and reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ItemKind(StrEnum):
+    WORK_PLAN = "work_plan"
+    JOINT_RESOLUTION = "joint_resolution"
+    AGREEMENT = "agreement"
+
+    @property
+    def code(self) -> str:
+        return {"work_plan": "WP", "joint_resolution": "JR", "agreement": "IPA"}[self.value]
+
+    @property
+    def label(self) -> str:
+        return {
+            "work_plan": "Work plan",
+            "joint_resolution": "Joint resolution",
+            "agreement": "Inter-provincial agreement",
+        }[self.value]
+
+
+class _Frozen(BaseModel):
+    # Attribute docstrings become field descriptions: the hook reference prints them.
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class PartyIdentity(_Frozen):
+    """Who a party is. `code` is how officers and scripts name it (`--parties punjab,sindh`)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9-]{1,30}$")
+    name_en: str = Field(min_length=2)
+    name_ur: str = Field(min_length=2)
+    kind: str = Field(pattern=r"^(province|region|federal|commission|secretariat)$")
+    reference_prefix: str = Field(pattern=r"^[A-Z]{2,5}$")
+    timezone: str = "Asia/Karachi"
+    weekend: tuple[int, ...] = (5, 6)
+    """Days off as Python weekday numbers (Monday 0): Saturday and Sunday by default."""
+    holidays: tuple[date, ...] = ()
+    """Public holidays on which steps' deadlines do not run (national ones included)."""
+    definition_version: int = Field(default=1, ge=1)
+    """The version of this party's definition (roles, extra steps, rules): raise it when
+    an upgrade changes them. Items in flight keep the version they were drafted under;
+    new items follow this one (see `roles` in `engine.contract.hookspecs`)."""
+
+
+class Office(_Frozen):
+    """An office (designation) of a party. Signatories are offices, not people."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9-]{1,40}$")
+    title_en: str = Field(min_length=3)
+    title_ur: str = Field(min_length=2)
+    seats: int = Field(default=1, ge=1)
+    """How many officers hold it at once: 1 for a Convener, more for caucus members."""
+
+
+class OfficeHolder(_Frozen):
+    """Someone who held an office, from the public record or marked as a sample."""
+
+    office: str
+    name: str
+    username: str = Field(pattern=r"^[a-z][a-z0-9._-]{1,40}$")
+    since: date | None = None
+    until: date | None = None
+    source: str = Field(min_length=3)
+    """Where the fact comes from (a `context/` text, or "sample" for demo people)."""
+    sample: bool = False
+
+
+class RoleRule(_Frozen):
+    """Which office fills a role in one kind's flow for this party, and how many must act."""
+
+    office: str
+    quorum: int = Field(default=1, ge=1)
+    """Approval by n of the office's holders (n of m members); 1 for a named office."""
+    deadline_days: int = Field(default=5, ge=1, le=90)
+    """Working days (on the party's calendar) the step may wait."""
+    remind_days_before: int = Field(default=1, ge=0, le=90)
+    """Working days before the deadline from which the office is reminded (0: on the day
+    it falls due). A reminder goes out once per step."""
+    escalate_to: str | None = None
+    """The office of this party told when the deadline passes (once per step). None: the
+    party's approver office for the kind, or the step's own office if the kind has none."""
+
+
+class ExtraStep(_Frozen):
+    """A step a party's rules add to an item's route, after a step of the core flow."""
+
+    after: str
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    label_en: str
+    label_ur: str
+    role: str
+    """A role this party maps in `roles()` for the kind, e.g. "finance_reviewer"."""
+    reason: str
+    """Why this item needs the step, shown in its history ("cost PKR 120 million > 50 million")."""
+
+
+class Finding(_Frozen):
+    """A rule's objection to an item's content: what is wrong and where."""
+
+    field: str | None = None
+    message: str = Field(min_length=3)
+
+
+class EventNotice(_Frozen):
+    """What a party's `on_event` reaction is told about an action on an item of its own."""
+
+    reference: str
+    kind: ItemKind
+    action: str
+    officer: str
+    state: str
+    parties: tuple[str, ...]
+    comment: str | None = None
+    seq: int | None = None
+    """The event's place in the item's history (1 is the draft)."""

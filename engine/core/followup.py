@@ -1,0 +1,340 @@
+"""Follow-up of joint resolutions: the next quarter's plan and the parties' reports.
+
+When a joint resolution is adopted, each of its points becomes one action per party it
+names (every party of the item when it names none) in the plan of the quarter after
+the adoption, due on that quarter's last day. Each party reports its status per action
+with a short approval of its own: its `reporter` office drafts, its `report_clearer`
+office clears (a plugin that maps neither: its reviewer and approver for joint
+resolutions). Only cleared reports count for the secretariat's quarter report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.contract import ItemKind, RoleRule
+from engine.core import routing
+from engine.core.directory import get_officer, holdings, holds
+from engine.core.registry import Registry
+from engine.errors import InvalidForm, NotAllowed, NotFound
+from engine.store import AuditEvent, Item, Officer, PlanAction, ProgressReport
+
+STATUSES = ("not_started", "in_progress", "done", "blocked")
+PLANNED = "planned"
+REPORTED = "progress report"
+CLEARED = "progress cleared"
+REMINDED = "follow-up reminder"
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+# -- quarters -------------------------------------------------------------------------
+
+def parse_quarter(quarter: str) -> tuple[int, int]:
+    match = _QUARTER.match(quarter or "")
+    if not match:
+        raise InvalidForm(f"{quarter!r} is not a quarter; write it like 2016-Q1",
+                          problems=[("quarter", "format YYYY-QN")])
+    return int(match[1]), int(match[2])
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def next_quarter(day: date) -> str:
+    year, number = parse_quarter(quarter_of(day))
+    return f"{year + 1}-Q1" if number == 4 else f"{year}-Q{number + 1}"
+
+
+def quarter_end(quarter: str) -> date:
+    year, number = parse_quarter(quarter)
+    if number == 4:
+        return date(year, 12, 31)
+    return date(year, 3 * number + 1, 1) - timedelta(days=1)
+
+
+# -- adoption -------------------------------------------------------------------------
+
+def adopt(session: Session, item: Item, now: datetime) -> list[PlanAction]:
+    """Put an adopted joint resolution's points into the next quarter's plan, or a work
+    plan's activities, now in force, into the plans of their own quarters (the next one
+    when an activity names none or one already past).
+
+    Called in the transaction of the last signature, so the plan exists exactly when
+    the item comes into force."""
+    following = next_quarter(now.date())
+    form = item.versions[-1].form
+    actions = []
+    if item.kind == ItemKind.WORK_PLAN:
+        for index, activity in enumerate(form.get("activities", [])):
+            quarter = activity.get("quarter") or following
+            if quarter_end(quarter) < now.date():
+                quarter = following
+            actions.append(PlanAction(
+                item_id=item.id, point_index=index, party=item.drafting_party, quarter=quarter,
+                text=activity["activity"], priority_area=activity.get("pillar") or "Work plan",
+                due_on=quarter_end(quarter), created_at=now))
+    else:
+        for index, point in enumerate(form.get("points", [])):
+            for party in point.get("parties") or item.party_codes:
+                actions.append(PlanAction(
+                    item_id=item.id, point_index=index, party=party, quarter=following,
+                    text=point["text"], priority_area=point["priority_area"],
+                    due_on=quarter_end(following), created_at=now))
+    session.add_all(actions)
+    quarters = sorted({action.quarter for action in actions})
+    routing.record(session, item, None, PLANNED, now, step=item.state,
+                    payload={"state": item.state, "quarter": quarters[0] if quarters else following,
+                             "quarters": quarters, "actions": len(actions)})
+    return actions
+
+
+def plan(session: Session, quarter: str) -> list[PlanAction]:
+    """The actions of `quarter`'s plan, by resolution, point and party."""
+    parse_quarter(quarter)
+    return list(session.scalars(
+        select(PlanAction).where(PlanAction.quarter == quarter)
+        .options(selectinload(PlanAction.item), selectinload(PlanAction.reports))
+        .order_by(PlanAction.item_id, PlanAction.point_index, PlanAction.id)))
+
+
+# -- reporting ------------------------------------------------------------------------
+
+#: Where a party's plugin names no reporting offices: who reports and who clears, per kind.
+#: A resolution's reviewing and approving offices; a work plan's own secretariat (its
+#: drafter) and the caucus office that reviewed it.
+FALLBACK = {ItemKind.JOINT_RESOLUTION: ("reviewer", "approver"),
+            ItemKind.WORK_PLAN: ("drafter", "reviewer")}
+
+
+def reporting_offices(registry: Registry, party: str,
+                      kind: ItemKind = ItemKind.JOINT_RESOLUTION) -> tuple[str, str]:
+    """(drafting office, clearing office) of a party's progress reports on items of `kind`."""
+    roles: dict[str, RoleRule] = registry.party(party).roles(kind) or {}
+    drafts, clears = FALLBACK.get(kind, ("reviewer", "approver"))
+    reporter = roles.get("reporter") or roles.get(drafts)
+    clearer = roles.get("report_clearer") or roles.get(clears)
+    if reporter is None or clearer is None:
+        raise NotAllowed(f"{party} maps no office to report on {kind.label.lower()}s "
+                         f"(roles reporter and report_clearer, or {drafts} and {clears})")
+    return reporter.office, clearer.office
+
+
+def _action(session: Session, action_id: int) -> PlanAction:
+    action = session.get(PlanAction, action_id)
+    if action is None:
+        raise NotFound(f"no plan action {action_id} (see `manzoori plan QUARTER`)")
+    return action
+
+
+def _require(registry: Registry, actor: Officer, party: str, office: str, day: date,
+             doing: str) -> None:
+    if holds(actor, party, office, day):
+        return
+    title = registry.party(party).office(office).title_en
+    held = ", ".join(f"{h.office} ({h.party})" for h in holdings(actor, day)) or "no office"
+    raise NotAllowed(f"{actor.username} cannot {doing}: it needs {title} ({party}) on {day}; "
+                     f"{actor.username} holds {held}")
+
+
+def _report_of(session: Session, action: PlanAction) -> ProgressReport | None:
+    return session.scalar(select(ProgressReport).where(
+        ProgressReport.action_id == action.id, ProgressReport.party == action.party,
+        ProgressReport.quarter == action.quarter))
+
+
+def report_progress(
+    session: Session, registry: Registry, *, action_id: int, status: str, officer: str,
+    reason: str | None = None, note: str | None = None,
+    evidence: list[dict[str, str]] | None = None, now: datetime,
+) -> ProgressReport:
+    """Draft (or redraft, until cleared) the party's report on one action of its plan."""
+    from engine.store import check_text, one_transaction
+
+    for value, where in ((status, "status"), (reason, "reason"), (note, "note"),
+                         (evidence, "evidence")):
+        check_text(value, where)
+    with one_transaction(session, f"action {action_id}"):
+        if status not in STATUSES:
+            raise InvalidForm(f"no status {status!r} (statuses: {', '.join(STATUSES)})",
+                              problems=[("status", "unknown")])
+        reason = (reason or "").strip() or None
+        if status == "blocked" and reason is None:
+            raise InvalidForm("a blocked action needs a reason: --reason \"...\"",
+                              problems=[("reason", "required when blocked")])
+        action = _action(session, action_id)
+        actor = get_officer(session, officer)
+        drafting, _ = reporting_offices(registry, action.party, ItemKind(action.item.kind))
+        _require(registry, actor, action.party, drafting, now.date(),
+                 f"report on action {action.id} of {action.party}")
+        report = _report_of(session, action)
+        if report is not None and report.state == "cleared":
+            raise NotAllowed(f"{action.party}'s report on action {action.id} for {action.quarter} "
+                             "is cleared; it can no longer change")
+        if report is None:
+            report = ProgressReport(action_id=action.id, party=action.party,
+                                    quarter=action.quarter, state="draft")
+            session.add(report)
+        report.status, report.reason, report.note = status, reason, (note or "").strip() or None
+        report.evidence = list(evidence or [])
+        report.drafted_by, report.drafted_at = actor, now
+        routing.record(session, action.item, actor, REPORTED, now, party=action.party,
+                        comment=reason or report.note,
+                        payload={"state": action.item.state, "action_id": action.id,
+                                 "quarter": action.quarter, "status": status,
+                                 "evidence": report.evidence})
+    return report
+
+
+def clear_report(session: Session, registry: Registry, *, action_id: int, officer: str,
+                 now: datetime) -> ProgressReport:
+    """Clear the party's drafted report on one action: from now on it counts."""
+    from engine.store import one_transaction
+
+    with one_transaction(session, f"action {action_id}"):
+        action = _action(session, action_id)
+        actor = get_officer(session, officer)
+        report = _report_of(session, action)
+        if report is None:
+            raise NotFound(f"{action.party} has drafted no report on action {action.id} for "
+                           f"{action.quarter}; its reporter drafts one with `manzoori progress`")
+        if report.state == "cleared":
+            raise NotAllowed(f"{action.party}'s report on action {action.id} is already cleared")
+        _, clearing = reporting_offices(registry, action.party, ItemKind(action.item.kind))
+        _require(registry, actor, action.party, clearing, now.date(),
+                 f"clear {action.party}'s report on action {action.id}")
+        if report.drafted_by_id == actor.id:
+            raise NotAllowed(f"{actor.username} drafted this report; maker and checker must "
+                             "differ, so another officer must clear it")
+        report.state, report.cleared_by, report.cleared_at = "cleared", actor, now
+        routing.record(session, action.item, actor, CLEARED, now, party=action.party,
+                        payload={"state": action.item.state, "action_id": action.id,
+                                 "quarter": action.quarter, "status": report.status})
+    return report
+
+
+# -- the secretariat's view -----------------------------------------------------------
+
+def _cleared(action: PlanAction) -> ProgressReport | None:
+    for report in action.reports:
+        if report.state == "cleared" and report.quarter == action.quarter:
+            return report
+    return None
+
+
+def open_round(session: Session, quarter: str, now: datetime) -> list[PlanAction]:
+    """The actions of `quarter` without a cleared report at `now`."""
+    return [action for action in plan(session, quarter) if _cleared(action) is None]
+
+
+def overdue(session: Session, quarter: str, now: datetime) -> list[PlanAction]:
+    """The actions of `quarter` still without a cleared report after their due date."""
+    return [action for action in open_round(session, quarter, now) if now.date() > action.due_on]
+
+
+@dataclass
+class QuarterReport:
+    quarter: str
+    now: datetime
+    parties: list[str]
+    by_party: dict[str, dict[str, int]]
+    """party → status → actions; "unreported" counts actions without a cleared report."""
+    by_area: dict[str, dict[str, int]]
+    overdue: list[dict[str, Any]] = field(default_factory=list)
+    chart_png: bytes = b""
+
+    @property
+    def columns(self) -> list[str]:
+        return [*STATUSES, "unreported"]
+
+    @property
+    def total(self) -> int:
+        return sum(sum(row.values()) for row in self.by_party.values())
+
+
+def quarter_report(session: Session, quarter: str, now: datetime) -> QuarterReport:
+    """What the parties reported (cleared reports only) on `quarter`'s plan, at `now`."""
+    actions = plan(session, quarter)
+    columns = [*STATUSES, "unreported"]
+    by_party: dict[str, dict[str, int]] = {}
+    by_area: dict[str, dict[str, int]] = {}
+    for action in actions:
+        cleared = _cleared(action)
+        status = cleared.status if cleared else "unreported"
+        for table, key in ((by_party, action.party), (by_area, action.priority_area)):
+            table.setdefault(key, dict.fromkeys(columns, 0))[status] += 1
+    late = [{"action": a.id, "item": a.item.reference, "party": a.party,
+             "priority_area": a.priority_area, "due_on": a.due_on.isoformat(), "text": a.text}
+            for a in overdue(session, quarter, now)]
+    report = QuarterReport(quarter, now, sorted(by_party), by_party, by_area, late)
+    report.chart_png = render_chart(report)
+    return report
+
+
+def render_chart(report: QuarterReport) -> bytes:
+    """A grouped bar chart: one group per party, one bar per status (PNG)."""
+    from engine.core.followup_chart import grouped_bars
+
+    return grouped_bars(report.parties, report.columns,
+                        {party: report.by_party[party] for party in report.parties},
+                        title=f"Implementation status by party, {report.quarter}")
+
+
+def render_report_html(report: QuarterReport) -> str:
+    import base64
+
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(loader=PackageLoader("engine.core", "templates"),
+                              autoescape=select_autoescape(default=True, default_for_string=True))
+    chart = base64.b64encode(report.chart_png or render_chart(report)).decode("ascii")
+    return environment.get_template("followup_report.html").render(report=report, chart=chart)
+
+
+def file_evidence(paths: list[Any]) -> list[dict[str, str]]:
+    """Name and SHA-256 of each evidence file (the files themselves stay with the party)."""
+    import hashlib
+    from pathlib import Path
+
+    evidence = []
+    for path in map(Path, paths):
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as error:
+            raise InvalidForm(f"cannot read evidence file {path}: {error.strerror}",
+                              problems=[("evidence", "unreadable")]) from None
+        evidence.append({"name": path.name, "sha256": digest})
+    return evidence
+
+
+def remind(session: Session, quarter: str, now: datetime) -> list[tuple[str, str, int]]:
+    """Record one "follow-up reminder" event per (resolution, party) with actions of
+    `quarter` still unreported (no cleared report); once per quarter each.
+
+    Returns (reference, party, open actions) of the reminders recorded now."""
+    from engine.store import one_transaction
+
+    waiting: dict[tuple[int, str], list[PlanAction]] = {}
+    for action in open_round(session, quarter, now):
+        waiting.setdefault((action.item_id, action.party), []).append(action)
+    sent = []
+    with one_transaction(session, f"the {quarter} follow-up"):
+        for (_item_id, party), actions in sorted(waiting.items()):
+            item = actions[0].item
+            key = f"follow-up:{quarter}:{party}"
+            if session.scalar(select(AuditEvent.id).where(AuditEvent.item_id == item.id,
+                                                          AuditEvent.idempotency_key == key)):
+                continue
+            routing.record(session, item, None, REMINDED, now, party=party, key=key,
+                            comment=f"{len(actions)} action(s) of {quarter} await {party}'s "
+                                    "cleared progress report",
+                            payload={"state": item.state, "quarter": quarter,
+                                     "actions": [a.id for a in actions]})
+            sent.append((item.reference, party, len(actions)))
+    return sent

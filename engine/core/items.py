@@ -1,0 +1,526 @@
+"""The service layer for items: draft and act. One call, one transaction, one event.
+
+Every rule of DESIGN.md's invariants lives here, so the CLI, the HTTP app and the
+Prefect flows all go through the same checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.clock import utcnow
+from engine.contract import ItemKind
+from engine.core import definitions, routing, signatures
+from engine.core.credentials import spend_code
+from engine.core.directory import get_officer, holdings, holds
+from engine.core.flows import CHECKER_ACTIONS, Route, current_flow, flow_for
+from engine.core.followup import adopt
+from engine.core.registry import Registry
+from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
+from engine.store import (
+    AuditEvent,
+    Item,
+    ItemParty,
+    Officer,
+    StepRecord,
+    Version,
+    check_text,
+    one_transaction,
+)
+
+ACTIONS = ("submit", "revise", "comment", "feedback", "clear", "return", "approve",
+           "reject", "sign", "withdraw")
+NEEDS_REASON = frozenset({"return", "reject", "withdraw"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reference: str
+    action: str
+    state: str
+    message: str
+    revision: int
+    replayed: bool = False
+
+
+def parse_kind(kind: str) -> ItemKind:
+    try:
+        return ItemKind(kind.replace("-", "_"))
+    except ValueError:
+        known = ", ".join(k.value for k in ItemKind)
+        raise NotFound(f"no item kind {kind!r} (kinds: {known})") from None
+
+
+def get_item(session: Session, reference: str, *, for_update: bool = False) -> Item:
+    """The item and what the rules read of it; `for_update` locks its row until the
+    transaction ends (PostgreSQL), so that concurrent actions on it take turns."""
+    query = (select(Item).where(Item.reference == reference)
+             .options(selectinload(Item.parties), selectinload(Item.versions),
+                      selectinload(Item.steps).selectinload(StepRecord.decisions)))
+    item = session.scalar(query.with_for_update(of=Item) if for_update else query)
+    if item is None:
+        raise NotFound(f"no item {reference!r} (see `manzoori items`)")
+    return item
+
+
+def draft(
+    session: Session, registry: Registry, *, kind: str, parties: list[str], title: str,
+    form: dict[str, Any], officer: str, ordered_signing: bool = False,
+    now: datetime | None = None,
+) -> Outcome:
+    """Open a new item drafted by `officer` for the first of `parties`."""
+    now = now or utcnow()
+    check_text(title, "title")
+    check_text(form, "form")
+    check_text(parties, "parties")
+    with one_transaction(session, "the new item"):
+        return _draft(session, registry, kind, parties, title, form, officer, ordered_signing, now)
+
+
+def _draft(
+    session: Session, registry: Registry, kind: str, parties: list[str], title: str,
+    form: dict[str, Any], officer: str, ordered_signing: bool, now: datetime,
+) -> Outcome:
+    item_kind = parse_kind(kind)
+    flow = current_flow(item_kind)
+    drafter = get_officer(session, officer)
+    codes = _check_parties(registry, item_kind, flow.multi_party, parties)
+    drafting = registry.party(codes[0])
+    drafter_rule = (drafting.roles(item_kind) or {}).get("drafter")
+    if drafter_rule is None:
+        raise NotAllowed(f"{drafting.code} does not draft {item_kind.label.lower()}s")
+    _require(drafter, drafting.code, drafter_rule.office, now, registry, "draft")
+    title = _check_title(title)
+    # New items follow each party's installed definition, kept with the item.
+    definition = definitions.installed(registry, item_kind, flow.version, codes)
+    validated = routing.validate(registry, item_kind, codes, form, definition)
+    route = routing.resolve(registry, item_kind, flow, definition, codes, validated)
+
+    item = Item(
+        reference=_next_reference(session, drafting.identity.reference_prefix, item_kind, now),
+        kind=item_kind.value, title=title, state="draft", drafting_party=drafting.code,
+        drafter=drafter, flow_version=flow.version, route=route.to_json(),
+        definition=definition.to_json(), stage=0, cycle=1,
+        ordered_signing=ordered_signing, created_at=now, updated_at=now,
+        parties=[ItemParty(party=code, position=position) for position, code in enumerate(codes)],
+    )
+    session.add(item)
+    item.versions.append(
+        Version(number=1, title=title, form_model=type(validated).__name__,
+                form=validated.model_dump(mode="json"), author=drafter, created_at=now)
+    )
+    routing.open_stage(session, registry, item, 0, now)
+    routing.record(session, item, drafter, "draft", now, step="draft", party=drafting.code, payload={
+        "kind": item_kind.value, "parties": codes, "title": title,
+        "form": item.versions[0].form, "ordered_signing": ordered_signing,
+        # What engine.core.replay needs to rebuild the item's state from its events alone.
+        "flow_version": flow.version, "route": item.route, "opened": _opened(item.steps),
+    })
+    return Outcome(item.reference, "draft", item.state,
+                   f"{item.reference} drafted by {drafter.username}", item.revision)
+
+
+def act(
+    session: Session, registry: Registry, *, reference: str, action: str, officer: str,
+    comment: str | None = None, form: dict[str, Any] | None = None, title: str | None = None,
+    key: str | None = None, expected_revision: int | None = None, now: datetime | None = None,
+    code: str | None = None, passphrase: str | None = None,
+) -> Outcome:
+    """Take one action on an item as `officer`; refused actions change nothing.
+
+    `code` is a one-time code (engine.core.credentials) that interfaces which do not hold the
+    officer's session, such as the Prefect UI, must give; it is spent with the action.
+    `passphrase` unlocks the officer's signing key for `sign` (engine.core.signatures); it is
+    used for that and nothing else, never stored or logged.
+    """
+    now = now or utcnow()
+    for value, where in ((comment, "comment"), (title, "title"), (form, "form"), (key, "key")):
+        check_text(value, where)
+    if action not in ACTIONS:
+        raise NotAllowed(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
+    if (form is not None or title is not None) and action not in ("submit", "revise"):
+        raise InvalidForm(f"only submit and revise take form data or a title, not {action}")
+    with one_transaction(session, reference):
+        outcome = _act(session, registry, reference, action, officer, comment, form, title, key,
+                       expected_revision, now, code, passphrase)
+    # The parties hear of it from the item's flow run (workflows.lifecycle), via the outbox.
+    return outcome
+
+
+def _act(
+    session: Session, registry: Registry, reference: str, action: str, officer: str,
+    comment: str | None, form: dict[str, Any] | None, title: str | None, key: str | None,
+    expected_revision: int | None, now: datetime, code: str | None, passphrase: str | None,
+) -> Outcome:
+    item = get_item(session, reference, for_update=True)
+    known_steps = len(item.steps)
+    actor = get_officer(session, officer)
+    if code is not None:
+        spend_code(session, actor, code, now)
+    if key is not None:
+        replay = _replay(session, item, actor, action, key)
+        if replay is not None:
+            return replay
+    if expected_revision is not None and expected_revision != item.revision:
+        raise Conflict(
+            f"{reference} changed since you saw it (revision {expected_revision}, now "
+            f"{item.revision}): look at it again (`manzoori show {reference}`) and decide again"
+        )
+    flow = flow_for(ItemKind(item.kind), item.flow_version)
+    if item.state in flow.end_states:
+        raise NotAllowed(f"{reference} is {item.state}: no further action is possible")
+    if action in NEEDS_REASON and not (comment and comment.strip()):
+        raise InvalidForm(f"give a reason to {action} with --comment",
+                          problems=[("comment", "required")])
+    at_step, party = item.state, item.drafting_party
+    payload: dict[str, Any] = {}
+    if action == "comment":
+        message = _comment(item, actor, comment, now)
+    elif action == "withdraw":
+        message = _withdraw(session, registry, item, actor, now)
+    elif action in ("submit", "revise"):
+        message = _drafting(session, registry, item, actor, action, form, title, now)
+        payload["added_steps"] = [
+            {"step": step["name"], "party": step["source"], "reason": step["reason"]}
+            for step in item.route if step["reason"]
+        ]
+        payload.update(title=item.title, route=item.route, digest=item.versions[-1].digest)
+    else:
+        record = _decide(session, registry, item, actor, action, now)
+        message, party = record.message, record.party
+        if action == "sign":
+            signature = signatures.sign(session, item, actor, record.party, record.office,
+                                        passphrase, now)
+            payload["signature"] = signatures.event_copy(signature, actor.username)
+    item.updated_at = now
+    event = routing.record(
+        session, item, actor, action, now, step=at_step, party=party, comment=comment, key=key,
+        payload={**payload, "state": item.state, "stage": item.stage, "cycle": item.cycle,
+                 **({"opened": opened} if (opened := _opened(item.steps[known_steps:])) else {})},
+    )
+    if "signature" in payload:
+        signature.event_seq = event.seq
+    if item.kind in (ItemKind.JOINT_RESOLUTION, ItemKind.WORK_PLAN) and item.state == flow.end:
+        # Signed by every party: a resolution's points become the next quarter's action
+        # plan, a work plan's activities the plans of their quarters, to be followed up.
+        planned = adopt(session, item, now)
+        message += f"; {len(planned)} actions planned for follow-up"
+    # Written now (the commit would anyway) so that the revision reported is the new one,
+    # without loading the item again after the commit.
+    session.flush()
+    return Outcome(item.reference, action, item.state, message, item.revision)
+
+
+def _comment(item: Item, actor: Officer, comment: str | None, now: datetime) -> str:
+    if not (comment and comment.strip()):
+        raise InvalidForm("a comment needs text: --comment \"...\"", problems=[("comment", "required")])
+    if not any(h.party in item.party_codes for h in holdings(actor, now.date())):
+        raise NotAllowed(
+            f"{actor.username} holds no office in the parties of {item.reference} "
+            f"({', '.join(item.party_codes)}) and cannot comment on it"
+        )
+    return f"comment recorded on {item.reference}"
+
+
+def _withdraw(session: Session, registry: Registry, item: Item, actor: Officer, now: datetime) -> str:
+    drafter_office = _drafter_office(registry, item)
+    _require(actor, item.drafting_party, drafter_office, now, registry, "withdraw")
+    signed = session.scalar(
+        select(func.count()).select_from(AuditEvent)
+        .where(AuditEvent.item_id == item.id, AuditEvent.action == "sign")
+    )
+    if signed:
+        raise NotAllowed(f"{item.reference} has been signed; it can no longer be withdrawn")
+    routing.close_open_steps(item, now)
+    item.state = "withdrawn"
+    return f"{item.reference} withdrawn"
+
+
+def _drafting(
+    session: Session, registry: Registry, item: Item, actor: Officer, action: str,
+    form: dict[str, Any] | None, title: str | None, now: datetime,
+) -> str:
+    route = Route.from_json(item.route)
+    step = route.steps[item.stage]
+    latest = item.versions[-1]
+    if not step.is_drafting:
+        raise NotAllowed(
+            f"version {latest.number} of {item.reference} is submitted and frozen; it can be "
+            f"changed only when returned for revision (now at step {step.name!r})"
+        )
+    kind = ItemKind(item.kind)
+    _require(actor, item.drafting_party, _drafter_office(registry, item), now, registry, action)
+    definition = definitions.of_item(registry, item)
+    if form is not None or title is not None:
+        data = form if form is not None else latest.form
+        validated = routing.validate(registry, kind, item.party_codes, data, definition)
+        new_title = _check_title(title) if title is not None else latest.title
+        if latest.frozen:
+            latest = Version(number=latest.number + 1, title=new_title,
+                             form_model=type(validated).__name__,
+                             form=validated.model_dump(mode="json"), author=actor, created_at=now)
+            item.versions.append(latest)
+        else:
+            latest.title, latest.form, latest.author = new_title, validated.model_dump(mode="json"), actor
+        item.title = new_title
+    if action == "revise":
+        if form is None and title is None:
+            raise InvalidForm("revise needs new form data (--form FILE) or a new --title")
+        return f"{item.reference} now at version {latest.number} (not yet submitted)"
+    validated = routing.validate(registry, kind, item.party_codes, latest.form, definition)
+    item.route = routing.resolve(registry, kind, flow_for(kind, item.flow_version), definition,
+                                  item.party_codes, validated).to_json()
+    unchanged = latest.frozen  # submitted again as it stands, after feedback or a return
+    if not unchanged:
+        latest.submitted_at = now
+        latest.digest = routing.digest(item, latest)
+    routing.finish_step(session, registry, item, actor, step_name=step.name, now=now)
+    again = " unchanged" if unchanged else ""
+    return f"version {latest.number} of {item.reference} submitted{again}; now at {item.state}"
+
+
+@dataclass(frozen=True)
+class Decided:
+    message: str
+    party: str
+    office: str
+
+
+def _decide(
+    session: Session, registry: Registry, item: Item, actor: Officer, action: str, now: datetime
+) -> Decided:
+    route = Route.from_json(item.route)
+    step = route.steps[item.stage]
+    if action not in step.actions:
+        possible = ", ".join([*step.actions, "comment", "withdraw"])
+        raise NotAllowed(
+            f"{action!r} is not possible at step {step.name!r} of {item.reference} "
+            f"(possible now: {possible})"
+        )
+    day = now.date()
+    current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage]
+    mine = [s for s in current if s.status == "open" and holds(actor, s.party, s.office, day)]
+    if not mine:
+        waiting = [s for s in current if s.status == "pending" and holds(actor, s.party, s.office, day)]
+        if waiting:
+            raise NotAllowed(f"{waiting[0].party} signs {item.reference} after the parties "
+                             "before it in the agreement's order; its turn has not come")
+        needs = "; ".join(
+            f"{registry.party(s.party).office(s.office).title_en} ({s.party})"
+            for s in current if s.status == "open"
+        ) or "nobody (this step is complete)"
+        held = ", ".join(f"{h.office} ({h.party})" for h in holdings(actor, day)) or "no office"
+        raise NotAllowed(
+            f"{actor.username} cannot {action} at step {step.name!r} of {item.reference}: "
+            f"it needs {needs}; {actor.username} holds {held}"
+        )
+    if action in CHECKER_ACTIONS and _is_maker(item, actor):
+        raise NotAllowed(
+            f"{actor.username} drafted {item.reference}; maker and checker must differ, "
+            f"so another officer must {action} it"
+        )
+    record = mine[0]
+    if record.assigned_to_id is not None and record.assigned_to_id != actor.id:
+        assignee = session.get(Officer, record.assigned_to_id)
+        raise NotAllowed(f"step {step.name!r} of {item.reference} for {record.party} was assigned "
+                         f"to {assignee.username}; only they may decide it now")
+    if any(d.officer_id == actor.id for d in record.decisions):
+        raise Conflict(f"{actor.username} has already decided at step {step.name!r} of "
+                       f"{item.reference} for {record.party}")
+    message = routing.apply_decision(session, registry, item, actor, record, action,
+                                      step.actions[action], now)
+    return Decided(message, record.party, record.office)
+
+
+def possible_actions(session: Session, registry: Registry, item: Item, officer: Officer,
+                     now: datetime | None = None) -> list[str]:
+    """The actions `officer` may take on `item` right now: what the engine would accept
+    (short of a missing comment or form), so an interface offers these and no others."""
+    now = now or utcnow()
+    day = now.date()
+    if item.state in flow_for(ItemKind(item.kind), item.flow_version).end_states:
+        return []
+    possible: list[str] = []
+    route = Route.from_json(item.route)
+    step = route.steps[item.stage]
+    is_drafter = holds(officer, item.drafting_party, _drafter_office(registry, item), day)
+    if step.is_drafting:
+        if is_drafter:
+            possible += ["submit", "revise"]
+    else:
+        current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage
+                   and s.status == "open" and holds(officer, s.party, s.office, day)
+                   and s.assigned_to_id in (None, officer.id)
+                   and not any(d.officer_id == officer.id for d in s.decisions)]
+        if current:
+            maker = _is_maker(item, officer)
+            possible += [action for action in step.actions
+                         if not (action in CHECKER_ACTIONS and maker)]
+    if any(h.party in item.party_codes for h in holdings(officer, day)):
+        possible.append("comment")
+    if is_drafter and not session.scalar(
+        select(func.count()).select_from(AuditEvent)
+        .where(AuditEvent.item_id == item.id, AuditEvent.action == "sign")
+    ):
+        possible.append("withdraw")
+    return possible
+
+
+def may_reassign(registry: Registry, item: Item, officer: Officer, party: str,
+                 now: datetime | None = None) -> bool:
+    """Whether `officer` may move `party`'s waiting step of `item` (see `reassign`)."""
+    day = (now or utcnow()).date()
+    roles = definitions.item_roles(registry, item, party)
+    return any(holds(officer, party, roles[role].office, day) for role in REASSIGNERS if role in roles)
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """One item's result in a bulk action: its outcome, or why it was refused."""
+
+    reference: str
+    outcome: Outcome | None
+    error: ManzooriError | None
+
+
+def act_many(
+    session: Session, registry: Registry, *, references: list[str], action: str, officer: str,
+    comment: str | None = None, now: datetime | None = None, passphrase: str | None = None,
+) -> list[BulkResult]:
+    """The same decision on several items, each checked and recorded on its own: one
+    refusal does not undo the others."""
+    now = now or utcnow()
+    results = []
+    for reference in dict.fromkeys(references):  # each once, in the order given
+        try:
+            outcome = act(session, registry, reference=reference, action=action, officer=officer,
+                          comment=comment, now=now, passphrase=passphrase)
+            results.append(BulkResult(reference, outcome, None))
+        except ManzooriError as error:
+            results.append(BulkResult(reference, None, error))
+    return results
+
+
+REASSIGNERS = ("drafter", "approver")
+"""Roles whose office may move a waiting step of their party to another officer: the
+secretariat that drafts and the office that approves (supervises)."""
+
+
+def reassign(
+    session: Session, registry: Registry, *, reference: str, party: str, to_officer: str,
+    officer: str, reason: str, now: datetime | None = None,
+) -> Outcome:
+    """Move the open step of `party` on `reference` to `to_officer`, who must hold its office."""
+    now = now or utcnow()
+    check_text(reason, "reason")
+    with one_transaction(session, reference):
+        item = get_item(session, reference, for_update=True)
+        actor = get_officer(session, officer)
+        target = get_officer(session, to_officer)
+        if not (reason and reason.strip()):
+            raise InvalidForm("give a reason to reassign", problems=[("reason", "required")])
+        current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage
+                   and s.party == party and s.status == "open"]
+        if not current:
+            raise NotFound(f"no step of {party} waits on {reference} now")
+        record = current[0]
+        roles = definitions.item_roles(registry, item, party)
+        offices = {roles[role].office for role in REASSIGNERS if role in roles}
+        if not may_reassign(registry, item, actor, party, now):
+            titles = ", ".join(registry.party(party).office(o).title_en for o in sorted(offices))
+            raise NotAllowed(f"{actor.username} cannot reassign {party}'s steps on {reference}: "
+                             f"that needs {titles} ({party})")
+        if not holds(target, party, record.office, now.date()):
+            title = registry.party(party).office(record.office).title_en
+            raise NotAllowed(f"{target.username} does not hold {title} ({party}), which step "
+                             f"{record.name!r} needs")
+        if any(d.officer_id == target.id for d in record.decisions):
+            raise Conflict(f"{target.username} has already decided at this step")
+        before = session.get(Officer, record.assigned_to_id).username if record.assigned_to_id else None
+        record.assigned_to_id = target.id
+        item.updated_at = now
+        routing.record(session, item, actor, "reassign", now, step=record.name, party=party,
+                        comment=reason.strip(),
+                        payload={"step_id": record.id, "from": before, "to": target.username,
+                                 "office": record.office})
+        outcome = Outcome(reference, "reassign", item.state,
+                          f"step {record.name!r} of {reference} ({party}) assigned to {target.username}",
+                          item.revision)
+    return replace(outcome, revision=_revision(session, reference))
+
+
+def _revision(session: Session, reference: str) -> int:
+    """The item's revision as committed (one query, not the whole item again)."""
+    return session.scalar(select(Item.revision).where(Item.reference == reference))
+
+
+def _drafter_office(registry: Registry, item: Item) -> str:
+    return definitions.item_roles(registry, item, item.drafting_party)["drafter"].office
+
+
+def _opened(records: list[StepRecord]) -> list[dict[str, Any]]:
+    """The step records an action opened, as its event records them (see engine.core.replay)."""
+    return [{"party": r.party, "office": r.office, "quorum": r.quorum, "status": r.status}
+            for r in records]
+
+
+def _is_maker(item: Item, actor: Officer) -> bool:
+    return item.drafter_id == actor.id or any(v.author_id == actor.id for v in item.versions)
+
+
+def _require(actor: Officer, party: str, office: str, now: datetime, registry: Registry,
+             doing: str) -> None:
+    if not holds(actor, party, office, now.date()):
+        title = registry.party(party).office(office).title_en
+        held = ", ".join(f"{h.office} ({h.party})" for h in holdings(actor, now.date())) or "no office"
+        raise NotAllowed(
+            f"{actor.username} cannot {doing}: it needs {title} ({party}) on {now.date()}; "
+            f"{actor.username} holds {held}"
+        )
+
+
+def _check_parties(registry: Registry, kind: ItemKind, multi: bool, parties: list[str]) -> list[str]:
+    codes = [code.strip() for code in parties if code.strip()]
+    for code in codes:
+        registry.party(code)
+    if len(set(codes)) != len(codes):
+        raise InvalidForm(f"a party is named twice: {', '.join(codes)}", problems=[("parties", "duplicate")])
+    if not multi and len(codes) != 1:
+        raise InvalidForm(f"a {kind.label.lower()} has exactly one party, not {len(codes)}",
+                          problems=[("parties", "exactly one")])
+    if multi and len(codes) < 2:
+        raise InvalidForm(f"a {kind.label.lower()} needs at least two parties",
+                          problems=[("parties", "at least two")])
+    return codes
+
+
+def _check_title(title: str) -> str:
+    title = (title or "").strip()
+    if not 5 <= len(title) <= 300:
+        raise InvalidForm("the title must have 5 to 300 characters", problems=[("title", "length")])
+    return title
+
+
+def _next_reference(session: Session, prefix: str, kind: ItemKind, now: datetime) -> str:
+    stem = f"{prefix}-{kind.code}-{now.year}-"
+    count = session.scalar(select(func.count()).select_from(Item).where(Item.reference.like(stem + "%")))
+    return f"{stem}{count + 1:04d}"
+
+
+def _replay(session: Session, item: Item, actor: Officer, action: str, key: str) -> Outcome | None:
+    earlier = session.scalar(
+        select(AuditEvent).where(AuditEvent.item_id == item.id, AuditEvent.idempotency_key == key)
+    )
+    if earlier is None:
+        return None
+    if earlier.action != action or earlier.officer_id != actor.id:
+        raise Conflict(f"key {key!r} was already used on {item.reference} for "
+                       f"{earlier.action!r} by another request")
+    return Outcome(item.reference, action, item.state,
+                   f"already done: {action} on {item.reference} (key {key!r}), nothing repeated",
+                   item.revision, replayed=True)

@@ -1,0 +1,129 @@
+"""What officers look at: the inbox, lists of items, one item in full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.core.directory import get_officer, holdings
+from engine.core.items import get_item, parse_kind
+from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    reference: str
+    kind: str
+    title: str
+    step: str
+    party: str
+    office: str
+    due_at: datetime | None
+    parties: tuple[str, ...]
+    revision: int
+
+
+def inbox(session: Session, officer: str, day: date | None = None,
+          limit: int | None = None) -> list[InboxEntry]:
+    """The steps waiting for this officer today, soonest deadline first (the first
+    `limit` of them if given; `inbox_count` says how many there are in all).
+
+    A step waits for an officer who holds its office in its party on the day, and who
+    has not already decided on it.
+    """
+    query = _waiting(session, officer, day, select(
+        StepRecord.name, StepRecord.party, StepRecord.office, StepRecord.due_at, Item.id,
+        Item.reference, Item.kind, Item.title, Item.revision,
+    ).join(Item, Item.id == StepRecord.item_id)).order_by(StepRecord.due_at, Item.reference)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = session.execute(query).all()
+    # The items' parties in one more query, rather than loading whole items.
+    parties: dict[int, list[str]] = {}
+    for item_id, party in session.execute(
+        select(ItemParty.item_id, ItemParty.party)
+        .where(ItemParty.item_id.in_({row.id for row in rows}))
+        .order_by(ItemParty.item_id, ItemParty.position)
+    ):
+        parties.setdefault(item_id, []).append(party)
+    return [
+        InboxEntry(row.reference, row.kind, row.title, row.name, row.party, row.office,
+                   row.due_at, tuple(parties.get(row.id, ())), row.revision)
+        for row in rows
+    ]
+
+
+def inbox_count(session: Session, officer: str, day: date | None = None) -> int:
+    """How many steps wait for this officer today."""
+    return session.scalar(_waiting(session, officer, day, select(func.count(StepRecord.id))))
+
+
+def _waiting(session: Session, officer: str, day: date | None, query: Select) -> Select:
+    # The offices the officer holds on the day are few and already loaded with them, so
+    # the steps are found by (status, party, office) on ix_steps_waiting directly, the
+    # same plan on every database, rather than by joining the appointments and leaving
+    # the join order to the planner (SQLite without statistics scanned every open step).
+    person = get_officer(session, officer)
+    offices = sorted({(held.party, held.office) for held in holdings(person, day or date.today())})
+    if not offices:
+        return query.where(false())
+    return query.where(
+        or_(*(and_(StepRecord.status == "open", StepRecord.party == party, StepRecord.office == office)
+              for party, office in offices)),
+        *step_waits_for(person.id),
+    )
+
+
+def waits_for(held: Any, officer_id: Any, day: date) -> list[ColumnElement[bool]]:
+    """The conditions under which an open step waits for an officer: `held` (an aliased
+    Appointment joined on the step's party and office) is active on `day`, the officer
+    (an id, or a column such as Officer.id) has not decided it, and it is not assigned to
+    someone else. The inbox and the email notifications ask the same question."""
+    return [
+        held.since.is_(None) | (held.since <= day),
+        held.until.is_(None) | (held.until >= day),
+        *step_waits_for(officer_id),
+    ]
+
+
+def step_waits_for(officer_id: Any) -> list[ColumnElement[bool]]:
+    """What `waits_for` asks of the step itself, whoever holds its office: it is open,
+    the officer has not decided it, and it is not assigned to someone else."""
+    return [
+        StepRecord.status == "open",
+        ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == officer_id),
+        StepRecord.assigned_to_id.is_(None) | (StepRecord.assigned_to_id == officer_id),
+    ]
+
+
+def list_items(
+    session: Session, *, state: str | None = None, kind: str | None = None,
+    party: str | None = None, limit: int = 200,
+) -> list[Item]:
+    query = select(Item).options(selectinload(Item.parties)).order_by(Item.id.desc()).limit(limit)
+    if state:
+        query = query.where(Item.state == state)
+    if kind:
+        query = query.where(Item.kind == parse_kind(kind).value)
+    if party:
+        query = query.where(Item.parties.any(ItemParty.party == party))
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item: Item
+    events: list[AuditEvent]
+
+
+def item_detail(session: Session, reference: str) -> ItemDetail:
+    item = get_item(session, reference)
+    events = list(session.scalars(
+        select(AuditEvent).where(AuditEvent.item_id == item.id)
+        .options(selectinload(AuditEvent.officer)).order_by(AuditEvent.seq)
+    ))
+    return ItemDetail(item, events)

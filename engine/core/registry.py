@@ -1,0 +1,276 @@
+"""Loading parties from the entry-point group `manzoori.provinces`, each on its own.
+
+pluggy's `load_setuptools_entrypoints` stops at the first plugin that fails to
+import; we load entry points one by one instead so that a broken party is reported by
+name and reason while the others keep working. Hooks are then called one party at a
+time (`Party.call`), and what each returns is checked against the contract's types.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.metadata import entry_points
+from typing import Any
+
+import pluggy
+from pydantic import TypeAdapter, ValidationError
+
+from engine.contract import (
+    ExtraStep,
+    Finding,
+    ItemKind,
+    Office,
+    OfficeHolder,
+    PartyIdentity,
+    RoleRule,
+    hookspecs,
+)
+from engine.contract.forms import FormModel
+from engine.core.flows import current_flow
+from engine.errors import NotFound, PluginError
+
+GROUP = "manzoori.provinces"
+log = logging.getLogger("manzoori.plugins")
+
+_RETURNS: dict[str, Any] = {
+    "party": PartyIdentity,
+    "offices": list[Office],
+    "office_holders": list[OfficeHolder],
+    "roles": dict[str, RoleRule] | None,
+    "check": list[Finding],
+    "extra_steps": list[ExtraStep],
+    "letterhead": str,
+    "on_event": None,
+}
+_REQUIRED = ("party", "offices")
+_EMPTY: dict[str, Any] = {
+    "office_holders": [], "roles": None, "form": None, "check": [], "extra_steps": [],
+    "letterhead": "", "on_event": None,
+}
+
+
+@dataclass
+class Party:
+    """One installed party and the hooks it implements."""
+
+    name: str
+    """The entry point's name: how faults are reported."""
+    impls: dict[str, Any]
+    _roles: dict[tuple[ItemKind, int], dict[str, RoleRule] | None] = field(
+        default_factory=dict, repr=False)
+
+    def call(self, hook: str, **kwargs: Any) -> Any:
+        """This party's answer to a hook, checked against the contract. Arguments the
+        implementation does not declare (as pluggy allows) are not passed to it."""
+        function = self.impls.get(hook)
+        if function is None:
+            if hook in _REQUIRED:
+                raise PluginError(self.name, hook, "required hook is not implemented")
+            return _EMPTY[hook]
+        accepted = _parameters(function)
+        try:
+            result = function(**{name: value for name, value in kwargs.items() if name in accepted})
+        except Exception as error:  # a plugin's fault must not take the engine down
+            raise PluginError(self.name, hook, f"raised {type(error).__name__}: {error}") from error
+        return _check_return(self.name, hook, result)
+
+    @cached_property
+    def identity(self) -> PartyIdentity:
+        return self.call("party")
+
+    @property
+    def code(self) -> str:
+        return self.identity.code
+
+    @cached_property
+    def offices(self) -> dict[str, Office]:
+        offices: dict[str, Office] = {}
+        for office in self.call("offices"):
+            if office.code in offices:
+                raise PluginError(self.name, "offices", f"declares office {office.code!r} twice")
+            offices[office.code] = office
+        return offices
+
+    def office(self, code: str) -> Office:
+        try:
+            return self.offices[code]
+        except KeyError:
+            raise NotFound(
+                f"{self.code} has no office {code!r} (offices: {', '.join(self.offices)})"
+            ) from None
+
+    @property
+    def definition_version(self) -> int:
+        """The version of the party's definition that new items follow."""
+        return self.identity.definition_version
+
+    def roles(self, kind: ItemKind, version: int | None = None) -> dict[str, RoleRule] | None:
+        """The party's roles for `kind` under definition `version` (default: its current
+        one), checked once and then remembered (they are data)."""
+        key = (kind, version or self.definition_version)
+        if key not in self._roles:
+            self._roles[key] = self._checked_roles(*key)
+        return self._roles[key]
+
+    def _checked_roles(self, kind: ItemKind, version: int) -> dict[str, RoleRule] | None:
+        roles = self.call("roles", kind=kind, version=version)
+        for role, rule in (roles or {}).items():
+            if rule.office not in self.offices:
+                raise PluginError(
+                    self.name, "roles",
+                    f"role {role!r} of {kind} names office {rule.office!r}, which offices() lacks",
+                )
+            if rule.escalate_to is not None and rule.escalate_to not in self.offices:
+                raise PluginError(
+                    self.name, "roles",
+                    f"role {role!r} of {kind} escalates to office {rule.escalate_to!r}, "
+                    "which offices() lacks",
+                )
+        if roles is not None:
+            self._check_flow_roles(kind, roles)
+        return roles
+
+    def _check_flow_roles(self, kind: ItemKind, roles: dict[str, RoleRule]) -> None:
+        """Every role a step of `kind`'s flow asks of this party is mapped: all of them
+        for a work plan, the drafter's only if the party drafts the kind."""
+        flow = current_flow(kind)
+        drafts = self.form(kind) is not None
+        for step in flow.steps:
+            if step.role in roles or not (step.per_party or not flow.multi_party or drafts):
+                continue
+            strays = [role for role in roles if role not in {s.role for s in flow.steps}]
+            guess = difflib.get_close_matches(step.role, strays, n=1)
+            hint = f"; it maps {guess[0]!r}, which no step asks for" if guess else ""
+            raise PluginError(self.name, "roles", f"maps no office to role {step.role!r} of {kind} "
+                                                  f"(step {step.name!r} needs it){hint}")
+
+    def form(self, kind: ItemKind) -> type[FormModel] | None:
+        model = self.call("form", kind=kind)
+        if model is not None and not (isinstance(model, type) and issubclass(model, FormModel)):
+            raise PluginError(self.name, "form", f"returned {model!r}, not a FormModel subclass")
+        return model
+
+
+@functools.cache
+def _parameters(function: Any) -> frozenset[str]:
+    """The argument names a hook implementation declares."""
+    return frozenset(inspect.signature(function).parameters)
+
+
+@functools.cache
+def _adapter(hook: str) -> TypeAdapter:
+    """One validator per hook: building a TypeAdapter costs milliseconds."""
+    return TypeAdapter(_RETURNS[hook])
+
+
+def _check_return(plugin: str, hook: str, result: Any) -> Any:
+    expected = _RETURNS.get(hook)
+    if hook == "form" or expected is None:
+        return result
+    try:
+        return _adapter(hook).validate_python(result)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "value"
+        raise PluginError(
+            plugin, hook, f"returned the wrong type ({where}: {first['msg']})"
+        ) from None
+
+
+@dataclass
+class Registry:
+    """The installed parties by code, and the faults of those that could not load."""
+
+    parties: dict[str, Party] = field(default_factory=dict)
+    faults: list[PluginError] = field(default_factory=list)
+
+    def party(self, code: str) -> Party:
+        try:
+            return self.parties[code]
+        except KeyError:
+            known = ", ".join(sorted(self.parties)) or "none"
+            raise NotFound(f"no party {code!r} is installed (installed: {known})") from None
+
+    def notify(self, party_codes: list[str], notice: Any) -> None:
+        for code in party_codes:
+            party = self.parties.get(code)
+            if party is None:
+                continue
+            try:
+                party.call("on_event", event=notice)
+            except PluginError as error:
+                log.warning("%s", error.message)
+
+
+def _implementations(plugin_manager: pluggy.PluginManager, plugin: object) -> dict[str, Any]:
+    impls = {}
+    for hook in plugin_manager.get_hookcallers(plugin) or []:
+        for impl in hook.get_hookimpls():
+            if impl.plugin is plugin:
+                impls[hook.name] = impl.function
+    return impls
+
+
+def load_parties() -> Registry:
+    """Every party registered in `manzoori.provinces`; faults are collected, not raised."""
+    plugin_manager = pluggy.PluginManager("manzoori")
+    plugin_manager.add_hookspecs(hookspecs)
+    registry = Registry()
+    for entry_point in sorted(entry_points(group=GROUP), key=lambda ep: ep.name):
+        try:
+            plugin = entry_point.load()
+        except Exception as error:
+            registry.faults.append(
+                PluginError(entry_point.name, None, f"failed to load: {type(error).__name__}: {error}")
+            )
+            continue
+        try:
+            plugin_manager.register(plugin, name=entry_point.name)
+            unknown = [
+                name for name in dir(plugin)
+                if callable(getattr(plugin, name, None))
+                and hasattr(getattr(plugin, name), "manzoori_impl")
+                and not hasattr(hookspecs, name)
+            ]
+            if unknown:
+                raise PluginError(entry_point.name, unknown[0], "is not a hook of the contract")
+            party = Party(entry_point.name, _implementations(plugin_manager, plugin))
+            _check_party(party)
+        except PluginError as error:
+            registry.faults.append(error)
+            continue
+        except Exception as error:  # pluggy's own validation of hook signatures
+            registry.faults.append(PluginError(entry_point.name, None, str(error)))
+            continue
+        if party.code in registry.parties:
+            registry.faults.append(
+                PluginError(entry_point.name, "party", f"code {party.code!r} is already taken")
+            )
+            continue
+        registry.parties[party.code] = party
+    return registry
+
+
+def _check_party(party: Party) -> None:
+    """What must hold before a party is admitted: identity, offices, roles naming them."""
+    party.identity  # noqa: B018 - raises PluginError when wrong
+    party.offices  # noqa: B018
+    for kind in ItemKind:
+        party.roles(kind)
+        party.form(kind)
+
+
+_registry: Registry | None = None
+
+
+def registry() -> Registry:
+    """The process's registry, loaded on first use."""
+    global _registry
+    if _registry is None:
+        _registry = load_parties()
+    return _registry

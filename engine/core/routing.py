@@ -1,0 +1,188 @@
+"""How an item moves along its route: opening steps, counting decisions, advancing,
+returning for revision, and recording each action as a hash-chained event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.contract import ExtraStep, ItemKind, PartyIdentity
+from engine.contract.calendar import add_working_days, from_local, to_local
+from engine.contract.forms import FormModel, validate_form
+from engine.core import definitions
+from engine.core.definitions import Definition
+from engine.core.flows import NEXT, REJECTED, FlowDefinition, Route, flow_for, resolve_route
+from engine.core.registry import Registry
+from engine.errors import InvalidForm, NotAllowed, PluginError
+from engine.store import AuditEvent, Decision, Item, Officer, OutboxEntry, StepRecord, Version, audit
+
+
+def validate(registry: Registry, kind: ItemKind, parties: list[str], data: dict[str, Any],
+             definition: Definition | None = None) -> FormModel:
+    """The drafting party's form over `data`, with every party's rules applied: those of
+    the definition the item follows (`definition`), or of the installed ones for a new item."""
+    drafting = registry.party(parties[0])
+    model = drafting.form(kind)
+    if model is None:
+        raise NotAllowed(f"{drafting.code} has no form for {kind.label.lower()}s")
+    if not isinstance(data, dict):
+        raise InvalidForm("form data must be a mapping of field names to values",
+                          problems=[("form", "not a mapping")])
+    validated = validate_form(model, data, party=drafting.code)
+    versions = definition.versions() if definition else {
+        code: registry.party(code).definition_version for code in parties}
+    findings = [
+        (code, finding)
+        for code in parties
+        for finding in registry.party(code).call("check", kind=kind, form=validated,
+                                                 parties=parties, version=versions[code])
+    ]
+    if findings:
+        problems = [(finding.field or "form", finding.message) for _, finding in findings]
+        text = "; ".join(f"{code}: {finding.field or 'form'}: {finding.message}"
+                         for code, finding in findings)
+        raise InvalidForm(f"the parties' rules refuse this content: {text}", problems=problems,
+                          headline="the parties' rules refuse this content:")
+    return validated
+
+
+def resolve(
+    registry: Registry, kind: ItemKind, flow: FlowDefinition, definition: Definition,
+    parties: list[str], form: FormModel,
+) -> Route:
+    """The item's route for this content under `definition`; every role it needs must be
+    mapped."""
+    extras: dict[str, list[ExtraStep]] = {
+        code: registry.party(code).call("extra_steps", kind=kind, form=form, parties=parties,
+                                        version=definition.version(code))
+        for code in parties
+    }
+    route = resolve_route(flow, parties[0], tuple(parties), extras)
+    for step in route.steps:
+        for code in step.parties:
+            if step.role not in definition.roles(code):
+                raise PluginError(code, "roles",
+                                  f"maps no office to role {step.role!r} of {kind} (step {step.name!r})")
+    return route
+
+
+def digest(item: Item, version: Version) -> str:
+    return audit.version_digest(item.reference, version.number, version.title,
+                                version.form_model, version.form, item.party_codes,
+                                version.author.username, version.created_at, version.submitted_at)
+
+
+def open_stage(session: Session, registry: Registry, item: Item, position: int, now: datetime) -> None:
+    """Put the item at route step `position`: one open step per party (in order for
+    an agreement's signatures when the item asks for ordered signing)."""
+    route = Route.from_json(item.route)
+    item.stage = position
+    if position >= len(route.steps):
+        item.state = flow_for(ItemKind(item.kind), item.flow_version).end
+        return
+    step = route.steps[position]
+    item.state = step.name
+    in_order = item.ordered_signing and step.name == "signature"
+    definition = definitions.of_item(registry, item)
+    for index, code in enumerate(step.parties):
+        rule = definition.roles(code)[step.role]
+        identity = registry.party(code).identity
+        waiting = in_order and index > 0
+        item.steps.append(StepRecord(
+            cycle=item.cycle, position=position, name=step.name, party=code, role=step.role,
+            office=rule.office, quorum=rule.quorum, status="pending" if waiting else "open",
+            opened_at=None if waiting else now,
+            due_at=None if waiting else due_after(now, rule.deadline_days, identity),
+        ))
+
+
+def close_open_steps(item: Item, now: datetime) -> None:
+    for record in item.steps:
+        if record.status in ("open", "pending"):
+            record.status = "closed"
+            record.closed_at = now
+
+
+def finish_step(session: Session, registry: Registry, item: Item, actor: Officer, *,
+                step_name: str, now: datetime) -> None:
+    """The drafting step is done (submission): close it and move on."""
+    for record in item.steps:
+        if record.cycle == item.cycle and record.position == item.stage and record.status == "open":
+            record.decisions.append(Decision(officer_id=actor.id, action="submit", at=now))
+            record.status, record.closed_at = "done", now
+    open_stage(session, registry, item, item.stage + 1, now)
+
+
+def apply_decision(
+    session: Session, registry: Registry, item: Item, actor: Officer, record: StepRecord,
+    action: str, target: str, now: datetime,
+) -> str:
+    record.decisions.append(Decision(officer_id=actor.id, action=action, at=now))
+    if target == NEXT:
+        counted = sum(1 for d in record.decisions if d.action == action)
+        if counted < record.quorum:
+            return (f"{action} recorded for {record.party} ({counted} of {record.quorum} "
+                    f"needed at {record.name})")
+        record.status, record.closed_at = "done", now
+        current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage]
+        pending = [s for s in current if s.status == "pending"]
+        if any(s.status == "open" for s in current):
+            return f"{action} recorded for {record.party}; other parties still to act"
+        if pending:
+            nxt = pending[0]
+            party = registry.party(nxt.party)
+            rule = definitions.item_roles(registry, item, nxt.party)[nxt.role]
+            nxt.status, nxt.opened_at = "open", now
+            nxt.due_at = due_after(now, rule.deadline_days, party.identity)
+            return f"{action} recorded for {record.party}; now {nxt.party}'s turn"
+        open_stage(session, registry, item, item.stage + 1, now)
+        return f"{action} recorded; {item.reference} is now at {item.state}"
+    close_open_steps(item, now)
+    if target == REJECTED:
+        item.state = REJECTED
+        return f"{item.reference} rejected"
+    route = Route.from_json(item.route)
+    item.cycle += 1
+    open_stage(session, registry, item, route.index(target), now)
+    return f"{item.reference} returned for revision (to {target})"
+
+
+def due_after(now: datetime, days: int, identity: PartyIdentity) -> datetime:
+    """`days` working days after `now`, counted on the party's own clock and calendar."""
+    local = to_local(now, identity.timezone)
+    return from_local(add_working_days(local, days, identity.weekend, identity.holidays),
+                      identity.timezone)
+
+
+def record(
+    session: Session, item: Item, officer: Officer | None, action: str, now: datetime, *,
+    step: str | None = None, party: str | None = None, comment: str | None = None,
+    key: str | None = None, payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the item's chain."""
+    if item.id is None:
+        session.flush()
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.item_id == item.id)
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, audit.GENESIS)
+    version = item.versions[-1].number if item.versions else None
+    event = AuditEvent(
+        item_id=item.id, seq=seq, at=now, officer=officer, action=action,
+        step=step, party=party, version=version, comment=comment, payload=payload or {},
+        idempotency_key=key, prev_hash=prev_hash, hash="",
+    )
+    session.add(event)
+    # The global sequence is the row's autoincrement id, race-free on SQLite and
+    # PostgreSQL alike; the hash, which covers it, can only be computed once it is known.
+    session.flush()
+    event.global_seq = event.id
+    event.hash = audit.event_hash(prev_hash, audit.event_fields(
+        item.reference, officer.username if officer else None, event))
+    session.add(OutboxEntry(item_id=item.id, event_seq=seq, created_at=now))
+    return event
+

@@ -1,0 +1,174 @@
+"""`manzoori demo`: the seeds' real events replayed from draft to their final state.
+
+Each scene follows a text of `shared/context/`. People named in those texts act only
+in the office and on the date the text shows them in; every other officer is a
+`[sample]`, and steps the record does not describe are marked *illustrative*.
+Figures that the record does not give (PSDP costs, constituencies) are sample values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.core.directory import load_public_holders, seed_sample_officers
+from engine.core.items import act, draft
+from engine.core.registry import Registry
+from engine.core.signatures import SAMPLE_PASSPHRASE, sample_passphrase, seed_sample_keys
+from engine.errors import Conflict
+from engine.store import Item, Officer, home
+
+
+@dataclass(frozen=True)
+class Move:
+    """One action of a scene: who does what, when, and what the narrator says."""
+
+    at: str
+    officer: str
+    action: str
+    say: str
+    comment: str | None = None
+    form: dict[str, Any] | None = None
+    illustrative: bool = False
+
+
+@dataclass(frozen=True)
+class Scene:
+    title: str
+    source: str
+    kind: str
+    parties: list[str]
+    item_title: str
+    form: dict[str, Any]
+    drafter: str
+    drafted_at: str
+    moves: list[Move] = field(default_factory=list)
+    ordered_signing: bool = False
+
+
+@dataclass(frozen=True)
+class ProgressMove:
+    """A party's report on one point of an adopted resolution, drafted and then cleared."""
+
+    reference: str
+    point: int
+    party: str
+    status: str
+    reporter: str
+    reported_at: str
+    clearer: str
+    cleared_at: str
+    say: str
+    note: str | None = None
+    reason: str | None = None
+
+
+def run_demo(session: Session, registry: Registry, console: Console) -> list[str]:
+    """Play every scene; returns the references of the items it made."""
+    from engine.demo.scenes import SCENES
+
+    existing = session.scalar(select(func.count()).select_from(Item))
+    if existing and _already_played(session, SCENES):
+        console.print("The demo has already been played on this database; see its items with "
+                      "[bold]manzoori items[/], or set MANZOORI_HOME to an empty folder to play it again.",
+                      highlight=False)
+        return []
+    if existing:
+        raise Conflict(
+            f"the database already holds {existing} item{'s' if existing != 1 else ''}; the demo needs a fresh one: "
+            "point MANZOORI_HOME at an empty folder"
+        )
+    start = datetime(2000, 1, 1)
+    holders = load_public_holders(session, registry, start)
+    samples = seed_sample_officers(session, registry, start)
+    # The people from the record who sign in the scenes get demo keys too: [sample] keys
+    # under the sample passphrase, not keys they made or hold.
+    signers = sorted({move.officer for scene in SCENES for move in scene.moves if move.action == "sign"})
+    keyed = seed_sample_keys(session, start, usernames=signers)
+    session.commit()
+    console.print(f"Directory: {holders} office holders from the public record, "
+                  f"{samples} \\[sample] officers; {keyed} \\[sample] signing keys under the "
+                  f"passphrase in {escape(str(home() / SAMPLE_PASSPHRASE))}.\n", highlight=False)
+    references = []
+    for scene in SCENES:
+        references.append(_play(session, registry, console, scene, sample_passphrase()))
+    _follow_up(session, registry, console)
+    console.print("\nSee them with [bold]manzoori items[/] and [bold]manzoori show REF[/].")
+    path = _sample_logins(session)
+    console.print(f"The \\[sample] officers can log in to the web app (e.g. as "
+                  f"balochistan.assembly-secretary) with the password in {escape(str(path))}.",
+                  highlight=False)
+    return references
+
+
+def _sample_logins(session: Session) -> Path:
+    """One generated password for every [sample] officer, kept in a file only its owner reads.
+    People from the public record get no login: they are not users of this demo."""
+    from engine.core.accounts import hash_password
+    from engine.core.credentials import kept_secret
+
+    path = home() / "demo-password"
+    hashed = hash_password(kept_secret(path, 12))
+    for officer in session.scalars(select(Officer).where(Officer.sample.is_(True))):
+        officer.password_hash = hashed
+    session.commit()
+    return path
+
+
+def _already_played(session: Session, scenes: list[Scene]) -> bool:
+    """True when the database holds the demo's items and nothing else."""
+    titles = sorted(session.scalars(select(Item.title)))
+    return titles == sorted(scene.item_title for scene in scenes)
+
+
+def _play(session: Session, registry: Registry, console: Console, scene: Scene,
+          passphrase: str) -> str:
+    console.rule(f"[bold]{scene.title}[/]  ({scene.source})")
+    outcome = draft(
+        session, registry, kind=scene.kind, parties=scene.parties, title=scene.item_title,
+        form=scene.form, officer=scene.drafter, ordered_signing=scene.ordered_signing,
+        now=datetime.fromisoformat(scene.drafted_at),
+    )
+    reference = outcome.reference
+    console.print(f"{scene.drafted_at[:10]}  {scene.drafter} drafts [bold]{reference}[/]: "
+                  f"{escape(scene.item_title)}", highlight=False)
+    for move in scene.moves:
+        result = act(session, registry, reference=reference, action=move.action,
+                     officer=move.officer, comment=move.comment, form=move.form,
+                     now=datetime.fromisoformat(move.at),
+                     passphrase=passphrase if move.action == "sign" else None)
+        mark = " [dim](illustrative)[/]" if move.illustrative else ""
+        console.print(f"{move.at[:10]}  {escape(move.say)}{mark} → [cyan]{result.state}[/]", highlight=False)
+    return reference
+
+
+def _follow_up(session: Session, registry: Registry, console: Console) -> None:
+    """One quarter of follow-up on the adopted resolution: illustrative [sample] reports."""
+    from engine.core.followup import clear_report, plan, report_progress
+    from engine.demo.scenes import FOLLOW_UP, FOLLOW_UP_QUARTER
+    from engine.store import PlanAction
+
+    console.rule(f"[bold]IPMG follow-up, {FOLLOW_UP_QUARTER}[/]  (contexts 002 and 003: "
+                 "the resolutions become the next quarter's action plan)")
+    console.print(f"{len(plan(session, FOLLOW_UP_QUARTER))} actions in the {FOLLOW_UP_QUARTER} plan.",
+                  highlight=False)
+    for move in FOLLOW_UP:
+        item = session.scalar(select(Item).where(Item.reference == move.reference))
+        action = session.scalar(select(PlanAction).where(
+            PlanAction.item_id == item.id, PlanAction.point_index == move.point,
+            PlanAction.party == move.party))
+        report_progress(session, registry, action_id=action.id, status=move.status,
+                        officer=move.reporter, reason=move.reason, note=move.note,
+                        now=datetime.fromisoformat(move.reported_at))
+        clear_report(session, registry, action_id=action.id, officer=move.clearer,
+                     now=datetime.fromisoformat(move.cleared_at))
+        console.print(f"{move.cleared_at[:10]}  {escape(move.say)} [dim](illustrative)[/] → "
+                      f"[cyan]{move.status}[/], cleared", highlight=False)
+    console.print(f"See the quarter with [bold]manzoori report {FOLLOW_UP_QUARTER}[/].")

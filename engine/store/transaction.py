@@ -1,0 +1,56 @@
+"""The unit of work of an officer's action: one transaction, taken so that concurrent
+actions queue, committed whole or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.errors import Conflict, ManzooriError
+
+
+def begin_writing(session: Session) -> None:
+    """Start the transaction of an officer's action so that concurrent actions queue.
+
+    On SQLite, take the database's write lock now (BEGIN IMMEDIATE): the next officer's
+    action waits for it (busy timeout) and then reads what the first one wrote. Taken on
+    the first write instead, as the driver does, a writer that had already read would
+    act on what it saw before, or fail at once with "database is locked" (a WAL snapshot
+    that went stale is not waited for). On PostgreSQL the lock is the item's row
+    (`engine.core.items.get_item(..., for_update=True)`), so actions on different items do
+    not wait for each other.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def one_transaction(session: Session, what: str) -> Iterator[None]:
+    """Commit what the body did, or nothing at all; a lost race becomes a Conflict.
+
+    Concurrent actions on one item take turns (`begin_writing`, `get_item(for_update=True)`):
+    the second reads what the first did and is told why it cannot act now, or, retried
+    with the same key, gets the first's outcome. The item's `revision` still refuses a
+    session that decided on an older copy it had read before (a Conflict).
+    """
+    try:
+        begin_writing(session)
+        yield
+        session.commit()
+    except ManzooriError:
+        session.rollback()
+        raise
+    except (StaleDataError, IntegrityError):
+        session.rollback()
+        raise Conflict(
+            f"{what} was changed by someone else at the same moment; nothing of yours was "
+            "saved: look at it again and decide again"
+        ) from None
+    except BaseException:
+        session.rollback()
+        raise
