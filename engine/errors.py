@@ -1,16 +1,22 @@
-"""The errors an officer, a script or a plugin author can meet.
+"""The errors an officer, a script or a plugin author can meet: one table.
 
-Each carries a message a person can act on. Interfaces map the kinds to exit codes
-and HTTP statuses in one place (`EXIT_CODES` here, the API later).
+Each class carries a message a person can act on, and what every interface needs to
+report it: the CLI's exit code and the HTTP status. `exit_codes()` is the table the
+CLI's help prints; nothing else restates a code or a status.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class ManzooriError(Exception):
     """Base of every error the engine raises on purpose."""
 
-    exit_code = 1
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 400
+    #: What the exit code means, in the CLI's help.
+    meaning: ClassVar[str] = "error"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -18,22 +24,34 @@ class ManzooriError(Exception):
         self.field = field
 
 
-class NotFound(ManzooriError):
-    """An item, officer, party, office or form that does not exist."""
-
-    exit_code = 4
-
-
 class NotAllowed(ManzooriError):
     """The officer may not do this: wrong role, wrong party, maker = checker, wrong step."""
 
     exit_code = 3
+    http_status = 403
+    meaning = "not allowed"
+
+
+class NotAuthenticated(NotAllowed):
+    """No valid credential at all, as opposed to a credential without the right."""
+
+    http_status = 401
+
+
+class NotFound(ManzooriError):
+    """An item, officer, party, office or form that does not exist."""
+
+    exit_code = 4
+    http_status = 404
+    meaning = "not found"
 
 
 class InvalidForm(ManzooriError):
     """Form data or content that fails the form model or a party's rules."""
 
     exit_code = 5
+    http_status = 422
+    meaning = "invalid form"
 
     def __init__(self, message: str, *, problems: list[tuple[str, str]] | None = None,
                  headline: str | None = None) -> None:
@@ -48,12 +66,17 @@ class Conflict(ManzooriError):
     """Someone else acted first, or the same decision was already recorded."""
 
     exit_code = 6
+    http_status = 409
+    meaning = "conflict"
 
 
 class PluginError(ManzooriError):
     """A party plugin that failed to load or broke the contract."""
 
     exit_code = 7
+    # The server is sound but a party's configuration is not: try again once it is fixed.
+    http_status = 503
+    meaning = "plugin fault"
 
     def __init__(self, plugin: str, hook: str | None, reason: str) -> None:
         where = f"{plugin}.{hook}" if hook else plugin
@@ -66,16 +89,26 @@ class PluginError(ManzooriError):
 class DefinitionError(ManzooriError):
     """A flow definition that does not hold together (unreachable step, missing role, ...)."""
 
-    exit_code = 7
+    exit_code = PluginError.exit_code
+    http_status = PluginError.http_status
+    meaning = PluginError.meaning
 
 
-EXIT_CODES = {
-    "ok": 0,
-    "error": ManzooriError.exit_code,
-    "usage": 2,
-    "not allowed": NotAllowed.exit_code,
-    "not found": NotFound.exit_code,
-    "invalid form": InvalidForm.exit_code,
-    "conflict": Conflict.exit_code,
-    "plugin": PluginError.exit_code,
-}
+class VerificationFailed(ManzooriError):
+    """An item's record or a document does not verify: tampered, or signed by a key or an
+    officer that was not entitled to sign."""
+
+    exit_code = 8
+    http_status = 409
+    meaning = "verification failed"
+
+
+def exit_codes() -> str:
+    """'0 ok, 1 error, 3 not allowed, ...': the exit codes a script can rely on."""
+    codes: dict[int, str] = {0: "ok", ManzooriError.exit_code: ManzooriError.meaning}
+    pending: list[type[ManzooriError]] = [ManzooriError]
+    while pending:
+        kind = pending.pop()
+        codes.setdefault(kind.exit_code, kind.meaning)
+        pending.extend(kind.__subclasses__())
+    return ", ".join(f"{code} {meaning}" for code, meaning in sorted(codes.items()))

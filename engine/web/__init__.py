@@ -20,16 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
 
 
-def status_of(error: ManzooriError) -> int:
-    from engine.web.auth import NotAuthenticated
-
-    for kind, status in ((NotAuthenticated, 401), (NotAllowed, 403), (NotFound, 404),
-                         (Conflict, 409), (InvalidForm, 422)):
-        if isinstance(error, kind):
-            return status
-    return 400
-
-
 def error_body(error: ManzooriError) -> dict[str, Any]:
     """The JSON an API client gets for a refused request: kind, message, field, problems."""
     problems = getattr(error, "problems", None) or []
@@ -70,7 +60,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     @app.exception_handler(ManzooriError)
     async def refused(request: Request, error: ManzooriError) -> Any:
         if request.url.path.startswith("/api/"):
-            status = status_of(error)
+            status = error.http_status
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             return JSONResponse(error_body(error), status_code=status, headers=headers)
         return pages.error_page(request, error)

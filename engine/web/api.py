@@ -3,7 +3,7 @@
 Every request acts as the officer whose bearer token it carries, never one named in the
 body. No rule lives here: reading, drafting, acting and reassigning all go through
 `engine.core.items` and `engine.core.queries`, and the engine's refusals come back as the JSON of
-`engine.web.error_body` with the statuses of `engine.web.status_of` (401, 403, 404, 409,
+`engine.web.error_body` with the status each error class names (401, 403, 404, 409,
 422). The shapes of requests and answers are in `engine.web.api_models`.
 """
 

@@ -308,7 +308,6 @@ class BulkItemResult(BaseModel):
 
     @classmethod
     def of(cls, result: BulkResult) -> BulkItemResult:
-        from engine.web import status_of
 
         if result.outcome is not None:
             outcome = result.outcome
@@ -316,7 +315,7 @@ class BulkItemResult(BaseModel):
                        revision=outcome.revision, message=outcome.message)
         error = result.error
         return cls(reference=result.reference, ok=False, message=error.message,
-                   error=type(error).__name__, status=status_of(error))
+                   error=type(error).__name__, status=error.http_status)
 
 
 class Reassignment(_Request):

@@ -12,15 +12,11 @@ from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from engine.errors import NotAllowed
+from engine.errors import NotAllowed, NotAuthenticated
 from engine.store import Officer, home
 
 COOKIE = "manzoori_session"
 SESSION_SECONDS = 8 * 3600
-
-
-class NotAuthenticated(NotAllowed):
-    """No valid credential at all (HTTP 401), as opposed to a credential without the right (403)."""
 
 
 class NotLoggedIn(NotAuthenticated):

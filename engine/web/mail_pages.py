@@ -91,7 +91,6 @@ def confirm_page(request: Request, token: str, session: Session = Depends(db_ses
 @router.post("/mail/{token}", response_class=HTMLResponse)
 async def confirm(request: Request, token: str, session: Session = Depends(db_session)) -> HTMLResponse:
     from engine.core.mail import DeadLink, decide, link_actions
-    from engine.web import status_of
 
     form = await request.form()
     action = str(form.get("action", ""))
@@ -119,6 +118,6 @@ async def confirm(request: Request, token: str, session: Session = Depends(db_se
         problem = error.message
         if isinstance(error, InvalidForm) and error.field == "comment":
             problem = "Write your reason in the comment box; nothing was recorded."
-        return _confirm(request, session, token, live, now, status=status_of(error),
+        return _confirm(request, session, token, live, now, status=error.http_status,
                         problem=problem, comment=comment)
     return _page(request, "mail_done.html", outcome=outcome, person=live.officer)

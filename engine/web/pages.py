@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from engine.contract import ItemKind
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed
 from engine.store import Appointment, Item, Officer
-from engine.web import db_session, status_of
+from engine.web import db_session
 from engine.web.auth import (
     NotLoggedIn,
     check_csrf,
@@ -66,7 +66,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 def error_page(request: Request, error: ManzooriError) -> Response:
     if isinstance(error, NotLoggedIn):
         return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
-    return render(request, "error.html", status=status_of(error), error=error,
+    return render(request, "error.html", status=error.http_status, error=error,
                   officer=None)
 
 
@@ -260,7 +260,7 @@ async def act_page(request: Request, reference: str, session: Session = Depends(
             passphrase=posted.get("passphrase") or None)
     except (NotAllowed, InvalidForm, Conflict) as error:
         session.rollback()
-        return _item_view(request, session, officer, reference, status=status_of(error),
+        return _item_view(request, session, officer, reference, status=error.http_status,
                           problem=error.message)
     return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
 
@@ -278,7 +278,7 @@ async def reassign_page(request: Request, reference: str, session: Session = Dep
                  reason=posted.get("reason", ""))
     except (NotAllowed, InvalidForm) as error:
         session.rollback()
-        return _item_view(request, session, officer, reference, status=status_of(error),
+        return _item_view(request, session, officer, reference, status=error.http_status,
                           problem=error.message)
     return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
 
@@ -379,7 +379,7 @@ async def revise_post(request: Request, reference: str, session: Session = Depen
         headline = error.headline if isinstance(error, InvalidForm) else error.message
         return _form_view(request, session, officer, kind=item.kind, parties=",".join(item.party_codes),
                           title=title, data=data, errors=problems, reference=reference,
-                          status=status_of(error), problem=headline)
+                          status=error.http_status, problem=headline)
     return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
 
 
@@ -464,7 +464,7 @@ async def plan_post(request: Request, action_id: int, what: str,
             raise NotAllowed(f"no such thing to do with an action: {what!r}")
     except (NotAllowed, InvalidForm, Conflict) as error:
         session.rollback()
-        return _plan_view(request, session, officer, quarter, status=status_of(error), problem=error.message)
+        return _plan_view(request, session, officer, quarter, status=error.http_status, problem=error.message)
     return RedirectResponse(f"/plan/{quote(quarter)}#action-{action_id}", status_code=303)
 
 
