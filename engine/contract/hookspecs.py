@@ -35,22 +35,21 @@ conformance kit (``engine.testing``) checks a party against this contract
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pluggy
 
-if TYPE_CHECKING:
-    from engine.contract import (
-        EventNotice,
-        ExtraStep,
-        Finding,
-        ItemKind,
-        Office,
-        OfficeHolder,
-        PartyIdentity,
-        RoleRule,
-    )
-    from engine.contract.forms import FormModel
+# Imported for real, not only for the type checker: the registry reads each hook's
+# return annotation to check what a plugin returns (`engine.core.registry`).
+from engine.contract.forms import FormModel
+from engine.contract.terms import (
+    EventNotice,
+    ExtraStep,
+    Finding,
+    ItemKind,
+    Office,
+    OfficeHolder,
+    PartyIdentity,
+    RoleRule,
+)
 
 hookspec = pluggy.HookspecMarker("manzoori")
 hookimpl = pluggy.HookimplMarker("manzoori")

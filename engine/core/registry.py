@@ -12,6 +12,8 @@ import difflib
 import functools
 import inspect
 import logging
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import entry_points
@@ -21,11 +23,8 @@ import pluggy
 from pydantic import TypeAdapter, ValidationError
 
 from engine.contract import (
-    ExtraStep,
-    Finding,
     ItemKind,
     Office,
-    OfficeHolder,
     PartyIdentity,
     RoleRule,
     hookspecs,
@@ -37,16 +36,6 @@ from engine.errors import NotFound, PluginError
 GROUP = "manzoori.provinces"
 log = logging.getLogger("manzoori.plugins")
 
-_RETURNS: dict[str, Any] = {
-    "party": PartyIdentity,
-    "offices": list[Office],
-    "office_holders": list[OfficeHolder],
-    "roles": dict[str, RoleRule] | None,
-    "check": list[Finding],
-    "extra_steps": list[ExtraStep],
-    "letterhead": str,
-    "on_event": None,
-}
 _REQUIRED = ("party", "offices")
 _EMPTY: dict[str, Any] = {
     "office_holders": [], "roles": None, "form": None, "check": [], "extra_steps": [],
@@ -163,14 +152,20 @@ def _parameters(function: Any) -> frozenset[str]:
 
 
 @functools.cache
+def _returns(hook: str) -> Any:
+    """What `hook` returns, as its specification in `hookspecs.py` is annotated."""
+    return typing.get_type_hints(getattr(hookspecs, hook))["return"]
+
+
+@functools.cache
 def _adapter(hook: str) -> TypeAdapter:
     """One validator per hook: building a TypeAdapter costs milliseconds."""
-    return TypeAdapter(_RETURNS[hook])
+    return TypeAdapter(_returns(hook))
 
 
 def _check_return(plugin: str, hook: str, result: Any) -> Any:
-    expected = _RETURNS.get(hook)
-    if hook == "form" or expected is None:
+    # A form is a class, checked by `Party.form`; a reaction returns nothing to check.
+    if hook == "form" or _returns(hook) is type(None):
         return result
     try:
         return _adapter(hook).validate_python(result)
@@ -216,44 +211,53 @@ def _implementations(plugin_manager: pluggy.PluginManager, plugin: object) -> di
     return impls
 
 
-def load_parties() -> Registry:
-    """Every party registered in `manzoori.provinces`; faults are collected, not raised."""
+def load_parties(plugins: Mapping[str, object] | None = None) -> Registry:
+    """Every party registered in `manzoori.provinces`, or the plugin objects given by
+    name (`plugins`, for tests and for embedding); faults are collected, not raised."""
     plugin_manager = pluggy.PluginManager("manzoori")
     plugin_manager.add_hookspecs(hookspecs)
     registry = Registry()
-    for entry_point in sorted(entry_points(group=GROUP), key=lambda ep: ep.name):
+    if plugins is None:
+        found = sorted(entry_points(group=GROUP), key=lambda ep: ep.name)
+        loaders: list[tuple[str, Callable[[], object]]] = [(ep.name, ep.load) for ep in found]
+    else:
+        loaders = [(name, functools.partial(_given, plugin)) for name, plugin in plugins.items()]
+    for name, load in loaders:
         try:
-            plugin = entry_point.load()
+            plugin = load()
         except Exception as error:
-            registry.faults.append(
-                PluginError(entry_point.name, None, f"failed to load: {type(error).__name__}: {error}")
-            )
+            registry.faults.append(PluginError(name, None, f"failed to load: {type(error).__name__}: {error}"))
             continue
         try:
-            plugin_manager.register(plugin, name=entry_point.name)
-            unknown = [
-                name for name in dir(plugin)
-                if callable(getattr(plugin, name, None))
-                and hasattr(getattr(plugin, name), "manzoori_impl")
-                and not hasattr(hookspecs, name)
-            ]
-            if unknown:
-                raise PluginError(entry_point.name, unknown[0], "is not a hook of the contract")
-            party = Party(entry_point.name, _implementations(plugin_manager, plugin))
-            _check_party(party)
+            party = _admit(plugin_manager, name, plugin)
         except PluginError as error:
             registry.faults.append(error)
             continue
         except Exception as error:  # pluggy's own validation of hook signatures
-            registry.faults.append(PluginError(entry_point.name, None, str(error)))
+            registry.faults.append(PluginError(name, None, str(error)))
             continue
         if party.code in registry.parties:
-            registry.faults.append(
-                PluginError(entry_point.name, "party", f"code {party.code!r} is already taken")
-            )
+            registry.faults.append(PluginError(name, "party", f"code {party.code!r} is already taken"))
             continue
         registry.parties[party.code] = party
     return registry
+
+
+def _given(plugin: object) -> object:
+    return plugin
+
+
+def _admit(plugin_manager: pluggy.PluginManager, name: str, plugin: object) -> Party:
+    """Register `plugin` and check it: only hooks of the contract, and what must hold."""
+    plugin_manager.register(plugin, name=name)
+    unknown = [attribute for attribute in dir(plugin)
+               if plugin_manager.parse_hookimpl_opts(plugin, attribute) is not None
+               and not hasattr(hookspecs, attribute)]
+    if unknown:
+        raise PluginError(name, unknown[0], "is not a hook of the contract")
+    party = Party(name, _implementations(plugin_manager, plugin))
+    _check_party(party)
+    return party
 
 
 def _check_party(party: Party) -> None:
