@@ -74,11 +74,3 @@ def officer_for_token(session: Session, token: str) -> Officer:
         raise NotAllowed("the API token is unknown or revoked")
     return found.officer
 
-
-def revoke_tokens(session: Session, username: str, now: datetime) -> int:
-    officer = get_officer(session, username)
-    tokens = session.scalars(select(ApiToken).where(ApiToken.officer_id == officer.id,
-                                                    ApiToken.revoked_at.is_(None))).all()
-    for token in tokens:
-        token.revoked_at = now
-    return len(tokens)

@@ -67,7 +67,7 @@ def spend_code(session: Session, officer: Officer, code: str, now: datetime) -> 
         and candidate.used_at is None
         and candidate.expires_at > now
     )
-    if not valid:
+    if not valid or candidate is None:
         raise NotAllowed(f"the one-time code given for {officer.username} is not valid "
                          "(unknown, used or expired): get a new one with `manzoori officers code`")
     candidate.used_at = now

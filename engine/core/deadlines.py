@@ -35,10 +35,11 @@ from engine.core.flows import Route
 from engine.core.registry import Party, Registry
 from engine.errors import Conflict, InvalidForm, PluginError
 from engine.store import AuditEvent, Item, StepRecord
+from engine.store.statuses import StepStatus
 
-REMIND = "remind"
-ESCALATE = "escalate"
 NoticeKind = Literal["remind", "escalate"]
+REMIND: NoticeKind = "remind"
+ESCALATE: NoticeKind = "escalate"
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidForm(f"--now {text!r} is not a moment (YYYY-MM-DDTHH:MM, UTC)",
+        raise InvalidForm(f"now {text!r} is not a moment (YYYY-MM-DDTHH:MM, UTC unless it names an offset)",
                           problems=[("now", "not a moment")]) from None
     return as_utc(moment)
 
@@ -142,7 +143,7 @@ def sweep(session: Session, registry: Registry, now: datetime) -> list[Notice]:
 def _sweep(session: Session, registry: Registry, now: datetime) -> list[Notice]:
     waiting = (
         select(StepRecord, Item).join(Item, Item.id == StepRecord.item_id)
-        .where(StepRecord.status == "open", StepRecord.due_at.is_not(None))
+        .where(StepRecord.status == StepStatus.OPEN, StepRecord.due_at.is_not(None))
         .order_by(StepRecord.due_at, StepRecord.id)
     )
     rows = session.execute(waiting).all()
@@ -189,7 +190,7 @@ def _already_sent(session: Session) -> set[tuple[str, int]]:
     so the payloads are loaded and read here.
     """
     open_items = select(StepRecord.item_id).where(
-        StepRecord.status == "open", StepRecord.due_at.is_not(None))
+        StepRecord.status == StepStatus.OPEN, StepRecord.due_at.is_not(None))
     rows = session.execute(
         select(AuditEvent.action, AuditEvent.payload)
         .where(AuditEvent.action.in_((REMIND, ESCALATE)), AuditEvent.item_id.in_(open_items))

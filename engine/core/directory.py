@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.core.registry import Registry
-from engine.errors import Conflict, InvalidForm, NotFound
+from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
 from engine.store import Appointment, Officer
 
 SAMPLE_SINCE = date(2000, 1, 1)
@@ -44,6 +44,18 @@ def holds(officer: Officer, party: str, office: str, day: date) -> bool:
     return Holding(party, office) in holdings(officer, day)
 
 
+def require_office(registry: Registry, officer: Officer, party: str, office: str, day: date,
+                   doing: str) -> None:
+    """Refuse `doing` unless `officer` holds `office` of `party` on `day`, saying what it
+    needs and what the officer holds."""
+    if holds(officer, party, office, day):
+        return
+    title = registry.party(party).office(office).title_en
+    held = ", ".join(f"{h.office} ({h.party})" for h in holdings(officer, day)) or "no office"
+    raise NotAllowed(f"{officer.username} cannot {doing}: it needs {title} ({party}) on {day}; "
+                     f"{officer.username} holds {held}")
+
+
 def add_officer(
     session: Session, registry: Registry, *, username: str, name: str, party: str,
     office: str, since: date | None = None, until: date | None = None,
@@ -52,7 +64,7 @@ def add_officer(
     """Add an officer (or a further appointment of an existing one) to the directory."""
     registry.party(party).office(office)
     if since and until and until < since:
-        raise InvalidForm(f"--until {until} is before --since {since}", problems=[("until", "before since")])
+        raise InvalidForm(f"the last day in office (until) {until} is before the first (since) {since}", problems=[("until", "before since")])
     if sample and "[sample]" not in name:
         name = f"{name} [sample]"
     officer = session.scalar(select(Officer).where(Officer.username == username))

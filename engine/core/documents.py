@@ -13,6 +13,7 @@ so text typed into a form can never become markup.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -161,8 +162,7 @@ def render_data(data: dict[str, Any], registry: Registry) -> str:
 def render_pdf(data: dict[str, Any], registry: Registry) -> bytes:
     """The PDF of a document's data (WeasyPrint, Pango shaping the Urdu), with the data
     attached; deterministic, like the HTML."""
-    import json
-
+    # lazy: WeasyPrint (Pango, fonts) takes ~1 s to import; only PDFs need it.
     from weasyprint import HTML, Attachment
 
     # Dated by the last signature, not the clock, so the same data gives the same bytes.

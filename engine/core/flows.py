@@ -11,15 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 from engine.contract import ExtraStep, ItemKind
 from engine.errors import DefinitionError
 
+#: Where an action that counts toward its step's quorum leads.
 NEXT = "next"
-REJECTED = "rejected"
-WITHDRAWN = "withdrawn"
+
+
+class EndState(StrEnum):
+    """The states an item ends in: its flow's own end, or rejected, or withdrawn."""
+
+    IN_FORCE = "in_force"
+    """A work plan signed by its signatory."""
+    ADOPTED = "adopted"
+    """A joint resolution signed by every party."""
+    EXECUTED = "executed"
+    """An inter-provincial agreement signed by every party."""
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
 
 #: Actions that record an officer's decision on a step; the drafter may never take them.
 CHECKER_ACTIONS = frozenset({"clear", "feedback", "approve", "sign"})
@@ -47,7 +60,7 @@ class FlowDefinition:
     kind: ItemKind
     version: int
     steps: tuple[Step, ...]
-    end: str
+    end: EndState
     """The state an item reaches when its last step is done (in force, adopted, executed)."""
     multi_party: bool
 
@@ -62,7 +75,7 @@ class FlowDefinition:
 
     @property
     def end_states(self) -> frozenset[str]:
-        return frozenset({self.end, REJECTED, WITHDRAWN})
+        return frozenset({self.end, EndState.REJECTED, EndState.WITHDRAWN})
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """The table a reader sees: step, role, scope, transitions."""
@@ -94,7 +107,7 @@ def _check(flow: FlowDefinition) -> None:
         raise DefinitionError(f"{where} names a step twice: {names}")
     if not flow.steps[0].is_drafting:
         raise DefinitionError(f"{where} must start with a drafting step (one with 'submit')")
-    allowed_targets = set(names) | {NEXT, REJECTED, WITHDRAWN}
+    allowed_targets = set(names) | {NEXT, EndState.REJECTED, EndState.WITHDRAWN}
     for step in flow.steps:
         if not step.role:
             raise DefinitionError(f"{where}: step {step.name!r} has no role")
@@ -129,13 +142,13 @@ WORK_PLAN = FlowDefinition(
     kind=ItemKind.WORK_PLAN,
     version=1,
     multi_party=False,
-    end="in_force",
+    end=EndState.IN_FORCE,
     steps=(
         Step("draft", "drafter", _actions(submit=NEXT), "Draft", "مسودہ"),
         Step("review", "reviewer", _actions(clear=NEXT, **{"return": "draft"}), "Review", "جائزہ"),
         Step(
             "approval", "approver",
-            _actions(approve=NEXT, reject=REJECTED, **{"return": "draft"}), "Approval", "منظوری",
+            _actions(approve=NEXT, reject=EndState.REJECTED, **{"return": "draft"}), "Approval", "منظوری",
         ),
         Step("signature", "signatory", _actions(sign=NEXT), "Signature", "دستخط"),
     ),
@@ -145,7 +158,7 @@ JOINT_RESOLUTION = FlowDefinition(
     kind=ItemKind.JOINT_RESOLUTION,
     version=1,
     multi_party=True,
-    end="adopted",
+    end=EndState.ADOPTED,
     steps=(
         Step("draft", "drafter", _actions(submit=NEXT), "Draft", "مسودہ"),
         Step("feedback", "reviewer", _actions(feedback=NEXT), "Feedback round", "آراء کا دور",
@@ -162,13 +175,13 @@ AGREEMENT = FlowDefinition(
     kind=ItemKind.AGREEMENT,
     version=1,
     multi_party=True,
-    end="executed",
+    end=EndState.EXECUTED,
     steps=(
         Step("draft", "drafter", _actions(submit=NEXT), "Draft", "مسودہ"),
         Step("internal_review", "reviewer", _actions(clear=NEXT, **{"return": "draft"}),
              "Internal review", "داخلی جائزہ", per_party=True),
         Step("approval", "approver",
-             _actions(approve=NEXT, reject=REJECTED, **{"return": "draft"}),
+             _actions(approve=NEXT, reject=EndState.REJECTED, **{"return": "draft"}),
              "Approval by each party", "ہر فریق کی منظوری", per_party=True),
         Step("signature", "signatory", _actions(sign=NEXT), "Signature by each party",
              "ہر فریق کے دستخط", per_party=True),

@@ -10,22 +10,27 @@ resolutions). Only cleared reports count for the secretariat's quarter report.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.contract import ItemKind, RoleRule
 from engine.core import routing
-from engine.core.directory import get_officer, holdings, holds
+from engine.core.directory import get_officer, require_office
+from engine.core.followup_chart import grouped_bars
 from engine.core.registry import Registry
 from engine.errors import InvalidForm, NotAllowed, NotFound
-from engine.store import AuditEvent, Item, Officer, PlanAction, ProgressReport
+from engine.store import AuditEvent, Item, PlanAction, ProgressReport, check_text, one_transaction
+from engine.store.statuses import UNREPORTED, ProgressStatus, ReportState
 
-STATUSES = ("not_started", "in_progress", "done", "blocked")
 PLANNED = "planned"
 REPORTED = "progress report"
 CLEARED = "progress cleared"
@@ -133,16 +138,6 @@ def _action(session: Session, action_id: int) -> PlanAction:
     return action
 
 
-def _require(registry: Registry, actor: Officer, party: str, office: str, day: date,
-             doing: str) -> None:
-    if holds(actor, party, office, day):
-        return
-    title = registry.party(party).office(office).title_en
-    held = ", ".join(f"{h.office} ({h.party})" for h in holdings(actor, day)) or "no office"
-    raise NotAllowed(f"{actor.username} cannot {doing}: it needs {title} ({party}) on {day}; "
-                     f"{actor.username} holds {held}")
-
-
 def _report_of(session: Session, action: PlanAction) -> ProgressReport | None:
     return session.scalar(select(ProgressReport).where(
         ProgressReport.action_id == action.id, ProgressReport.party == action.party,
@@ -155,31 +150,29 @@ def report_progress(
     evidence: list[dict[str, str]] | None = None, now: datetime,
 ) -> ProgressReport:
     """Draft (or redraft, until cleared) the party's report on one action of its plan."""
-    from engine.store import check_text, one_transaction
-
     for value, where in ((status, "status"), (reason, "reason"), (note, "note"),
                          (evidence, "evidence")):
         check_text(value, where)
     with one_transaction(session, f"action {action_id}"):
-        if status not in STATUSES:
-            raise InvalidForm(f"no status {status!r} (statuses: {', '.join(STATUSES)})",
+        if status not in tuple(ProgressStatus):
+            raise InvalidForm(f"no status {status!r} (statuses: {', '.join(ProgressStatus)})",
                               problems=[("status", "unknown")])
         reason = (reason or "").strip() or None
-        if status == "blocked" and reason is None:
-            raise InvalidForm("a blocked action needs a reason: --reason \"...\"",
+        if status == ProgressStatus.BLOCKED and reason is None:
+            raise InvalidForm("a blocked action needs a reason (reason)",
                               problems=[("reason", "required when blocked")])
         action = _action(session, action_id)
         actor = get_officer(session, officer)
         drafting, _ = reporting_offices(registry, action.party, ItemKind(action.item.kind))
-        _require(registry, actor, action.party, drafting, now.date(),
+        require_office(registry, actor, action.party, drafting, now.date(),
                  f"report on action {action.id} of {action.party}")
         report = _report_of(session, action)
-        if report is not None and report.state == "cleared":
+        if report is not None and report.state == ReportState.CLEARED:
             raise NotAllowed(f"{action.party}'s report on action {action.id} for {action.quarter} "
                              "is cleared; it can no longer change")
         if report is None:
             report = ProgressReport(action_id=action.id, party=action.party,
-                                    quarter=action.quarter, state="draft")
+                                    quarter=action.quarter, state=ReportState.DRAFT)
             session.add(report)
         report.status, report.reason, report.note = status, reason, (note or "").strip() or None
         report.evidence = list(evidence or [])
@@ -195,8 +188,6 @@ def report_progress(
 def clear_report(session: Session, registry: Registry, *, action_id: int, officer: str,
                  now: datetime) -> ProgressReport:
     """Clear the party's drafted report on one action: from now on it counts."""
-    from engine.store import one_transaction
-
     with one_transaction(session, f"action {action_id}"):
         action = _action(session, action_id)
         actor = get_officer(session, officer)
@@ -204,15 +195,15 @@ def clear_report(session: Session, registry: Registry, *, action_id: int, office
         if report is None:
             raise NotFound(f"{action.party} has drafted no report on action {action.id} for "
                            f"{action.quarter}; its reporter drafts one with `manzoori progress`")
-        if report.state == "cleared":
+        if report.state == ReportState.CLEARED:
             raise NotAllowed(f"{action.party}'s report on action {action.id} is already cleared")
         _, clearing = reporting_offices(registry, action.party, ItemKind(action.item.kind))
-        _require(registry, actor, action.party, clearing, now.date(),
+        require_office(registry, actor, action.party, clearing, now.date(),
                  f"clear {action.party}'s report on action {action.id}")
         if report.drafted_by_id == actor.id:
             raise NotAllowed(f"{actor.username} drafted this report; maker and checker must "
                              "differ, so another officer must clear it")
-        report.state, report.cleared_by, report.cleared_at = "cleared", actor, now
+        report.state, report.cleared_by, report.cleared_at = ReportState.CLEARED, actor, now
         routing.record(session, action.item, actor, CLEARED, now, party=action.party,
                         payload={"state": action.item.state, "action_id": action.id,
                                  "quarter": action.quarter, "status": report.status})
@@ -223,7 +214,7 @@ def clear_report(session: Session, registry: Registry, *, action_id: int, office
 
 def _cleared(action: PlanAction) -> ProgressReport | None:
     for report in action.reports:
-        if report.state == "cleared" and report.quarter == action.quarter:
+        if report.state == ReportState.CLEARED and report.quarter == action.quarter:
             return report
     return None
 
@@ -244,14 +235,14 @@ class QuarterReport:
     now: datetime
     parties: list[str]
     by_party: dict[str, dict[str, int]]
-    """party → status → actions; "unreported" counts actions without a cleared report."""
+    """party → status → actions; `UNREPORTED` counts actions without a cleared report."""
     by_area: dict[str, dict[str, int]]
     overdue: list[dict[str, Any]] = field(default_factory=list)
     chart_png: bytes = b""
 
     @property
     def columns(self) -> list[str]:
-        return [*STATUSES, "unreported"]
+        return [*ProgressStatus, UNREPORTED]
 
     @property
     def total(self) -> int:
@@ -261,12 +252,12 @@ class QuarterReport:
 def quarter_report(session: Session, quarter: str, now: datetime) -> QuarterReport:
     """What the parties reported (cleared reports only) on `quarter`'s plan, at `now`."""
     actions = plan(session, quarter)
-    columns = [*STATUSES, "unreported"]
+    columns = [*ProgressStatus, UNREPORTED]
     by_party: dict[str, dict[str, int]] = {}
     by_area: dict[str, dict[str, int]] = {}
     for action in actions:
         cleared = _cleared(action)
-        status = cleared.status if cleared else "unreported"
+        status = cleared.status if cleared else UNREPORTED
         for table, key in ((by_party, action.party), (by_area, action.priority_area)):
             table.setdefault(key, dict.fromkeys(columns, 0))[status] += 1
     late = [{"action": a.id, "item": a.item.reference, "party": a.party,
@@ -279,18 +270,12 @@ def quarter_report(session: Session, quarter: str, now: datetime) -> QuarterRepo
 
 def render_chart(report: QuarterReport) -> bytes:
     """A grouped bar chart: one group per party, one bar per status (PNG)."""
-    from engine.core.followup_chart import grouped_bars
-
     return grouped_bars(report.parties, report.columns,
                         {party: report.by_party[party] for party in report.parties},
                         title=f"Implementation status by party, {report.quarter}")
 
 
 def render_report_html(report: QuarterReport) -> str:
-    import base64
-
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
     environment = Environment(loader=PackageLoader("engine.core", "templates"),
                               autoescape=select_autoescape(default=True, default_for_string=True))
     chart = base64.b64encode(report.chart_png or render_chart(report)).decode("ascii")
@@ -299,9 +284,6 @@ def render_report_html(report: QuarterReport) -> str:
 
 def file_evidence(paths: list[Any]) -> list[dict[str, str]]:
     """Name and SHA-256 of each evidence file (the files themselves stay with the party)."""
-    import hashlib
-    from pathlib import Path
-
     evidence = []
     for path in map(Path, paths):
         try:
@@ -318,8 +300,6 @@ def remind(session: Session, quarter: str, now: datetime) -> list[tuple[str, str
     `quarter` still unreported (no cleared report); once per quarter each.
 
     Returns (reference, party, open actions) of the reminders recorded now."""
-    from engine.store import one_transaction
-
     waiting: dict[tuple[int, str], list[PlanAction]] = {}
     for action in open_round(session, quarter, now):
         waiting.setdefault((action.item_id, action.party), []).append(action)

@@ -17,8 +17,8 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core import definitions, routing, signatures
 from engine.core.credentials import spend_code
-from engine.core.directory import get_officer, holdings, holds
-from engine.core.flows import CHECKER_ACTIONS, Route, current_flow, flow_for
+from engine.core.directory import get_officer, holdings, holds, require_office
+from engine.core.flows import CHECKER_ACTIONS, EndState, Route, current_flow, flow_for
 from engine.core.followup import adopt
 from engine.core.registry import Registry
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
@@ -32,6 +32,7 @@ from engine.store import (
     check_text,
     one_transaction,
 )
+from engine.store.statuses import StepStatus
 
 ACTIONS = ("submit", "revise", "comment", "feedback", "clear", "return", "approve",
            "reject", "sign", "withdraw")
@@ -94,7 +95,7 @@ def _draft(
     drafter_rule = (drafting.roles(item_kind) or {}).get("drafter")
     if drafter_rule is None:
         raise NotAllowed(f"{drafting.code} does not draft {item_kind.label.lower()}s")
-    _require(drafter, drafting.code, drafter_rule.office, now, registry, "draft")
+    require_office(registry, drafter, drafting.code, drafter_rule.office, now.date(), "draft")
     title = _check_title(title)
     # New items follow each party's installed definition, kept with the item.
     definition = definitions.installed(registry, item_kind, flow.version, codes)
@@ -175,7 +176,7 @@ def _act(
     if item.state in flow.end_states:
         raise NotAllowed(f"{reference} is {item.state}: no further action is possible")
     if action in NEEDS_REASON and not (comment and comment.strip()):
-        raise InvalidForm(f"give a reason to {action} with --comment",
+        raise InvalidForm(f"give a reason to {action} (comment)",
                           problems=[("comment", "required")])
     at_step, party = item.state, item.drafting_party
     payload: dict[str, Any] = {}
@@ -218,7 +219,7 @@ def _act(
 
 def _comment(item: Item, actor: Officer, comment: str | None, now: datetime) -> str:
     if not (comment and comment.strip()):
-        raise InvalidForm("a comment needs text: --comment \"...\"", problems=[("comment", "required")])
+        raise InvalidForm("a comment needs text (comment)", problems=[("comment", "required")])
     if not any(h.party in item.party_codes for h in holdings(actor, now.date())):
         raise NotAllowed(
             f"{actor.username} holds no office in the parties of {item.reference} "
@@ -227,17 +228,20 @@ def _comment(item: Item, actor: Officer, comment: str | None, now: datetime) -> 
     return f"comment recorded on {item.reference}"
 
 
+def is_signed(session: Session, item: Item) -> bool:
+    """Whether any party has signed the item (then it can no longer be withdrawn)."""
+    return session.scalar(
+        select(AuditEvent.id).where(AuditEvent.item_id == item.id, AuditEvent.action == "sign").limit(1)
+    ) is not None
+
+
 def _withdraw(session: Session, registry: Registry, item: Item, actor: Officer, now: datetime) -> str:
     drafter_office = _drafter_office(registry, item)
-    _require(actor, item.drafting_party, drafter_office, now, registry, "withdraw")
-    signed = session.scalar(
-        select(func.count()).select_from(AuditEvent)
-        .where(AuditEvent.item_id == item.id, AuditEvent.action == "sign")
-    )
-    if signed:
+    require_office(registry, actor, item.drafting_party, drafter_office, now.date(), "withdraw")
+    if is_signed(session, item):
         raise NotAllowed(f"{item.reference} has been signed; it can no longer be withdrawn")
     routing.close_open_steps(item, now)
-    item.state = "withdrawn"
+    item.state = EndState.WITHDRAWN
     return f"{item.reference} withdrawn"
 
 
@@ -254,7 +258,7 @@ def _drafting(
             f"changed only when returned for revision (now at step {step.name!r})"
         )
     kind = ItemKind(item.kind)
-    _require(actor, item.drafting_party, _drafter_office(registry, item), now, registry, action)
+    require_office(registry, actor, item.drafting_party, _drafter_office(registry, item), now.date(), action)
     definition = definitions.of_item(registry, item)
     if form is not None or title is not None:
         data = form if form is not None else latest.form
@@ -270,7 +274,8 @@ def _drafting(
         item.title = new_title
     if action == "revise":
         if form is None and title is None:
-            raise InvalidForm("revise needs new form data (--form FILE) or a new --title")
+            raise InvalidForm("revise needs new form data (form) or a new title (title)",
+                              problems=[("form", "new form data or a new title required")])
         return f"{item.reference} now at version {latest.number} (not yet submitted)"
     validated = routing.validate(registry, kind, item.party_codes, latest.form, definition)
     item.route = routing.resolve(registry, kind, flow_for(kind, item.flow_version), definition,
@@ -303,16 +308,16 @@ def _decide(
             f"(possible now: {possible})"
         )
     day = now.date()
-    current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage]
-    mine = [s for s in current if s.status == "open" and holds(actor, s.party, s.office, day)]
+    current = item.current_steps
+    mine = [s for s in current if s.status == StepStatus.OPEN and holds(actor, s.party, s.office, day)]
     if not mine:
-        waiting = [s for s in current if s.status == "pending" and holds(actor, s.party, s.office, day)]
+        waiting = [s for s in current if s.status == StepStatus.PENDING and holds(actor, s.party, s.office, day)]
         if waiting:
             raise NotAllowed(f"{waiting[0].party} signs {item.reference} after the parties "
                              "before it in the agreement's order; its turn has not come")
         needs = "; ".join(
             f"{registry.party(s.party).office(s.office).title_en} ({s.party})"
-            for s in current if s.status == "open"
+            for s in current if s.status == StepStatus.OPEN
         ) or "nobody (this step is complete)"
         held = ", ".join(f"{h.office} ({h.party})" for h in holdings(actor, day)) or "no office"
         raise NotAllowed(
@@ -326,7 +331,7 @@ def _decide(
         )
     record = mine[0]
     if record.assigned_to_id is not None and record.assigned_to_id != actor.id:
-        assignee = session.get(Officer, record.assigned_to_id)
+        assignee = session.get_one(Officer, record.assigned_to_id)
         raise NotAllowed(f"step {step.name!r} of {item.reference} for {record.party} was assigned "
                          f"to {assignee.username}; only they may decide it now")
     if any(d.officer_id == actor.id for d in record.decisions):
@@ -353,8 +358,8 @@ def possible_actions(session: Session, registry: Registry, item: Item, officer: 
         if is_drafter:
             possible += ["submit", "revise"]
     else:
-        current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage
-                   and s.status == "open" and holds(officer, s.party, s.office, day)
+        current = [s for s in item.current_steps
+                   if s.status == StepStatus.OPEN and holds(officer, s.party, s.office, day)
                    and s.assigned_to_id in (None, officer.id)
                    and not any(d.officer_id == officer.id for d in s.decisions)]
         if current:
@@ -363,10 +368,7 @@ def possible_actions(session: Session, registry: Registry, item: Item, officer: 
                          if not (action in CHECKER_ACTIONS and maker)]
     if any(h.party in item.party_codes for h in holdings(officer, day)):
         possible.append("comment")
-    if is_drafter and not session.scalar(
-        select(func.count()).select_from(AuditEvent)
-        .where(AuditEvent.item_id == item.id, AuditEvent.action == "sign")
-    ):
+    if is_drafter and not is_signed(session, item):
         possible.append("withdraw")
     return possible
 
@@ -424,8 +426,7 @@ def reassign(
         target = get_officer(session, to_officer)
         if not (reason and reason.strip()):
             raise InvalidForm("give a reason to reassign", problems=[("reason", "required")])
-        current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage
-                   and s.party == party and s.status == "open"]
+        current = [s for s in item.current_steps if s.party == party and s.status == StepStatus.OPEN]
         if not current:
             raise NotFound(f"no step of {party} waits on {reference} now")
         record = current[0]
@@ -441,7 +442,7 @@ def reassign(
                              f"{record.name!r} needs")
         if any(d.officer_id == target.id for d in record.decisions):
             raise Conflict(f"{target.username} has already decided at this step")
-        before = session.get(Officer, record.assigned_to_id).username if record.assigned_to_id else None
+        before = session.get_one(Officer, record.assigned_to_id).username if record.assigned_to_id else None
         record.assigned_to_id = target.id
         item.updated_at = now
         routing.record(session, item, actor, "reassign", now, step=record.name, party=party,
@@ -456,7 +457,7 @@ def reassign(
 
 def _revision(session: Session, reference: str) -> int:
     """The item's revision as committed (one query, not the whole item again)."""
-    return session.scalar(select(Item.revision).where(Item.reference == reference))
+    return session.execute(select(Item.revision).where(Item.reference == reference)).scalar_one()
 
 
 def _drafter_office(registry: Registry, item: Item) -> str:
@@ -471,17 +472,6 @@ def _opened(records: list[StepRecord]) -> list[dict[str, Any]]:
 
 def _is_maker(item: Item, actor: Officer) -> bool:
     return item.drafter_id == actor.id or any(v.author_id == actor.id for v in item.versions)
-
-
-def _require(actor: Officer, party: str, office: str, now: datetime, registry: Registry,
-             doing: str) -> None:
-    if not holds(actor, party, office, now.date()):
-        title = registry.party(party).office(office).title_en
-        held = ", ".join(f"{h.office} ({h.party})" for h in holdings(actor, now.date())) or "no office"
-        raise NotAllowed(
-            f"{actor.username} cannot {doing}: it needs {title} ({party}) on {now.date()}; "
-            f"{actor.username} holds {held}"
-        )
 
 
 def _check_parties(registry: Registry, kind: ItemKind, multi: bool, parties: list[str]) -> list[str]:
@@ -508,7 +498,7 @@ def _check_title(title: str) -> str:
 
 def _next_reference(session: Session, prefix: str, kind: ItemKind, now: datetime) -> str:
     stem = f"{prefix}-{kind.code}-{now.year}-"
-    count = session.scalar(select(func.count()).select_from(Item).where(Item.reference.like(stem + "%")))
+    count = session.execute(select(func.count()).select_from(Item).where(Item.reference.like(stem + "%"))).scalar_one()
     return f"{stem}{count + 1:04d}"
 
 

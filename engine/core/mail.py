@@ -23,9 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import CursorResult, and_, exists, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from engine.contract import ItemKind
@@ -35,6 +36,7 @@ from engine.core.queries import waits_for
 from engine.core.registry import Registry
 from engine.errors import ManzooriError, NotAllowed, NotFound
 from engine.store import Appointment, Decision, EmailLink, Item, Officer, StepRecord
+from engine.store.statuses import StepStatus
 
 log = logging.getLogger(__name__)
 
@@ -286,15 +288,15 @@ def open_link(session: Session, registry: Registry, token: str, now: datetime) -
     )
     if link is None:
         raise NotFound("This link is not valid.")
-    step = session.get(StepRecord, link.step_id)
-    reference = session.scalar(select(Item.reference).where(Item.id == step.item_id))
+    step = session.get_one(StepRecord, link.step_id)
+    reference = session.execute(select(Item.reference).where(Item.id == step.item_id)).scalar_one()
     timezone = registry.party(step.party).identity.timezone
     if link.used_at is not None:
         raise DeadLink(f"This link was already used on {local_time(link.used_at, timezone)}.")
     if link.expires_at <= now:
         raise DeadLink(f"This link expired on {local_time(link.expires_at, timezone)}.")
     item = get_item(session, reference)
-    if step.status != "open":
+    if step.status != StepStatus.OPEN:
         raise DeadLink(f"{reference} has moved on since this link was sent: the {step.name} "
                        f"step it was for is {step.status}, and the item is now at {item.state}.")
     if step.assigned_to_id not in (None, link.officer_id):
@@ -319,10 +321,10 @@ def decide(session: Session, registry: Registry, live: LiveLink, *, action: str,
     """Take the decision and spend the link in one transaction: a refused decision
     leaves the link live, and two clicks on the same link decide once."""
     try:
-        spent = session.execute(
+        spent = cast(CursorResult[Any], session.execute(
             update(EmailLink).where(EmailLink.id == live.link.id, EmailLink.used_at.is_(None))
             .values(used_at=now)
-        )
+        ))
         if spent.rowcount != 1:
             raise DeadLink("This link was already used.")
         # `act` commits the whole session, the spent link with the decision, or rolls both back.

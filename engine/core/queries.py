@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from engine.core.directory import get_officer, holdings
 from engine.core.items import get_item, parse_kind
 from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord
+from engine.store.statuses import StepStatus
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _waiting(session: Session, officer: str, day: date | None, query: Select) ->
     if not offices:
         return query.where(false())
     return query.where(
-        or_(*(and_(StepRecord.status == "open", StepRecord.party == party, StepRecord.office == office)
+        or_(*(and_(StepRecord.status == StepStatus.OPEN, StepRecord.party == party, StepRecord.office == office)
               for party, office in offices)),
         *step_waits_for(person.id),
     )
@@ -84,8 +85,7 @@ def waits_for(held: Any, officer_id: Any, day: date) -> list[ColumnElement[bool]
     (an id, or a column such as Officer.id) has not decided it, and it is not assigned to
     someone else. The inbox and the email notifications ask the same question."""
     return [
-        held.since.is_(None) | (held.since <= day),
-        held.until.is_(None) | (held.until >= day),
+        held.active_on(day),
         *step_waits_for(officer_id),
     ]
 
@@ -94,7 +94,7 @@ def step_waits_for(officer_id: Any) -> list[ColumnElement[bool]]:
     """What `waits_for` asks of the step itself, whoever holds its office: it is open,
     the officer has not decided it, and it is not assigned to someone else."""
     return [
-        StepRecord.status == "open",
+        StepRecord.status == StepStatus.OPEN,
         ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == officer_id),
         StepRecord.assigned_to_id.is_(None) | (StepRecord.assigned_to_id == officer_id),
     ]

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.contract import ItemKind
-from engine.core.flows import NEXT, REJECTED, WITHDRAWN, flow_for
+from engine.core.flows import NEXT, EndState, flow_for
 from engine.errors import ManzooriError
 from engine.store import AuditEvent, Item, Officer
+from engine.store.statuses import StepStatus
 
 
 class ReplayError(ManzooriError):
@@ -90,7 +91,7 @@ def events_of(session: Session, item: Item) -> list[Event]:
 
 def stored(session: Session, item: Item) -> ItemState:
     """The item's state as its tables hold it, in the shape `rebuild` produces."""
-    names = dict(session.execute(select(Officer.id, Officer.username)).all())
+    names: dict[int | None, str] = dict(session.execute(select(Officer.id, Officer.username)).all())
     return ItemState(
         kind=item.kind, parties=item.party_codes, drafter=names[item.drafter_id],
         title=item.title, state=item.state, stage=item.stage, cycle=item.cycle,
@@ -145,7 +146,7 @@ class _Fold:
             self._drafting(event)
         elif event.action == "withdraw":
             self._close()
-            item.state = WITHDRAWN
+            item.state = EndState.WITHDRAWN
         elif event.action == "reassign":
             self._record(event).assigned_to = payload["to"]
         elif event.action in ("clear", "feedback", "approve", "reject", "sign", "return"):
@@ -169,9 +170,9 @@ class _Fold:
         if not latest.frozen:
             latest.frozen, latest.digest = True, payload.get("digest")
         self.route = payload.get("route", self.route)
-        for record in self._current(status="open"):
+        for record in self._current(status=StepStatus.OPEN):
             record.decisions.append((event.officer or "", "submit"))
-            record.status = "done"
+            record.status = StepStatus.DONE
         self._open(item.stage + 1, payload.get("opened", []), event)
 
     def _decide(self, event: Event) -> None:
@@ -183,18 +184,18 @@ class _Fold:
             counted = sum(1 for _, action in record.decisions if action == event.action)
             if counted < record.quorum:
                 return
-            record.status = "done"
-            if self._current(status="open"):
+            record.status = StepStatus.DONE
+            if self._current(status=StepStatus.OPEN):
                 return
-            pending = self._current(status="pending")
+            pending = self._current(status=StepStatus.PENDING)
             if pending:
-                pending[0].status = "open"
+                pending[0].status = StepStatus.OPEN
                 return
             self._open(item.stage + 1, payload.get("opened", []), event)
             return
         self._close()
-        if target == REJECTED:
-            item.state = REJECTED
+        if target == EndState.REJECTED:
+            item.state = EndState.REJECTED
             return
         item.cycle += 1
         position = next((i for i, step in enumerate(self.route) if step["name"] == target), None)
@@ -224,7 +225,7 @@ class _Fold:
                 and s.position == self.item.stage and s.status == status]
 
     def _record(self, event: Event) -> StepState:
-        for record in self._current(status="open"):
+        for record in self._current(status=StepStatus.OPEN):
             if record.party == event.party:
                 return record
         raise ReplayError(f"event {event.seq} ({event.action}) acts on {event.party}'s step "
@@ -232,5 +233,5 @@ class _Fold:
 
     def _close(self) -> None:
         for record in self.item.steps:
-            if record.status in ("open", "pending"):
-                record.status = "closed"
+            if record.status in StepStatus.live():
+                record.status = StepStatus.CLOSED

@@ -14,10 +14,11 @@ from engine.contract.calendar import add_working_days, from_local, to_local
 from engine.contract.forms import FormModel, validate_form
 from engine.core import definitions
 from engine.core.definitions import Definition
-from engine.core.flows import NEXT, REJECTED, FlowDefinition, Route, flow_for, resolve_route
+from engine.core.flows import NEXT, EndState, FlowDefinition, Route, flow_for, resolve_route
 from engine.core.registry import Registry
 from engine.errors import InvalidForm, NotAllowed, PluginError
 from engine.store import AuditEvent, Decision, Item, Officer, OutboxEntry, StepRecord, Version, audit
+from engine.store.statuses import StepStatus
 
 
 def validate(registry: Registry, kind: ItemKind, parties: list[str], data: dict[str, Any],
@@ -93,7 +94,7 @@ def open_stage(session: Session, registry: Registry, item: Item, position: int, 
         waiting = in_order and index > 0
         item.steps.append(StepRecord(
             cycle=item.cycle, position=position, name=step.name, party=code, role=step.role,
-            office=rule.office, quorum=rule.quorum, status="pending" if waiting else "open",
+            office=rule.office, quorum=rule.quorum, status=StepStatus.PENDING if waiting else StepStatus.OPEN,
             opened_at=None if waiting else now,
             due_at=None if waiting else due_after(now, rule.deadline_days, identity),
         ))
@@ -101,18 +102,18 @@ def open_stage(session: Session, registry: Registry, item: Item, position: int, 
 
 def close_open_steps(item: Item, now: datetime) -> None:
     for record in item.steps:
-        if record.status in ("open", "pending"):
-            record.status = "closed"
+        if record.status in StepStatus.live():
+            record.status = StepStatus.CLOSED
             record.closed_at = now
 
 
 def finish_step(session: Session, registry: Registry, item: Item, actor: Officer, *,
                 step_name: str, now: datetime) -> None:
     """The drafting step is done (submission): close it and move on."""
-    for record in item.steps:
-        if record.cycle == item.cycle and record.position == item.stage and record.status == "open":
+    for record in item.current_steps:
+        if record.status == StepStatus.OPEN:
             record.decisions.append(Decision(officer_id=actor.id, action="submit", at=now))
-            record.status, record.closed_at = "done", now
+            record.status, record.closed_at = StepStatus.DONE, now
     open_stage(session, registry, item, item.stage + 1, now)
 
 
@@ -126,23 +127,23 @@ def apply_decision(
         if counted < record.quorum:
             return (f"{action} recorded for {record.party} ({counted} of {record.quorum} "
                     f"needed at {record.name})")
-        record.status, record.closed_at = "done", now
-        current = [s for s in item.steps if s.cycle == item.cycle and s.position == item.stage]
-        pending = [s for s in current if s.status == "pending"]
-        if any(s.status == "open" for s in current):
+        record.status, record.closed_at = StepStatus.DONE, now
+        current = item.current_steps
+        pending = [s for s in current if s.status == StepStatus.PENDING]
+        if any(s.status == StepStatus.OPEN for s in current):
             return f"{action} recorded for {record.party}; other parties still to act"
         if pending:
             nxt = pending[0]
             party = registry.party(nxt.party)
             rule = definitions.item_roles(registry, item, nxt.party)[nxt.role]
-            nxt.status, nxt.opened_at = "open", now
+            nxt.status, nxt.opened_at = StepStatus.OPEN, now
             nxt.due_at = due_after(now, rule.deadline_days, party.identity)
             return f"{action} recorded for {record.party}; now {nxt.party}'s turn"
         open_stage(session, registry, item, item.stage + 1, now)
         return f"{action} recorded; {item.reference} is now at {item.state}"
     close_open_steps(item, now)
-    if target == REJECTED:
-        item.state = REJECTED
+    if target == EndState.REJECTED:
+        item.state = EndState.REJECTED
         return f"{item.reference} rejected"
     route = Route.from_json(item.route)
     item.cycle += 1

@@ -209,7 +209,7 @@ def sign_with(session: Session, key: SigningKey, private: Ed25519PrivateKey, ite
     return signature
 
 
-def event_copy(signature: Signature, username: str) -> dict[str, Any]:
+def event_copy(signature: Signature, username: str | None) -> dict[str, Any]:
     """The signature as its `sign` event keeps it, covered by the item's hash chain."""
     return {"version": signature.version, "party": signature.party, "office": signature.office,
             "officer": username, "holder": signature.holder,

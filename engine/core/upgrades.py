@@ -27,6 +27,7 @@ from engine.core.items import get_item, parse_kind
 from engine.core.registry import Registry
 from engine.errors import InvalidForm, ManzooriError, NotFound
 from engine.store import Item, ItemParty, StepRecord, one_transaction
+from engine.store.statuses import StepStatus
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,9 @@ def check_target(registry: Registry, kind: ItemKind, party: str, version: int) -
     installed = registry.party(party).definition_version
     if version < 2:
         raise InvalidForm(
-            f"--to {version} is not newer than any definition: {party}'s definitions start at 1, "
+            f"definition {version} (to) is not newer than any definition: {party}'s definitions start at 1, "
             f"so items can move only to 2 to {installed}" if installed > 1 else
-            f"--to {version} is not newer than any definition: {party} has only definition 1",
+            f"definition {version} (to) is not newer than any definition: {party} has only definition 1",
             problems=[("to", "not newer")])
     if version > installed:
         raise NotFound(f"{party} has no definition {version}: its installed plugin offers "
@@ -101,13 +102,13 @@ def plan_move(registry: Registry, item: Item, party: str,
     changes = [f"+{name}" for name in names if name not in {s.name for s in old.steps}]
     changes += [f"-{step.name}" for step in old.steps if step.name not in names]
     step = route.steps[names.index(item.state)]
-    for record in _current_records(item):
+    for record in item.current_steps:
         rule = target.roles(record.party).get(step.role)
         same = rule is not None and (rule.office, rule.quorum) == (record.office, record.quorum)
         if record.party != party or rule is None or same:
             continue
         counted = sum(1 for d in record.decisions if step.actions.get(d.action) == NEXT)
-        if record.status == "open" and counted >= rule.quorum:
+        if record.status == StepStatus.OPEN and counted >= rule.quorum:
             return Move(item.reference, item.state, None, reason=(
                 f"{counted} decisions at step {step.name!r} already meet {where}'s quorum of "
                 f"{rule.quorum}; let the step finish first")), route, target
@@ -150,7 +151,7 @@ def _move(session: Session, registry: Registry, reference: str, party: str, vers
     before = of_item(registry, item).version(party)
     stage = route.index(item.state)
     step = route.steps[stage]
-    for record in _current_records(item):
+    for record in item.current_steps:
         record.position, record.role = stage, step.role
         rule = target.roles(record.party)[step.role]
         if record.office != rule.office:
@@ -165,8 +166,6 @@ def _move(session: Session, registry: Registry, reference: str, party: str, vers
     return Move(move.reference, move.step, move.to_step, move.changes, moved=True)
 
 
-def _current_records(item: Item) -> list[StepRecord]:
-    return [r for r in item.steps if r.cycle == item.cycle and r.position == item.stage]
 
 
 def _end_states(kind: ItemKind) -> list[str]:

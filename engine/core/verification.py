@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.core import routing, signatures
 from engine.core.directory import holds
+from engine.core.documents import DATA_FILE, render_data, render_pdf
+from engine.core.items import get_item
 from engine.core.registry import Registry
 from engine.errors import InvalidForm
 from engine.store import AuditEvent, Item, Officer, Signature, SigningKey, StepRecord, audit
@@ -46,12 +48,10 @@ def verify_items(session: Session, reference: str | None = None) -> list[tuple[s
              .options(selectinload(Item.parties), selectinload(Item.versions),
                       selectinload(Item.steps).selectinload(StepRecord.decisions)))
     if reference is not None:
-        from engine.core.items import get_item
-
         items = [get_item(session, reference)]
     else:
         items = list(session.scalars(query))
-    usernames = dict(session.execute(select(Officer.id, Officer.username)).all())
+    usernames: dict[int | None, str] = dict(session.execute(select(Officer.id, Officer.username)).all())
     results = []
     for item in items:
         try:
@@ -63,7 +63,7 @@ def verify_items(session: Session, reference: str | None = None) -> list[tuple[s
     return results
 
 
-def verify_item(session: Session, item: Item, usernames: dict[int, str]) -> list[Finding]:
+def verify_item(session: Session, item: Item, usernames: dict[int | None, str]) -> list[Finding]:
     """What fails in `item`; `usernames` maps every officer's id to their username."""
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id)
                                   .order_by(AuditEvent.seq)))
@@ -71,7 +71,7 @@ def verify_item(session: Session, item: Item, usernames: dict[int, str]) -> list
             *_signatures(session, item, events, usernames)]
 
 
-def _chain(item: Item, events: list[AuditEvent], usernames: dict[int, str]) -> list[Finding]:
+def _chain(item: Item, events: list[AuditEvent], usernames: dict[int | None, str]) -> list[Finding]:
     findings = []
     previous, last_global = audit.GENESIS, 0
     for position, event in enumerate(events, start=1):
@@ -102,7 +102,7 @@ def _versions(item: Item) -> list[Finding]:
 
 
 def _signatures(session: Session, item: Item, events: list[AuditEvent],
-                usernames: dict[int, str]) -> list[Finding]:
+                usernames: dict[int | None, str]) -> list[Finding]:
     findings = []
     signs = {event.seq: event for event in events
              if event.action == "sign" and "signature" in (event.payload or {})}
@@ -121,7 +121,7 @@ def _signatures(session: Session, item: Item, events: list[AuditEvent],
                 if copy.get(name) != value:
                     column = {"officer": "officer_id", "key": "key_id"}.get(name, name)
                     findings.append(Finding(place, column, f"differs from the copy kept in its "
-                                            f"sign event {event.seq}"))
+                                            f"sign event {row.event_seq}"))
         version = versions.get(row.version)
         if version is None:
             findings.append(Finding(place, "version", f"{item.reference} has no version {row.version}"))
@@ -183,8 +183,6 @@ def bundle_keys(path: Path) -> list[PublishedKey]:
 def verify_document(path: Path, registry: Registry, keys: list[PublishedKey]) -> list[Finding]:
     """Check a rendered HTML or PDF document: each signature it carries against the
     published keys, then every byte against a fresh rendering of the signed data."""
-    from engine.core.documents import render_data, render_pdf
-
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -246,8 +244,6 @@ def _html_data(raw: bytes) -> dict[str, Any]:
 
 def _pdf_data(path: Path) -> dict[str, Any]:
     """The data attached to a PDF, read with poppler's pdfdetach."""
-    from engine.core.documents import DATA_FILE
-
     with tempfile.TemporaryDirectory() as folder:
         listing = subprocess.run(["pdfdetach", "-list", str(path)], capture_output=True, text=True)
         names = [line.split(": ", 1)[1] for line in listing.stdout.splitlines()[1:] if ": " in line]

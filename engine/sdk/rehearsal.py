@@ -15,12 +15,13 @@ from engine.contract import ItemKind
 from engine.contract.forms import example_data
 from engine.core.directory import holds, list_officers, seed_sample_officers
 from engine.core.documents import render_document
-from engine.core.flows import NEXT, Route, current_flow
+from engine.core.flows import NEXT, EndState, Route, current_flow
 from engine.core.items import act, draft, get_item
 from engine.core.registry import Registry
 from engine.core.signatures import seed_sample_keys
 from engine.errors import ManzooriError, PluginError
 from engine.store import Item, Officer, open_database
+from engine.store.statuses import StepStatus
 
 KIND = ItemKind.JOINT_RESOLUTION
 #: Enough for any route: a step per party per role, each with its quorum.
@@ -75,14 +76,17 @@ def rehearse_joint_resolution(registry: Registry, code: str, home: Path) -> list
 def _run(session: Session, registry: Registry, parties: list[str], code: str,
          passphrase: str) -> list[tuple[str, str]]:
     drafting = registry.parties[parties[0]]
-    drafter = _officers(session, parties[0], drafting.roles(KIND)["drafter"].office)[0]
+    roles, form = drafting.roles(KIND), drafting.form(KIND)
+    if roles is None or form is None:
+        return [("roles", f"{drafting.code} does not draft {KIND.label.lower()}s")]
+    drafter = _officers(session, parties[0], roles["drafter"].office)[0]
     title = f"Rehearsal: {registry.parties[code].identity.name_en} as a party [sample]"
     try:
         reference = draft(session, registry, kind=KIND.value, parties=parties, title=title,
-                          form=example_data(drafting.form(KIND)), officer=drafter.username).reference
+                          form=example_data(form), officer=drafter.username).reference
         for _ in range(MAX_ACTIONS):
             item = get_item(session, reference)
-            if item.state == "adopted":
+            if item.state == EndState.ADOPTED:
                 break
             username, action = _next_move(session, item, drafter)
             act(session, registry, reference=reference, action=action, officer=username,
@@ -111,7 +115,7 @@ def _next_move(session: Session, item: Item, drafter: Officer) -> tuple[str, str
     if step.is_drafting:
         return drafter.username, "submit"
     action = next(name for name, target in step.actions.items() if target == NEXT)
-    open_records = [record for record in item.steps if record.status == "open"
+    open_records = [record for record in item.steps if record.status == StepStatus.OPEN
                     and (record.cycle, record.position) == (item.cycle, item.stage)]
     stuck = None
     for record in open_records:

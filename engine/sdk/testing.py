@@ -43,8 +43,12 @@ from engine.contract.forms import (
     unlabelled_fields,
     validate_form,
 )
+from engine.core.documents import render_letterhead
 from engine.core.registry import Party, Registry, registry
 from engine.errors import ManzooriError, PluginError
+from engine.sdk.rehearsal import rehearse_joint_resolution
+from engine.web.formkit import fields
+from engine.web.i18n import TEXT
 
 BASE_FORMS: dict[ItemKind, type[FormModel]] = {
     ItemKind.WORK_PLAN: WorkPlanForm,
@@ -129,11 +133,10 @@ class Conformance:
     def forms(self) -> list[Failure]:
         def check() -> list[Failure]:
             failures = []
-            kinds = [kind for kind in ItemKind if self.party.form(kind) is not None]
-            if not kinds:
+            models = {kind: model for kind in ItemKind if (model := self.party.form(kind)) is not None}
+            if not models:
                 return [self._fail("form", "offers no form for any kind of item")]
-            for kind in kinds:
-                model = self.party.form(kind)
+            for kind, model in models.items():
                 if not issubclass(model, BASE_FORMS[kind]):
                     failures.append(self._fail("form", f"{model.__name__} for {kind} does not "
                                                        f"extend {BASE_FORMS[kind].__name__}"))
@@ -157,9 +160,6 @@ class Conformance:
 
     def _renders(self, model: type[FormModel], data: dict[str, Any]) -> list[Failure]:
         """The officers' draft form for `model`, as the web app renders it."""
-        from engine.web.formkit import fields
-        from engine.web.i18n import TEXT
-
         environment = Environment(loader=FileSystemLoader(Path(__file__).parent.parent / "web" / "templates"),
                                   autoescape=select_autoescape(default=True, default_for_string=True))
         environment.globals["t"] = lambda key: TEXT[key]["en"]
@@ -197,8 +197,6 @@ class Conformance:
                 continue  # that party's own run reports its form
 
     def letterhead(self) -> list[Failure]:
-        from engine.core.documents import render_letterhead
-
         def check() -> list[Failure]:
             html = render_letterhead(self.party, "Conformance check [sample]", "XX-JR-2026-0001")
             return [] if html.strip() else [self._fail("letterhead", "renders nothing")]
@@ -207,8 +205,6 @@ class Conformance:
     def full_flow(self, home: Path) -> list[Failure]:
         """A joint resolution with this party as a party, drafted by another (the IPMG
         secretariat when installed), driven to adoption by sample officers."""
-        from engine.sdk.rehearsal import rehearse_joint_resolution
-
         def check() -> list[Failure]:
             self.party  # noqa: B018 - raises PluginError when it is not installed
             return [self._fail(hook, reason) for hook, reason in

@@ -17,8 +17,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -27,6 +30,7 @@ from sqlalchemy.orm import (
     relationship,
 )
 from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.sql.elements import ColumnElement
 
 from engine.errors import InvalidForm, NotAllowed
 
@@ -56,6 +60,12 @@ class Officer(Base):
                                                            order_by="Appointment.id")
 
 
+def _appointments_active_on(appointment: type[Appointment], day: date) -> ColumnElement[bool]:
+    """`Appointment.active_on` in SQL."""
+    return and_(or_(appointment.since.is_(None), appointment.since <= day),
+                or_(appointment.until.is_(None), appointment.until >= day))
+
+
 class Appointment(Base):
     """An officer holding one office of one party, between two dates (inclusive)."""
 
@@ -72,8 +82,12 @@ class Appointment(Base):
 
     officer: Mapped[Officer] = relationship(back_populates="appointments")
 
-    def active_on(self, day: date) -> bool:
+    def _active_on(self, day: date) -> bool:
         return (self.since is None or self.since <= day) and (self.until is None or day <= self.until)
+
+    #: Held on `day`, both ends inclusive: `appointment.active_on(day)` in Python,
+    #: `Appointment.active_on(day)` (or an alias's) in a query; one rule for both.
+    active_on = hybrid_method(_active_on, _appointments_active_on)
 
 
 class Item(Base):
@@ -108,6 +122,12 @@ class Item(Base):
 
     # A concurrent change to the same item fails the second writer's UPDATE.
     __mapper_args__ = {"version_id_col": revision}
+
+    @property
+    def current_steps(self) -> list[StepRecord]:
+        """The step records of the stage the item is at, in this cycle: one per party of a
+        per-party step, whatever their status."""
+        return [s for s in self.steps if s.cycle == self.cycle and s.position == self.stage]
 
     @property
     def party_codes(self) -> list[str]:

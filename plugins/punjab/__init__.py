@@ -4,7 +4,7 @@ Development Department and the Punjab Social Protection Authority."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from engine.contract import Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.contract.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
@@ -18,7 +18,7 @@ Pillar = Literal[
     "Capacity building",
     "Oversight of women-related policies",
 ]
-PILLARS: tuple[str, ...] = Pillar.__args__
+PILLARS: tuple[str, ...] = get_args(Pillar)
 
 
 class PillarActivity(Activity):
