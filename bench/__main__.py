@@ -35,7 +35,7 @@ QUICK_SKIPS = {"prefect": "its Prefect server and `manzoori serve` take minutes 
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0].rstrip(":") + ".",
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("--quick", action="store_true",

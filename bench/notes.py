@@ -134,7 +134,8 @@ SQLite's page cache per connection. The Prefect server and the flow runs that
 else inside the commands). `manzoori inbox` also imports SQLAlchemy, pydantic and the
 engine's models and service layer (engine.core.queries imports engine.core.items), loads the party
 plugins through their entry points, checks the schema revision and runs the inbox query;
-it prints at most 500 rows, soonest first (its `--limit`), and the count. Measured with
+it now prints at most 500 rows, soonest first (`--limit`); the "rows printed" column
+says how many each measured run printed. Measured with
 `python -X importtime` and `time.process_time()` on the busy machine, importing the
 engine's modules costs about six times what Typer and Rich cost, and loading the plugins
 (`registry()`) little; the query itself is the inbox table's figure. **What limits
@@ -143,7 +144,7 @@ bringing it under 0.4 s would need a lighter path for read-only commands (Core q
 without importing the ORM models' service layer, or a long-running process such as the
 web app or API). With thousands of waiting steps (the 1M database's median officer),
 laying out the Rich table of every row dominates instead: the CLI could print the first
-500 and the count, as the web page does (it now does: `--limit`, 500 by default). The CPU column is the process's own CPU time, which a busy machine
+500 and the count, as the web page does (it now does, by `--limit`). The CPU column is the process's own CPU time, which a busy machine
 disturbs less than the wall time.""",
     },
     "trust": {

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from common import RESULTS, load_line
+from common import CORES, RESULTS, load_line
 from notes import INTRO, NOTES
 from rich.console import Console
 from rich.markup import escape
@@ -205,7 +205,8 @@ def measured(results: dict[str, Any], run_began: str = "?") -> str:
         state = f"; {load_line(load)}"
     else:
         state = "; load average not recorded (measured before the bench wrote it): treat as a draft"
-    return f"Measured {when}, {results.get('seconds', '?')} s{quick}{state}.\n"
+    took = f", {results['seconds']} s" if "seconds" in results else ""
+    return f"Measured {when}{took}{quick}{state}.\n"
 
 
 def write_markdown() -> Path:
@@ -213,7 +214,11 @@ def write_markdown() -> Path:
     fields = {key: machine.get(key, "unknown") for key in
               ("cpu", "memory", "disk", "os", "python", "sqlite", "postgresql", "when")}
     load = machine.get("load")
-    fields["load"] = load_line(load) if isinstance(load, dict) else f"{load} (1 min)"
+    if isinstance(load, dict):
+        fields["load"] = load_line(load)
+    else:  # written before the bench recorded the whole load average
+        fields["load"] = f"{load} (1 min) on {CORES} cores" + (
+            ": a draft: the CPU was shared" if float(load) > CORES else "")
     parts = [INTRO.format(**fields)]
     for name in NAMES:
         results = _load(name)
