@@ -1,15 +1,22 @@
 """The benchmarks' tables, printed with Rich and written to BENCHMARKS.md from the JSON
-files in bench/results (so the page can be written again without running anything)."""
+files in bench/results (so the page can be written again without running anything:
+`python -m bench --write-markdown`)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from common import RESULTS
+from common import CORES, RESULTS, load_line
+from notes import INTRO, NOTES
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table as RichTable
 
 ROOT = RESULTS.parent.parent
+NAMES = ("actions", "inbox", "memory", "cli", "trust", "web", "prefect")
 Table = tuple[str, list[str], list[list[str]]]
 
 
@@ -17,8 +24,14 @@ def _met(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def _ratio(value: float) -> str:
+    """A ratio with three significant digits, however small: 0.00240×, 12.3×."""
+    return f"{value:.3g}×"
+
+
 def tables(name: str, results: dict[str, Any]) -> list[Table]:
-    return {"actions": _actions, "inbox": _inbox, "memory": _memory, "cli": _cli}[name](results)
+    return {"actions": _actions, "inbox": _inbox, "memory": _memory, "cli": _cli,
+            "trust": _trust, "web": _web, "prefect": _prefect}[name](results)
 
 
 def _actions(r: dict[str, Any]) -> list[Table]:
@@ -33,31 +46,35 @@ def _actions(r: dict[str, Any]) -> list[Table]:
         ("raw single-row INSERT + COMMIT", "SQLite", sqlite["raw_commit"]),
         ("raw single-row INSERT + COMMIT", "PostgreSQL", postgres["raw_commit"]),
     ]
-    figures = [[what, where, f"{f['per_s']:,.0f}" if f["per_s"] >= 100 else f"{f['per_s']:.1f}", f"{f['action_ms']['median']:.2f}",
-                f"{engine_sqlite / f['per_s']:.2f}", f"{engine_pg / f['per_s']:.2f}"]
+    figures = [[what, where, f"{f['per_s']:,.0f}" if f["per_s"] >= 100 else f"{f['per_s']:.1f}",
+                f"{f['action_ms']['median']:.2f}", _ratio(engine_sqlite / f["per_s"]),
+                _ratio(engine_pg / f["per_s"])]
                for what, where, f in rows]
     ratios = r["ratios"]
     targets = [
         ["engine ≥ 10× SpiffWorkflow", "SQLite engine ÷ Spiff (kept)",
-         f"{ratios['sqlite_engine_over_spiff_kept']:.2f}×", _met(ratios["sqlite_engine_over_spiff_kept"] >= 10)],
+         _ratio(ratios["sqlite_engine_over_spiff_kept"]), _met(ratios["sqlite_engine_over_spiff_kept"] >= 10)],
         ["engine ≥ 10× SpiffWorkflow", "SQLite engine ÷ Spiff (reloaded)",
-         f"{ratios['sqlite_engine_over_spiff_reloaded']:.2f}×",
+         _ratio(ratios["sqlite_engine_over_spiff_reloaded"]),
          _met(ratios["sqlite_engine_over_spiff_reloaded"] >= 10)],
         ["engine ≥ 10× SpiffWorkflow", "PostgreSQL engine ÷ Spiff (kept, SQLite)",
-         f"{ratios['postgresql_engine_over_spiff_kept']:.2f}×",
+         _ratio(ratios["postgresql_engine_over_spiff_kept"]),
          _met(ratios["postgresql_engine_over_spiff_kept"] >= 10)],
         ["engine ≥ 40% of the raw commit rate", "SQLite",
          f"{ratios['sqlite_engine_over_raw_commit']:.1%}", _met(ratios["sqlite_engine_over_raw_commit"] >= 0.4)],
         ["engine ≥ 40% of the raw commit rate", "PostgreSQL",
          f"{ratios['postgresql_engine_over_raw_commit']:.1%}",
          _met(ratios["postgresql_engine_over_raw_commit"] >= 0.4)],
+        ["none: an upper bound without persistence", "SQLite engine ÷ transitions",
+         _ratio(engine_sqlite / r["transitions"]["per_s"]), ""],
     ]
     return [
         (f"Persisted officer actions ({r['flow']}; {r['items']} items, "
          f"{r['items'] * r['actions_per_item']} timed actions each)",
          ["what", "database", "actions/s", "median ms/action", "SQLite engine ÷ this",
           "PostgreSQL engine ÷ this"], figures),
-        ("Action targets", ["target", "measured as", "figure", ""], targets),
+        ("Action targets (ratios to the baselines of the same run)",
+         ["target", "measured as", "figure", ""], targets),
     ]
 
 
@@ -102,6 +119,7 @@ def _memory(r: dict[str, Any]) -> list[Table]:
 
 
 def _cli(r: dict[str, Any]) -> list[Table]:
+    runs = r.get("runs", 7)
     rows = [["manzoori --help", "", "", f"{r['help_s']['median']:.3f}", f"{r['help_s']['max']:.3f}",
              f"{r['help_s']['cpu_median']:.3f}", _met(r["help_s"]["median"] < 0.4)]]
     for key, figures in r.items():
@@ -110,21 +128,59 @@ def _cli(r: dict[str, Any]) -> list[Table]:
             rows.append([f"manzoori inbox --as {figures['officer']}", f"{int(key[6:]):,} items",
                          f"{figures['rows_printed']:,}", f"{wall['median']:.3f}", f"{wall['max']:.3f}",
                          f"{wall['cpu_median']:.3f}", _met(wall["median"] < 0.4)])
-    return [("Command line wall time, s (7 runs each, a new process each; target < 0.4 s)",
+    return [(f"Command line wall time, s ({runs} runs each, a new process each; target < 0.4 s)",
              ["command", "database", "rows printed", "median", "max", "CPU median", "target (wall)"], rows)]
 
 
-def show(name: str, results: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table as RichTable
+def _trust(r: dict[str, Any]) -> list[Table]:
+    engine, direct, verify = r["engine"], r["signatures"], r["verify"]
+    return [("Signing and verification (one SQLite database)",
+             ["what", "items", "items/s", "median ms", "max ms"], [
+        ["`sign` action through the engine (`act`, [sample] key unlocked each time)",
+         f"{engine['signed']:,}", f"{engine['items_per_s']}", f"{engine['sign_action_ms']['median']}",
+         f"{engine['sign_action_ms']['max']}"],
+        ["signature alone (`sign_with` and its event, key unlocked once)", f"{direct['signed']:,}",
+         f"{direct['items_per_s']}", f"{direct['sign_ms']['median']}", f"{direct['sign_ms']['max']}"],
+        ["`verify_items` over every item", f"{verify['items']:,} ({verify['intact']:,} intact)",
+         f"{verify['items_per_s']}", "", ""],
+        ["unlocking a holder's own key (16 bcrypt rounds)", "", "",
+         f"{r['unlock_own_key_ms']['median']}", f"{r['unlock_own_key_ms']['max']}"],
+    ])]
 
-    console = Console()
+
+def _web(r: dict[str, Any]) -> list[Table]:
+    page, api = r["inbox_page_ms"], r["api_inbox_ms"]
+    return [(f"Inbox over HTTP, ms ({r['items_waiting_in_one_inbox']:,} items waiting in one inbox; "
+             f"{r['inbox_rows_on_the_page']})", ["request", "median", "min", "max", "n", "bytes"], [
+        ["GET /inbox (the page)", f"{page['median']}", f"{page['min']}", f"{page['max']}",
+         f"{page['n']}", f"{page.get('bytes', 0):,}"],
+        ["GET /api/inbox", f"{api['median']}", f"{api['min']}", f"{api['max']}", f"{api['n']}", ""],
+    ])]
+
+
+def _prefect(r: dict[str, Any]) -> list[Table]:
+    running, waiting, crowd = r["action_to_running_s"], r["action_to_waiting_again_s"], r["crowd"]
+    return [(f"Prefect: `manzoori serve` with {r['items_suspended']:,} items' runs suspended",
+             ["measure", "value"], [
+        ["RSS of serve and its processes, all suspended",
+         f"{r['serve_mb_with_all_suspended']} MB ({r['serve_processes_with_all_suspended']} processes)"],
+        [f"action → run running, s (median / max of {running['n']})", f"{running['median']} / {running['max']}"],
+        [f"action → run waiting again, s (median / max of {waiting['n']})",
+         f"{waiting['median']} / {waiting['max']}"],
+        [f"{crowd['items_woken_at_once']} runs woken at once → all waiting again",
+         f"{crowd['until_all_waiting_again_s']} s, peak {crowd['peak_serve_mb']} MB"],
+        ["RSS after the crowd", f"{r['after_crowd']['serve_mb']} MB ({r['after_crowd']['serve_processes']} processes)"],
+    ])]
+
+
+def show(name: str, results: dict[str, Any]) -> None:
+    console = Console(width=None if sys.stdout.isatty() else 160)  # logs: no 80-column wrap
     for title, headers, rows in tables(name, results):
-        table = RichTable(title=title)
+        table = RichTable(title=escape(title))
         for header in headers:
-            table.add_column(header)
+            table.add_column(escape(header))
         for row in rows:
-            table.add_row(*(str(cell).replace("**", "") for cell in row))
+            table.add_row(*(escape(str(cell).replace("**", "")) for cell in row))
         console.print(table)
 
 
@@ -140,20 +196,37 @@ def _load(name: str) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def write_markdown() -> Path:
-    from notes import INTRO, NOTES
+def measured(results: dict[str, Any], run_began: str = "?") -> str:
+    """When and at what load a lane was measured, so a reader can tell a draft from a result."""
+    when = results.get("when", run_began)
+    quick = " (`--quick` run)" if results.get("quick") else ""
+    load = results.get("load_before")
+    if isinstance(load, dict):
+        state = f"; {load_line(load)}"
+    else:
+        state = "; load average not recorded (measured before the bench wrote it): treat as a draft"
+    took = f", {results['seconds']} s" if "seconds" in results else ""
+    return f"Measured {when}{took}{quick}{state}.\n"
 
+
+def write_markdown() -> Path:
     machine = _load("machine") or {}
-    parts = [INTRO.format(**{key: machine.get(key, "unknown") for key in
-                             ("cpu", "memory", "disk", "os", "python", "sqlite", "postgresql", "when", "load")})]
-    for name in ("actions", "inbox", "memory", "cli"):
+    fields = {key: machine.get(key, "unknown") for key in
+              ("cpu", "memory", "disk", "os", "python", "sqlite", "postgresql", "when")}
+    load = machine.get("load")
+    if isinstance(load, dict):
+        fields["load"] = load_line(load)
+    else:  # written before the bench recorded the whole load average
+        fields["load"] = f"{load} (1 min) on {CORES} cores" + (
+            ": a draft: the CPU was shared" if float(load) > CORES else "")
+    parts = [INTRO.format(**fields)]
+    for name in NAMES:
         results = _load(name)
         if results is None:
-            parts.append(f"## {name}\n\nNot run yet: `python -m bench --only {name}`.\n")
+            parts.append(f"## {NOTES[name]['title']}\n\nNot run yet: `python -m bench --only {name}`.\n")
             continue
         parts.append(f"## {NOTES[name]['title']}\n")
-        quick = " (`--quick` run)" if results.get("quick") else ""
-        parts.append(f"Measured {results.get('seconds', '?')} s{quick}.\n")
+        parts.append(measured(results, str(fields["when"])))
         parts += [markdown(*table) for table in tables(name, results)]
         before = _load(f"baseline-{name}")
         if before is not None:

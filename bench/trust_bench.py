@@ -16,24 +16,37 @@ Two measures of signing, one of verification, on one SQLite database:
 
     python bench/trust_bench.py [--items 10000] [--engine-items 100] [--home DIR]
 
-Prints the figures and writes them to bench/results/trust.json.
+Prints the figures and writes them to bench/results/trust.json; `python -m bench --only
+trust` runs it with these sizes, `--quick` with tiny ones.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import machine, spread, write_results  # noqa: E402
+from common import PASSPHRASE, machine, seed_directory, spread, write_results  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from engine.clock import utcnow  # noqa: E402
+from engine.core import routing, signatures  # noqa: E402
+from engine.core.directory import get_officer  # noqa: E402
+from engine.core.items import act, draft  # noqa: E402
+from engine.core.registry import Registry, registry  # noqa: E402
+from engine.core.verification import verify_items  # noqa: E402
+from engine.store import Item, ItemParty, Version, open_database  # noqa: E402
+from tests.forms import form_for  # noqa: E402
 
 DRAFTER, REVIEWER, SIGNER = "punjab.pdu-director", "punjab.wpc-member.1", "punjab.wpc-convener"
 
@@ -44,42 +57,39 @@ def main() -> None:
     parser.add_argument("--engine-items", type=int, default=100)
     parser.add_argument("--home", type=Path, default=None)
     arguments = parser.parse_args()
-
-    home = arguments.home or Path(tempfile.mkdtemp(prefix="manzoori-trust-bench-"))
-    os.environ["MANZOORI_HOME"] = str(home)
-    from engine.store import open_database
-    from engine.core.directory import load_public_holders, seed_sample_officers
-    from engine.core.registry import registry
-    from engine.core.signatures import seed_sample_keys
-    from engine.core.verification import verify_items
-
-    factory = open_database()
-    parties = registry()
-    results = {**machine(), "items": arguments.items, "engine_items": arguments.engine_items}
-    with factory() as session:
-        start = datetime(2000, 1, 1)
-        load_public_holders(session, parties, start)
-        seed_sample_officers(session, parties, start)
-        seed_sample_keys(session, start)
-        session.commit()
-        results["engine"] = _engine_signing(session, parties, arguments.engine_items)
-        results["signatures"] = _direct_signing(session, parties, arguments.items)
-        began = time.monotonic()
-        checked = verify_items(session)
-        elapsed = time.monotonic() - began
-        results["verify"] = {"items": len(checked),
-                             "intact": sum(1 for _, findings in checked if not findings),
-                             "items_per_s": round(len(checked) / elapsed, 1),
-                             "total_s": round(elapsed, 1)}
-    results["unlock_own_key_ms"] = _unlock_cost()
+    results = {**machine(), **run(arguments.items, arguments.engine_items, arguments.home)}
     write_results("trust", results)
 
 
-def _engine_signing(session, parties, count: int) -> dict:  # noqa: ANN001
-    from engine.core.items import act, draft
-    from engine.core.signatures import sample_passphrase
-    from tests.forms import form_for
+def run(items: int, engine_items: int, home: Path | None = None) -> dict[str, Any]:
+    """The three measures on a new SQLite database in `home` (a temporary folder, removed
+    afterwards, unless given)."""
+    folder = home or Path(tempfile.mkdtemp(prefix="manzoori-trust-bench-"))
+    factory = open_database(f"sqlite:///{folder / 'manzoori.db'}")
+    parties = registry()
+    results: dict[str, Any] = {"items": items, "engine_items": engine_items}
+    try:
+        with factory() as session:
+            seed_directory(session, parties)
+            session.commit()
+            results["engine"] = _engine_signing(session, parties, engine_items)
+            results["signatures"] = _direct_signing(session, items)
+            began = time.monotonic()
+            checked = verify_items(session)
+            elapsed = time.monotonic() - began
+            results["verify"] = {"items": len(checked),
+                                 "intact": sum(1 for _, findings in checked if not findings),
+                                 "items_per_s": round(len(checked) / elapsed, 1),
+                                 "total_s": round(elapsed, 1)}
+    finally:
+        factory.kw["bind"].dispose()
+        if home is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    results["unlock_own_key_ms"] = _unlock_cost()
+    return results
 
+
+def _engine_signing(session: Session, parties: Registry, count: int) -> dict[str, Any]:
     began = time.monotonic()
     references = []
     for number in range(count):
@@ -90,7 +100,7 @@ def _engine_signing(session, parties, count: int) -> dict:  # noqa: ANN001
             act(session, parties, reference=reference, action=action, officer=officer)
         references.append(reference)
     built = time.monotonic() - began
-    passphrase, timings = sample_passphrase(), []
+    passphrase, timings = PASSPHRASE, []
     began = time.monotonic()
     for reference in references:
         once = time.perf_counter()
@@ -101,13 +111,7 @@ def _engine_signing(session, parties, count: int) -> dict:  # noqa: ANN001
             "items_per_s": round(count / elapsed, 1), "sign_action_ms": spread(timings, scale=1000, digits=1)}
 
 
-def _direct_signing(session, parties, count: int) -> dict:  # noqa: ANN001
-    from engine.core import routing, signatures
-    from engine.store import Item, ItemParty, Version
-    from engine.core.directory import get_officer
-    from engine.clock import utcnow
-    from tests.forms import form_for
-
+def _direct_signing(session: Session, count: int) -> dict[str, Any]:
     drafter, signer = get_officer(session, DRAFTER), get_officer(session, SIGNER)
     form = form_for("punjab", "work_plan")
     began = time.monotonic()
@@ -132,7 +136,7 @@ def _direct_signing(session, parties, count: int) -> dict:  # noqa: ANN001
     session.commit()
     built = time.monotonic() - began
     key = signatures.current_key(session, signer)
-    private = signatures.unlock(key, signatures.sample_passphrase())  # once, as a holder signing a batch
+    private = signatures.unlock(key, PASSPHRASE)  # once, as a holder signing a batch
     timings = []
     began = time.monotonic()
     for item in items:
@@ -144,7 +148,7 @@ def _direct_signing(session, parties, count: int) -> dict:  # noqa: ANN001
         signature.event_seq = event.seq
         session.commit()
         timings.append(time.perf_counter() - once)
-        if len(timings) % 1000 == 0:
+        if len(timings) % 1000 == 0 and count > 1000:
             print(f"signed {len(timings)}", file=sys.stderr, flush=True)
     elapsed = time.monotonic() - began
     return {"build_s": round(built), "signed": count, "items_per_s": round(count / elapsed, 1),
@@ -153,14 +157,9 @@ def _direct_signing(session, parties, count: int) -> dict:  # noqa: ANN001
 
 def _unlock_cost() -> dict[str, float]:
     """What a holder's own key (16 bcrypt rounds) adds to each signature, unlike [sample] keys."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from engine.core.signatures import KDF_ROUNDS
-
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-        serialization.PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(KDF_ROUNDS)
+        serialization.PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(signatures.KDF_ROUNDS)
         .build(b"a passphrase of ten"))
     timings = []
     for _ in range(5):
