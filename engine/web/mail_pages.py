@@ -21,7 +21,7 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core.mail import DeadLink, LiveLink, decide, link_actions, local_time, open_link
 from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
-from engine.web.deps import db_session
+from engine.web.deps import db_session, registry_of
 from engine.web.formkit import fields
 from engine.web.templating import render
 
@@ -48,7 +48,7 @@ def _refused(request: Request, error: NotFound | DeadLink) -> HTMLResponse:
 
 def _confirm(request: Request, session: Session, token: str, live: LiveLink, now: datetime,
              status: int = 200, problem: str | None = None, comment: str = "") -> HTMLResponse:
-    registry = request.app.state.registry
+    registry = registry_of(request)
     item, step = live.item, live.step
     party = registry.party(step.party)
     model = registry.party(item.drafting_party).form(ItemKind(item.kind))
@@ -65,7 +65,7 @@ def _confirm(request: Request, session: Session, token: str, live: LiveLink, now
 
 
 def _open(request: Request, session: Session, token: str, now: datetime) -> LiveLink:
-    return open_link(session, request.app.state.registry, token, now)
+    return open_link(session, registry_of(request), token, now)
 
 
 @router.get("/mail/{token}", response_class=HTMLResponse)
@@ -85,7 +85,7 @@ async def confirm(request: Request, token: str, session: Session = Depends(db_se
     action = str(form.get("action", ""))
     comment = str(form.get("comment", "")).strip()
     revision = str(form.get("revision", ""))
-    registry = request.app.state.registry
+    registry = registry_of(request)
     now = utcnow()
     try:
         live = _open(request, session, token, now)

@@ -36,7 +36,7 @@ from engine.web.auth import (
     session_serializer,
     start_session,
 )
-from engine.web.deps import db_session, posted_text
+from engine.web.deps import db_session, posted_text, registry_of
 from engine.web.formkit import errors_by_path, fields, parse
 from engine.web.i18n import LANGUAGES
 from engine.web.templating import LANGUAGE_COOKIE, chosen_language, render
@@ -128,7 +128,7 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
             groups["later"].append(entry)
     return render(request, "inbox.html", officer=officer, groups=groups, total=total,
                   shown=len(entries),
-                  registry=request.app.state.registry)
+                  registry=registry_of(request))
 
 
 @router.post("/bulk", response_class=HTMLResponse)
@@ -141,7 +141,7 @@ async def bulk(request: Request, session: Session = Depends(db_session)) -> HTML
     action = str(form.get("action", ""))
     if not references:
         raise InvalidForm("select at least one item", problems=[("reference", "required")])
-    results = act_many(session, request.app.state.registry, references=references, action=action,
+    results = act_many(session, registry_of(request), references=references, action=action,
                        officer=officer.username, comment=str(form.get("comment", "")).strip() or None,
                        passphrase=str(form.get("passphrase", "")) or None)
     return render(request, "bulk.html", officer=officer, results=results, action=action)
@@ -157,7 +157,7 @@ def item_page(request: Request, reference: str, session: Session = Depends(db_se
 
 def _item_view(request: Request, session: Session, officer: Officer, reference: str,
                status: int = 200, problem: str | None = None) -> HTMLResponse:
-    registry = request.app.state.registry
+    registry = registry_of(request)
     detail = item_detail(session, reference)
     item = detail.item
     now = utcnow()
@@ -221,7 +221,7 @@ async def act_page(request: Request, reference: str, session: Session = Depends(
     check_csrf(request, posted.get("csrf"))
     revision = posted.get("revision")
     try:
-        act(session, request.app.state.registry, reference=reference, action=posted.get("action", ""),
+        act(session, registry_of(request), reference=reference, action=posted.get("action", ""),
             officer=officer.username, comment=posted.get("comment", "").strip() or None,
             expected_revision=int(revision) if revision and revision.isdigit() else None,
             passphrase=posted.get("passphrase") or None)
@@ -238,7 +238,7 @@ async def reassign_page(request: Request, reference: str, session: Session = Dep
     posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     try:
-        reassign(session, request.app.state.registry, reference=reference, party=posted.get("party", ""),
+        reassign(session, registry_of(request), reference=reference, party=posted.get("party", ""),
                  to_officer=posted.get("to_officer", "").strip(), officer=officer.username,
                  reason=posted.get("reason", ""))
     except (NotAllowed, InvalidForm) as error:
@@ -259,7 +259,7 @@ def draft_page(request: Request, kind: str = "", parties: str = "",
 
 def _drafting_choices(request: Request, officer: Officer, now: datetime) -> list[tuple[str, str, str]]:
     """(party, kind, label) the officer may draft: their offices that a party maps to drafter."""
-    registry = request.app.state.registry
+    registry = registry_of(request)
     held = holdings(officer, now.date())
     choices = []
     for holding in held:
@@ -274,7 +274,7 @@ def _drafting_choices(request: Request, officer: Officer, now: datetime) -> list
 def _form_view(request: Request, session: Session, officer: Officer, *, kind: str, parties: str,
                title: str, data: dict[str, Any], errors: dict[str, str] | None = None,
                reference: str | None = None, status: int = 200, problem: str | None = None) -> HTMLResponse:
-    registry = request.app.state.registry
+    registry = registry_of(request)
     choices = _drafting_choices(request, officer, utcnow())
     if reference is None and not kind and choices:
         parties, kind = choices[0][0], choices[0][1]
@@ -295,7 +295,7 @@ async def draft_post(request: Request, session: Session = Depends(db_session)) -
     posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     kind, parties, title = posted.pop("kind", ""), posted.pop("parties", ""), posted.pop("title", "")
-    registry = request.app.state.registry
+    registry = registry_of(request)
     codes = [code.strip() for code in parties.split(",") if code.strip()]
     model = registry.party(codes[0]).form(ItemKind(kind)) if codes and kind in {k.value for k in ItemKind} else None
     data = parse(model, posted) if model else {}
@@ -322,13 +322,14 @@ async def revise_post(request: Request, reference: str, session: Session = Depen
     posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     item = get_item(session, reference)
-    model = request.app.state.registry.party(item.drafting_party).form(ItemKind(item.kind))
+    registry = registry_of(request)
+    model = registry.party(item.drafting_party).form(ItemKind(item.kind))
     title = posted.pop("title", item.title)
     for key in ("kind", "parties"):
         posted.pop(key, None)
-    data = parse(model, posted)
+    data = parse(model, posted) if model else {}
     try:
-        act(session, request.app.state.registry, reference=reference, action="revise",
+        act(session, registry, reference=reference, action="revise",
             officer=officer.username, form=data, title=title)
     except (InvalidForm, NotAllowed) as error:
         session.rollback()
@@ -343,6 +344,6 @@ async def revise_post(request: Request, reference: str, session: Session = Depen
 @router.get("/items/{reference}/document", response_class=HTMLResponse)
 def document_page(request: Request, reference: str, session: Session = Depends(db_session)) -> HTMLResponse:
     current_officer(request, session)
-    return HTMLResponse(render_document(get_item(session, reference), request.app.state.registry))
+    return HTMLResponse(render_document(get_item(session, reference), registry_of(request)))
 
 

@@ -32,7 +32,7 @@ from engine.core.followup import (
 from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
 from engine.store import Officer, PlanAction
 from engine.web.auth import check_csrf, current_officer
-from engine.web.deps import db_session, posted_text
+from engine.web.deps import db_session, posted_text, registry_of
 from engine.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +48,7 @@ def latest_plan(request: Request, session: Session = Depends(db_session)) -> Res
 def _plan_view(request: Request, session: Session, officer: Officer, quarter: str,
                status: int = 200, problem: str | None = None) -> HTMLResponse:
     parse_quarter(quarter)
-    registry = request.app.state.registry
+    registry = registry_of(request)
     held = {(h.party, h.office) for h in holdings(officer, utcnow().date())}
     rows = []
     for action in plan(session, quarter):
@@ -82,11 +82,11 @@ async def plan_post(request: Request, action_id: int, what: str,
     quarter = action.quarter
     try:
         if what == "progress":
-            report_progress(session, request.app.state.registry, action_id=action_id,
+            report_progress(session, registry_of(request), action_id=action_id,
                             status=posted.get("status", ""), officer=officer.username,
                             reason=posted.get("reason"), note=posted.get("note"), now=utcnow())
         elif what == "clear":
-            clear_report(session, request.app.state.registry, action_id=action_id,
+            clear_report(session, registry_of(request), action_id=action_id,
                          officer=officer.username, now=utcnow())
         else:
             raise NotAllowed(f"no such thing to do with an action: {what!r}")
