@@ -3,7 +3,7 @@
 Every request acts as the officer whose bearer token it carries, never one named in the
 body. No rule lives here: reading, drafting, acting and reassigning all go through
 `engine.core.items` and `engine.core.queries`, and the engine's refusals come back as the JSON of
-`engine.web.error_body` with the status each error class names (401, 403, 404, 409,
+`engine.web.deps.error_body` with the status each error class names (401, 403, 404, 409,
 422). The shapes of requests and answers are in `engine.web.api_models`.
 """
 
@@ -13,21 +13,18 @@ from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, Security, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
-from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
+from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.contract.forms import form_fields
+from engine.core import followup, queries
 from engine.core import items as services
-from engine.core import queries
 from engine.core.registry import Party, Registry
-from engine.store import Officer
-from engine.web import db_session
 from engine.web.api_models import (
     ActionRequest,
     BulkActionRequest,
@@ -55,7 +52,7 @@ from engine.web.api_models import (
     RequestInvalid,
     Text,
 )
-from engine.web.auth import bearer_officer
+from engine.web.deps import OfficerDep, RegistryDep, SessionDep
 
 
 def _sendable(value: Any) -> Any:
@@ -101,8 +98,6 @@ class ApiRoute(APIRoute):
 
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=ApiRoute)
-bearer = HTTPBearer(auto_error=False, scheme_name="officerToken",
-                    description="An officer's API token: `manzoori officers token USERNAME`.")
 
 _MEANING = {
     400: "a party's plugin failed while checking the request",
@@ -132,23 +127,8 @@ def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-# --- Who is asking, and what about ------------------------------------------------------------
+# --- Path and header parameters --------------------------------------------------------------
 
-SessionDep = Annotated[Session, Depends(db_session)]
-
-
-def acting_officer(request: Request, session: SessionDep,
-                   _token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Officer:
-    """The officer the request's bearer token belongs to (401 without a valid one)."""
-    return bearer_officer(request, session)
-
-
-def registry_of(request: Request) -> Registry:
-    return request.app.state.registry
-
-
-OfficerDep = Annotated[Officer, Depends(acting_officer)]
-RegistryDep = Annotated[Registry, Depends(registry_of)]
 Reference = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$",
                                 description="An item's reference, e.g. PJ-WP-2026-0001.")]
 IdempotencyKey = Annotated[str | None, Header(
@@ -158,7 +138,7 @@ IdempotencyKey = Annotated[str | None, Header(
 
 def today() -> date:
     """The day the engine checks office holdings on (UTC, as engine.core.items does)."""
-    return services.utcnow().date()
+    return utcnow().date()
 
 
 # --- Officers and parties --------------------------------------------------------------------
@@ -303,9 +283,7 @@ Quarter = Annotated[str, Path(pattern=r"^20\d\d-Q[1-4]$", description="e.g. 2016
 def quarter_plan(quarter: Quarter, session: SessionDep, _officer: OfficerDep) -> list[PlanActionOut]:
     """The quarter's action plan: every point of an adopted joint resolution, per party,
     with the party's report on it."""
-    from engine.core.followup import plan
-
-    return [PlanActionOut.of(action) for action in plan(session, quarter)]
+    return [PlanActionOut.of(action) for action in followup.plan(session, quarter)]
 
 
 @router.post("/plan/actions/{action_id}/progress", response_model=PlanActionOut,
@@ -313,11 +291,9 @@ def quarter_plan(quarter: Quarter, session: SessionDep, _officer: OfficerDep) ->
 def report_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: ProgressRequest,
                     session: SessionDep, officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
     """Draft (or redraft, until cleared) your party's report on one action."""
-    from engine.core.followup import report_progress as report
-
-    done = report(session, registry, action_id=action_id, status=body.status.value,
-                  officer=officer.username, reason=body.reason, note=body.note,
-                  now=services.utcnow())
+    done = followup.report_progress(session, registry, action_id=action_id,
+                                    status=body.status.value, officer=officer.username,
+                                    reason=body.reason, note=body.note, now=utcnow())
     session.refresh(done.action)
     return PlanActionOut.of(done.action)
 
@@ -327,10 +303,8 @@ def report_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: P
 def clear_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
                    officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
     """Clear your party's drafted report on one action (another officer than its drafter)."""
-    from engine.core.followup import clear_report
-
-    done = clear_report(session, registry, action_id=action_id, officer=officer.username,
-                        now=services.utcnow())
+    done = followup.clear_report(session, registry, action_id=action_id,
+                                 officer=officer.username, now=utcnow())
     session.refresh(done.action)
     return PlanActionOut.of(done.action)
 
@@ -339,9 +313,7 @@ def clear_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session:
 def quarter_report(quarter: Quarter, session: SessionDep, _officer: OfficerDep) -> QuarterReportOut:
     """The secretariat's follow-up report of a quarter: progress by party and by priority
     area, counting cleared reports only, and what is overdue."""
-    from engine.core.followup import quarter_report as build
-
-    report = build(session, quarter, services.utcnow())
+    report = followup.quarter_report(session, quarter, utcnow())
     return QuarterReportOut(quarter=report.quarter, parties=report.parties, by_party=report.by_party,
                             by_area=report.by_area, overdue=report.overdue, total=report.total)
 

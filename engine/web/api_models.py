@@ -16,9 +16,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.orm import Session
 
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
+from engine.core.followup import STATUSES
 from engine.core.items import ACTIONS, BulkResult
 from engine.errors import InvalidForm
-from engine.store import AuditEvent, Item, Officer, StepRecord, Version, check_text
+from engine.store import AuditEvent, Item, Officer, PlanAction, StepRecord, Version, check_text
 
 
 def _storable(value: Any) -> Any:
@@ -40,6 +41,7 @@ Text = Annotated[str, AfterValidator(_storable)]
 FormData = Annotated[dict[str, Any], AfterValidator(_storable)]
 Moment = Annotated[datetime, AfterValidator(_utc)]
 
+# mypy reads an enum's members only from literals; these come from the engine's own table.
 Action = StrEnum("Action", [(name, name) for name in ACTIONS])  # type: ignore[misc]
 """The actions an officer can take (engine.core.items.ACTIONS); which one is possible depends
 on the item's step and the officer's office, as the engine decides."""
@@ -62,7 +64,7 @@ class Problem(BaseModel):
 
 class Error(BaseModel):
     """Why the engine refused: its kind (NotAllowed, InvalidForm, ...), a message an officer
-    can act on, and for a form the fields that are wrong (`engine.web.error_body`)."""
+    can act on, and for a form the fields that are wrong (`engine.web.deps.error_body`)."""
 
     error: str
     message: str
@@ -308,12 +310,12 @@ class BulkItemResult(BaseModel):
 
     @classmethod
     def of(cls, result: BulkResult) -> BulkItemResult:
-
         if result.outcome is not None:
             outcome = result.outcome
             return cls(reference=result.reference, ok=True, state=outcome.state,
                        revision=outcome.revision, message=outcome.message)
         error = result.error
+        assert error is not None, "act_many gives each reference an outcome or an error"
         return cls(reference=result.reference, ok=False, message=error.message,
                    error=type(error).__name__, status=error.http_status)
 
@@ -327,8 +329,8 @@ class Reassignment(_Request):
 
 # -- follow-up: the quarter's action plan and the parties' progress reports -------------
 
-ProgressStatus = StrEnum("ProgressStatus", [(name, name) for name in
-                                            ("not_started", "in_progress", "done", "blocked")])  # type: ignore[misc]
+# From engine.core.followup's table, so mypy cannot read the members (as for Action).
+ProgressStatus = StrEnum("ProgressStatus", [(name, name) for name in STATUSES])  # type: ignore[misc]
 
 
 class ProgressReportOut(_Answer):
@@ -352,7 +354,7 @@ class PlanActionOut(_Answer):
     report: ProgressReportOut | None
 
     @classmethod
-    def of(cls, action: Any) -> PlanActionOut:
+    def of(cls, action: PlanAction) -> PlanActionOut:
         report = max(action.reports, key=lambda r: r.id) if action.reports else None
         return cls(
             id=action.id, reference=action.item.reference, point=action.point_index + 1,

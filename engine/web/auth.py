@@ -8,10 +8,12 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from engine.core.accounts import officer_for_token
+from engine.core.credentials import kept_secret
 from engine.errors import NotAllowed, NotAuthenticated
 from engine.store import Officer, home
 
@@ -25,18 +27,17 @@ class NotLoggedIn(NotAuthenticated):
 
 def load_secret() -> str:
     """The key that signs session cookies, generated once under MANZOORI_HOME (mode 600)."""
-    from engine.core.credentials import kept_secret
-
     return kept_secret(Path(os.environ.get("MANZOORI_WEB_SECRET_FILE", home() / "web-secret")), 48)
 
 
-def _serializer(request: Request) -> URLSafeTimedSerializer:
+def session_serializer(request: Request) -> URLSafeTimedSerializer:
+    """Signs and reads the session cookie's value with the app's secret key."""
     return URLSafeTimedSerializer(request.app.state.secret_key, salt="manzoori-session")
 
 
 def start_session(request: Request, response: Response, officer: Officer, lang: str = "en") -> None:
-    value = _serializer(request).dumps({"officer": officer.id, "csrf": secrets.token_urlsafe(24),
-                                        "lang": lang})
+    value = session_serializer(request).dumps(
+        {"officer": officer.id, "csrf": secrets.token_urlsafe(24), "lang": lang})
     response.set_cookie(COOKIE, value, max_age=SESSION_SECONDS, httponly=True, samesite="lax",
                         secure=request.app.state.secure_cookies, path="/")
 
@@ -50,7 +51,7 @@ def session_data(request: Request) -> dict[str, Any] | None:
     if not raw:
         return None
     try:
-        return _serializer(request).loads(raw, max_age=SESSION_SECONDS)
+        return session_serializer(request).loads(raw, max_age=SESSION_SECONDS)
     except (BadSignature, SignatureExpired):
         return None
 
@@ -71,18 +72,13 @@ def check_csrf(request: Request, token: str | None) -> None:
 
 def bearer_officer(request: Request, session: Session) -> Officer:
     """The officer an API request acts for, from `Authorization: Bearer <token>`."""
-    from engine.core.accounts import officer_for_token
-
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("send an API token: `Authorization: Bearer <token>` "
-                         "(`manzoori officers token USERNAME` makes one)")
+                               "(`manzoori officers token USERNAME` makes one)")
     try:
         return officer_for_token(session, token)
     except NotAllowed as error:
         raise NotAuthenticated(error.message) from None
 
-
-__all__ = ["COOKIE", "Depends", "bearer_officer", "check_csrf", "current_officer", "end_session",
-           "load_secret", "session_data", "start_session"]

@@ -3,6 +3,8 @@ form models (each has both); this is only the app's chrome."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 LANGUAGES = {"en": "English", "ur": "اردو"}
 
 TEXT: dict[str, dict[str, str]] = {
@@ -68,7 +70,8 @@ ACTIONS: dict[str, dict[str, str]] = {
 }
 
 
-def translator(lang: str):  # noqa: ANN201 - returns a Jinja-friendly callable
+def translator(lang: str) -> Callable[[str], str]:
+    """`t(key)`, the templates' word for `key` in `lang` (the key itself if it has none)."""
     lang = lang if lang in LANGUAGES else "en"
 
     def t(key: str) -> str:

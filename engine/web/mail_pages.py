@@ -10,19 +10,20 @@ used, expired or overtaken link says so plainly (410), an unknown one is a 404.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from http import HTTPStatus
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from engine.clock import utcnow
 from engine.contract import ItemKind
-from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
-from engine.web import db_session
-from engine.web.pages import render
-
-if TYPE_CHECKING:
-    from engine.core.mail import LiveLink
+from engine.core.mail import DeadLink, LiveLink, decide, link_actions, local_time, open_link
+from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
+from engine.web.deps import db_session, registry_of
+from engine.web.formkit import fields
+from engine.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,29 +32,23 @@ _PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
             "X-Robots-Tag": "noindex"}
 
 
-def _now() -> datetime:
-    from engine.clock import utcnow
-
-    return utcnow()
-
-
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     response = render(request, name, status=status, officer=None, **context)
     response.headers.update(_PRIVATE)
     return response
 
 
-def _refused(request: Request, error: ManzooriError) -> HTMLResponse:
-    status = 404 if isinstance(error, NotFound) else 410
+def _refused(request: Request, error: NotFound | DeadLink) -> HTMLResponse:
+    """The link cannot be used. An unknown one is the 404 its error names; a dead one
+    (used, expired, overtaken) is 410 Gone rather than DeadLink's 403: it was real, and
+    nothing the officer does will make it work again."""
+    status = HTTPStatus.GONE if isinstance(error, DeadLink) else error.http_status
     return _page(request, "mail_refused.html", status=status, message=error.message)
 
 
 def _confirm(request: Request, session: Session, token: str, live: LiveLink, now: datetime,
              status: int = 200, problem: str | None = None, comment: str = "") -> HTMLResponse:
-    from engine.core.mail import link_actions, local_time
-    from engine.web.formkit import fields
-
-    registry = request.app.state.registry
+    registry = registry_of(request)
     item, step = live.item, live.step
     party = registry.party(step.party)
     model = registry.party(item.drafting_party).form(ItemKind(item.kind))
@@ -70,17 +65,13 @@ def _confirm(request: Request, session: Session, token: str, live: LiveLink, now
 
 
 def _open(request: Request, session: Session, token: str, now: datetime) -> LiveLink:
-    from engine.core.mail import open_link
-
-    return open_link(session, request.app.state.registry, token, now)
+    return open_link(session, registry_of(request), token, now)
 
 
 @router.get("/mail/{token}", response_class=HTMLResponse)
 def confirm_page(request: Request, token: str, session: Session = Depends(db_session)) -> HTMLResponse:
     """What the link is for and the decisions on offer; opening it changes nothing."""
-    from engine.core.mail import DeadLink
-
-    now = _now()
+    now = utcnow()
     try:
         live = _open(request, session, token, now)
     except (NotFound, DeadLink) as error:
@@ -90,21 +81,19 @@ def confirm_page(request: Request, token: str, session: Session = Depends(db_ses
 
 @router.post("/mail/{token}", response_class=HTMLResponse)
 async def confirm(request: Request, token: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    from engine.core.mail import DeadLink, decide, link_actions
-
     form = await request.form()
     action = str(form.get("action", ""))
     comment = str(form.get("comment", "")).strip()
     revision = str(form.get("revision", ""))
-    registry = request.app.state.registry
-    now = _now()
+    registry = registry_of(request)
+    now = utcnow()
     try:
         live = _open(request, session, token, now)
     except (NotFound, DeadLink) as error:
         return _refused(request, error)
     if action not in link_actions(session, registry, live, now):
-        return _confirm(request, session, token, live, now, status=422, comment=comment,
-                        problem="Choose one of the decisions offered below.")
+        return _confirm(request, session, token, live, now, status=InvalidForm.http_status,
+                        comment=comment, problem="Choose one of the decisions offered below.")
     try:
         outcome = decide(session, registry, live, action=action, comment=comment or None,
                          expected_revision=int(revision) if revision.isdigit() else None, now=now)

@@ -1,0 +1,61 @@
+"""The application factory: the FastAPI app over one database and the installed parties,
+with the pages, the API and the mail-link pages mounted, and the engine's refusals turned
+into answers (JSON for the API, a page for a browser)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from engine.core.registry import registry
+from engine.errors import ManzooriError
+from engine.store import open_database
+from engine.web.api import router as api_router
+from engine.web.auth import load_secret
+from engine.web.deps import error_body
+from engine.web.mail_pages import router as mail_router
+from engine.web.pages import error_page
+from engine.web.pages import router as pages_router
+from engine.web.plan_pages import router as plan_router
+
+
+def create_app(database_url: str | None = None, *, secret_key: str | None = None,
+               secure_cookies: bool = False) -> FastAPI:
+    """The application on the configured database (created and migrated if need be)."""
+    factory = open_database(database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        factory.kw["bind"].dispose()
+
+    app = FastAPI(
+        title="Manzoori",
+        summary="Workflow and approval engine for Pakistan's provincial and inter-provincial bodies",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.factory = factory
+    app.state.registry = registry()
+    app.state.secret_key = secret_key or load_secret()
+    app.state.secure_cookies = secure_cookies
+
+    @app.exception_handler(ManzooriError)
+    async def refused(request: Request, error: ManzooriError) -> Response:
+        if request.url.path.startswith("/api/"):
+            status = error.http_status
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return JSONResponse(error_body(error), status_code=status, headers=headers)
+        return error_page(request, error)
+
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.include_router(plan_router)
+    app.include_router(mail_router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    return app

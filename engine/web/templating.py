@@ -1,0 +1,42 @@
+"""The HTML side the pages share: the Jinja templates, the officer's language, and
+`render`, which gives every template the translator, the language and the CSRF token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from engine.web.auth import session_data
+from engine.web.i18n import ACTIONS, LANGUAGES, translator
+
+LANGUAGE_COOKIE = "manzoori_lang"
+"""The language chosen before logging in (the session keeps it after)."""
+
+_environment = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True, lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_environment)
+
+
+def chosen_language(request: Request) -> str:
+    """The session's language, else the language cookie's, else English."""
+    data = session_data(request)
+    lang = (data or {}).get("lang") or request.cookies.get(LANGUAGE_COOKIE) or "en"
+    return lang if lang in LANGUAGES else "en"
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """The template `name` in the officer's language, with `context`."""
+    lang = chosen_language(request)
+    data = session_data(request) or {}
+    return templates.TemplateResponse(request, name, {
+        "t": translator(lang), "lang": lang, "languages": LANGUAGES, "csrf": data.get("csrf", ""),
+        "action_names": {a: names[lang] for a, names in ACTIONS.items()}, **context,
+    }, status_code=status)
