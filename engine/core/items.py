@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -34,8 +35,24 @@ from engine.store import (
 )
 from engine.store.statuses import StepStatus
 
-ACTIONS = ("submit", "revise", "comment", "feedback", "clear", "return", "approve",
-           "reject", "sign", "withdraw")
+
+class Action(StrEnum):
+    """What an officer can do to an item; which one is possible depends on the item's step
+    and the officer's office, as `possible_actions` decides."""
+
+    SUBMIT = "submit"
+    REVISE = "revise"
+    COMMENT = "comment"
+    FEEDBACK = "feedback"
+    CLEAR = "clear"
+    RETURN = "return"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SIGN = "sign"
+    WITHDRAW = "withdraw"
+
+
+ACTIONS = tuple(Action)
 NEEDS_REASON = frozenset({"return", "reject", "withdraw"})
 
 

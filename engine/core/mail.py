@@ -50,6 +50,10 @@ _TRUE = {"1", "true", "yes", "on"}
 class DeadLink(NotAllowed):
     """A link that was used, has expired, or whose step no longer waits for its officer."""
 
+    # Gone rather than forbidden: the link was real, and nothing the officer does will
+    # make it work again.
+    http_status = 410
+
 
 class MailError(ManzooriError):
     """The SMTP server could not be reached or refused us; what was sent stays recorded."""

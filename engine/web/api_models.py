@@ -9,17 +9,16 @@ times are the engine's UTC, said so explicitly.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.orm import Session
 
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
-from engine.core.followup import STATUSES
-from engine.core.items import ACTIONS, BulkResult
+from engine.core.items import Action, BulkResult
 from engine.errors import InvalidForm
 from engine.store import AuditEvent, Item, Officer, PlanAction, StepRecord, Version, check_text
+from engine.store.statuses import ProgressStatus
 
 
 def _storable(value: Any) -> Any:
@@ -41,10 +40,6 @@ Text = Annotated[str, AfterValidator(_storable)]
 FormData = Annotated[dict[str, Any], AfterValidator(_storable)]
 Moment = Annotated[datetime, AfterValidator(_utc)]
 
-# mypy reads an enum's members only from literals; these come from the engine's own table.
-Action = StrEnum("Action", [(name, name) for name in ACTIONS])  # type: ignore[misc]
-"""The actions an officer can take (engine.core.items.ACTIONS); which one is possible depends
-on the item's step and the officer's office, as the engine decides."""
 
 
 class _Request(BaseModel):
@@ -329,8 +324,6 @@ class Reassignment(_Request):
 
 # -- follow-up: the quarter's action plan and the parties' progress reports -------------
 
-# From engine.core.followup's table, so mypy cannot read the members (as for Action).
-ProgressStatus = StrEnum("ProgressStatus", [(name, name) for name in STATUSES])  # type: ignore[misc]
 
 
 class ProgressReportOut(_Answer):

@@ -10,7 +10,6 @@ used, expired or overtaken link says so plainly (410), an unknown one is a 404.
 from __future__ import annotations
 
 from datetime import datetime
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -39,11 +38,8 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
 
 
 def _refused(request: Request, error: NotFound | DeadLink) -> HTMLResponse:
-    """The link cannot be used. An unknown one is the 404 its error names; a dead one
-    (used, expired, overtaken) is 410 Gone rather than DeadLink's 403: it was real, and
-    nothing the officer does will make it work again."""
-    status = HTTPStatus.GONE if isinstance(error, DeadLink) else error.http_status
-    return _page(request, "mail_refused.html", status=status, message=error.message)
+    """The link cannot be used: unknown (404) or dead (410, see `DeadLink`)."""
+    return _page(request, "mail_refused.html", status=error.http_status, message=error.message)
 
 
 def _confirm(request: Request, session: Session, token: str, live: LiveLink, now: datetime,

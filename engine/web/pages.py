@@ -187,9 +187,7 @@ def _holders(session: Session, party: str, office: str, now: datetime) -> list[s
     day = now.date()
     rows = session.execute(
         select(Officer.username).join(Appointment, Appointment.officer_id == Officer.id)
-        .where(Appointment.party == party, Appointment.office == office,
-               (Appointment.since.is_(None)) | (Appointment.since <= day),
-               (Appointment.until.is_(None)) | (Appointment.until >= day))
+        .where(Appointment.party == party, Appointment.office == office, Appointment.active_on(day))
         .order_by(Officer.username)
     )
     return [row[0] for row in rows]

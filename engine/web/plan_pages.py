@@ -19,7 +19,6 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core.directory import holdings
 from engine.core.followup import (
-    STATUSES,
     clear_report,
     parse_quarter,
     plan,
@@ -31,6 +30,7 @@ from engine.core.followup import (
 )
 from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
 from engine.store import Officer, PlanAction
+from engine.store.statuses import ProgressStatus
 from engine.web.auth import check_csrf, current_officer
 from engine.web.deps import db_session, posted_text, registry_of
 from engine.web.templating import render
@@ -61,7 +61,7 @@ def _plan_view(request: Request, session: Session, officer: Officer, quarter: st
             and report.state == "draft" and report.drafted_by_id != officer.id,
         })
     return render(request, "plan.html", status=status, officer=officer, quarter=quarter, rows=rows,
-                  problem=problem, statuses=list(STATUSES))
+                  problem=problem, statuses=list(ProgressStatus))
 
 
 @router.get("/plan/{quarter}", response_class=HTMLResponse)
