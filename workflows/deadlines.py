@@ -8,18 +8,22 @@ parties' plugins. The run's table artifact lists what this sweep sent.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
+from prefect.deployments.runner import RunnerDeployment
+from prefect.runtime import flow_run
+
+from engine.clock import utcnow
+from engine.core.deadlines import parse_moment, sweep
+from engine.core.registry import registry
+from engine.store import session_scope
 
 SWEEP_EVERY = timedelta(minutes=30)
 
 
 def _run_name() -> str:
-    from prefect.runtime import flow_run
-
-    from engine.clock import utcnow
-
     now = flow_run.parameters.get("now")
     return f"deadlines {now or f'{utcnow():%Y-%m-%dT%H:%M}'}"
 
@@ -27,11 +31,6 @@ def _run_name() -> str:
 @flow(name="deadlines", flow_run_name=_run_name, persist_result=False)
 def sweep_deadlines(now: str | None = None) -> int:
     """Remind and escalate what is due at `now` (ISO time; default: the current time)."""
-    from engine.clock import utcnow
-    from engine.core.deadlines import parse_moment, sweep
-    from engine.core.registry import registry
-    from engine.store import session_scope
-
     moment = parse_moment(now) if now else utcnow()
     with session_scope() as session:
         notices = sweep(session, registry(), moment)
@@ -50,6 +49,6 @@ def sweep_deadlines(now: str | None = None) -> int:
     return len(notices)
 
 
-async def deadlines_deployment(**options):  # noqa: ANN001, ANN201 - a RunnerDeployment
+async def deadlines_deployment(**options: Any) -> RunnerDeployment:
     return await sweep_deadlines.ato_deployment(name="manzoori", interval=SWEEP_EVERY,
                                                 tags=["manzoori"], **options)

@@ -38,6 +38,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import utcnow
+from engine.contract import ItemKind
+from engine.core.flows import current_flow
 from engine.store import Item, ItemRun, OutboxEntry
 from workflows.lifecycle import DEPLOYMENT_NAME, FLOW_NAME, pause_key_seq
 
@@ -111,7 +113,7 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
     """Deliver one entry; None means the run is awake and the entry must wait."""
     run_record = session.get(ItemRun, entry.item_id)
     if run_record is None:
-        item = session.get(Item, entry.item_id)
+        item = session.get_one(Item, entry.item_id)
         flow_run = await client.create_flow_run_from_deployment(
             deployment_id,
             parameters={"item_id": item.id, "reference": item.reference},
@@ -130,7 +132,7 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
         # Crashed (its process or its worker's machine died), or stopped by hand while the
         # item is still open: run it again from the top, which is harmless by design; a
         # crashed run of an ended item ends as its item did.
-        await _restart(client, flow_run.id, state.name if state else "no state")
+        await _restart(client, flow_run.id, (state.name or state.type.value) if state else "no state")
         return "restarted"
     if not state.is_paused():
         return None
@@ -144,10 +146,7 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
 
 
 def _item_ended(session: Session, item_id: int) -> bool:
-    from engine.contract import ItemKind
-    from engine.core.flows import current_flow
-
-    item = session.get(Item, item_id)
+    item = session.get_one(Item, item_id)
     return item.state in current_flow(ItemKind(item.kind)).end_states
 
 

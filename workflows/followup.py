@@ -8,20 +8,34 @@ to MANZOORI_HOME/reports/QUARTER.html, and leaves a markdown artifact of the fig
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.deployments.runner import RunnerDeployment
+from prefect.runtime import flow_run
+
+from engine.clock import utcnow
+from engine.core.deadlines import parse_moment
+from engine.core.followup import (
+    QuarterReport,
+    open_round,
+    parse_quarter,
+    quarter_of,
+    quarter_report,
+    remind,
+    render_report_html,
+)
+from engine.store import home, session_scope
 
 
-def _previous_quarter(now) -> str:  # noqa: ANN001 - a datetime
-    from engine.core.followup import parse_quarter, quarter_of
-
+def _previous_quarter(now: datetime) -> str:
     year, number = parse_quarter(quarter_of(now.date()))
     return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
 
 
 def _run_name() -> str:
-    from prefect.runtime import flow_run
-
     return f"follow-up {flow_run.parameters.get('quarter') or 'last quarter'}"
 
 
@@ -29,11 +43,6 @@ def _run_name() -> str:
 def quarterly_follow_up(quarter: str | None = None, now: str | None = None) -> str:
     """Follow up `quarter` (default: the quarter before `now`) as at `now` (ISO; default:
     the current time). Returns the path of the report written."""
-    from engine.clock import utcnow
-    from engine.core.deadlines import parse_moment
-    from engine.core.followup import open_round, quarter_report, remind, render_report_html
-    from engine.store import home, session_scope
-
     moment = parse_moment(now) if now else utcnow()
     quarter = quarter or _previous_quarter(moment)
     logger = get_run_logger()
@@ -52,7 +61,7 @@ def quarterly_follow_up(quarter: str | None = None, now: str | None = None) -> s
     return str(path)
 
 
-def _markdown(report) -> str:  # noqa: ANN001 - a QuarterReport
+def _markdown(report: QuarterReport) -> str:
     head = "| party | " + " | ".join(c.replace("_", " ") for c in report.columns) + " |"
     rule = "|---" * (len(report.columns) + 1) + "|"
     rows = [f"| {party} | " + " | ".join(str(report.by_party[party][c]) for c in report.columns) + " |"
@@ -62,6 +71,6 @@ def _markdown(report) -> str:  # noqa: ANN001 - a QuarterReport
     return "\n".join([f"# Follow-up {report.quarter}", "", head, rule, *rows, "", "## Overdue", *late])
 
 
-async def followup_deployment(**options):  # noqa: ANN001, ANN201 - a RunnerDeployment
+async def followup_deployment(**options: Any) -> RunnerDeployment:
     return await quarterly_follow_up.ato_deployment(name="manzoori", cron="0 6 1 1,4,7,10 *",
                                                     tags=["manzoori"], **options)

@@ -13,17 +13,29 @@ other. A refused decision is logged and the run waits again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.context import FlowRunContext
-from prefect.flow_runs import suspend_flow_run
+from prefect.context import FlowRunContext, TaskRunContext
+from prefect.flow_runs import asuspend_flow_run
 from prefect.input import RunInput
 from prefect.states import Cancelled, Completed, Failed, State
 from pydantic import Field
+from sqlalchemy import select
+
+from engine.contract import EventNotice, ItemKind
+from engine.core.definitions import of_item
+from engine.core.documents import render_document as render
+from engine.core.flows import current_flow
+from engine.core.items import act
+from engine.core.registry import registry
+from engine.core.routing import validate
+from engine.errors import ManzooriError, NotAllowed
+from engine.store import AuditEvent, Item, home, session_scope
 
 FLOW_NAME = "item-lifecycle"
 DEPLOYMENT_NAME = "manzoori"
@@ -89,13 +101,6 @@ class ItemView:
 
 
 def read_item(item_id: int) -> ItemView:
-    from sqlalchemy import select
-
-    from engine.contract import ItemKind
-    from engine.core.flows import current_flow
-    from engine.core.registry import registry
-    from engine.store import AuditEvent, Item, session_scope
-
     parties = registry()
     with session_scope() as session:
         item = session.get(Item, item_id)
@@ -122,9 +127,9 @@ def read_item(item_id: int) -> ItemView:
     return view
 
 
-def _once(name: str):  # noqa: ANN202 - a cache key function for Prefect
+def _once(name: str) -> Callable[[TaskRunContext, dict[str, Any]], str]:
     """Cache a task by its item and event: re-executions of the run find it done."""
-    def key(_context: Any, parameters: dict[str, Any]) -> str:
+    def key(_context: TaskRunContext, parameters: dict[str, Any]) -> str:
         return f"{name}-{parameters['item_id']}-{parameters['seq']}"
     return key
 
@@ -133,16 +138,10 @@ def _once(name: str):  # noqa: ANN202 - a cache key function for Prefect
       cache_key_fn=_once("notify"), persist_result=True)
 def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
     """Tell every party's plugin of one event (`on_event`), once, in the history's order."""
-    from sqlalchemy import select
-
-    from engine.contract import EventNotice, ItemKind
-    from engine.core.registry import registry
-    from engine.store import AuditEvent, Item, session_scope
-
     with session_scope() as session:
-        item = session.get(Item, item_id)
-        event = session.scalar(select(AuditEvent).where(AuditEvent.item_id == item_id,
-                                                         AuditEvent.seq == seq))
+        item = session.get_one(Item, item_id)
+        event = session.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id,
+                                                          AuditEvent.seq == seq)).one()
         notice = EventNotice(
             reference=item.reference, kind=ItemKind(item.kind), action=event.action,
             officer=event.officer.username if event.officer else "system", state=item.state,
@@ -156,16 +155,9 @@ def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
       cache_key_fn=lambda _c, p: f"rules-{p['item_id']}-{p['version']}", persist_result=True)
 def check_rules(item_id: int, reference: str, version: int) -> list[str]:
     """Run every party's rules on a submitted version again and log what they find."""
-    from engine.contract import ItemKind
-    from engine.core.definitions import of_item
-    from engine.core.registry import registry
-    from engine.core.routing import validate
-    from engine.errors import ManzooriError
-    from engine.store import Item, session_scope
-
     logger = get_run_logger()
     with session_scope() as session:
-        item = session.get(Item, item_id)
+        item = session.get_one(Item, item_id)
         data = next(v.form for v in item.versions if v.number == version)
         try:
             validate(registry(), ItemKind(item.kind), item.party_codes, data,
@@ -212,12 +204,8 @@ def report_status(item_id: int, reference: str, seq: int, view: ItemView) -> str
       cache_key_fn=_once("document"), persist_result=True)
 def render_document(item_id: int, reference: str, seq: int) -> str:
     """Write the item's document (letterheads, content, signatures) under MANZOORI_HOME."""
-    from engine.core.documents import render_document as render
-    from engine.core.registry import registry
-    from engine.store import Item, home, session_scope
-
     with session_scope() as session:
-        html = render(session.get(Item, item_id), registry())
+        html = render(session.get_one(Item, item_id), registry())
     path = home() / "documents" / f"{reference}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
@@ -226,11 +214,6 @@ def render_document(item_id: int, reference: str, seq: int) -> str:
 
 def apply_decision(view: ItemView, decision: OfficerDecision, run_id: str, key: str) -> str:
     """Put a decision from the Prefect UI through the engine; raises ManzooriError if refused."""
-    from engine.core.items import act
-    from engine.core.registry import registry
-    from engine.errors import NotAllowed
-    from engine.store import session_scope
-
     if decision.action.strip() == "sign":
         # Signing needs the key's passphrase, and Prefect would keep whatever is typed here.
         raise NotAllowed("sign cannot be given in the Prefect UI, which would store your key's "
@@ -260,8 +243,6 @@ def ending(view: ItemView) -> State:
 @flow(name=FLOW_NAME, flow_run_name="{reference}", persist_result=True)
 async def item_lifecycle(item_id: int, reference: str) -> State:
     """Carry one item from draft to its end; wait, suspended, while people decide."""
-    from engine.errors import ManzooriError
-
     logger = get_run_logger()
     context = FlowRunContext.get()
     run_id = str(context.flow_run.id) if context and context.flow_run else "local"
@@ -286,7 +267,7 @@ async def item_lifecycle(item_id: int, reference: str) -> State:
             return ending(view)
 
         key = f"after-{view.last_seq}" + (f"-{attempt}" if attempt else "")
-        decision = await suspend_flow_run(wait_for_input=OfficerDecision, key=key)
+        decision = await asuspend_flow_run(wait_for_input=OfficerDecision, key=key)
         attempt += 1
         if decision is None or not decision.officer.strip():
             continue  # woken by the engine (or an empty form): read the item again

@@ -24,9 +24,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import sys
 from datetime import timedelta
+
+from prefect.automations import Automation
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.objects import StateType
+from prefect.deployments.runner import EntrypointType
+from prefect.events.actions import ChangeFlowRunState
+from prefect.events.schemas.automations import EventTrigger, Posture
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.settings import PREFECT_API_URL, PREFECT_WORKER_HEARTBEAT_SECONDS
+from prefect.workers.process import ProcessWorker
+
+from engine.errors import NotFound
+from engine.store import open_database
+from workflows.deployments import deployments
+from workflows.dispatch import run_dispatcher
+from workflows.signals import stop_on_signals
 
 POOL = "manzoori"
 HEARTBEAT_SECONDS = 30
@@ -62,11 +78,6 @@ def prepare_worker_environment() -> None:
 
 async def create_pool(pool: str) -> bool:
     """The work pool (type process), unless it exists; True if it was created."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists
-    from prefect.workers.process import ProcessWorker
-
     async with get_client() as client:
         try:
             await client.create_work_pool(WorkPoolCreate(
@@ -82,12 +93,6 @@ async def create_zombie_automations() -> list[str]:
     """Prefect's documented zombie detection: automations that mark Crashed a run whose
     process stopped sending heartbeats, and one left Pending by a worker that died as it
     claimed it. Created once per server; returns the names of those created."""
-    from prefect.automations import Automation
-    from prefect.client.schemas.objects import StateType
-    from prefect.events.actions import ChangeFlowRunState
-    from prefect.events.schemas.automations import EventTrigger, Posture
-    from prefect.exceptions import ObjectNotFound
-
     wanted = {
         "manzoori zombie runs": (_ALIVE, ZOMBIE_AFTER, "its process stopped sending heartbeats"),
         # A worker claims a run as Pending named "Submitting"; the process it starts
@@ -121,15 +126,11 @@ async def create_zombie_automations() -> list[str]:
 async def deploy(pool: str = POOL) -> list[str]:
     """The pool, the flows' deployments on it and the zombie automation; safe to repeat.
     Returns the deployments' names."""
-    from prefect.deployments.runner import EntrypointType
-
-    from workflows.runner import deployments
-
     await create_pool(pool)
     names = []
     for deployment in await deployments(work_pool_name=pool, job_variables={"command": ENGINE_COMMAND},
                                         entrypoint_type=EntrypointType.MODULE_PATH):
-        await deployment.apply()
+        await deployment.aapply()
         names.append(f"{deployment.flow_name}/{deployment.name}")
     await create_zombie_automations()
     return names
@@ -141,20 +142,8 @@ def _log_progress() -> None:
     logging.getLogger("manzoori").setLevel(logging.INFO)
 
 
-def stop_on_signals() -> asyncio.Event:
-    """An event set by SIGINT or SIGTERM, for a process that stops cleanly."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    return stop
-
-
 async def dispatch(pool: str = POOL) -> None:
     """Deploy, then deliver the outbox and rerun crashed runs until stopped."""
-    from engine.store import open_database
-    from workflows.dispatch import run_dispatcher
-
     _log_progress()
     factory = open_database()
     names = await deploy(pool)
@@ -165,13 +154,6 @@ async def dispatch(pool: str = POOL) -> None:
 async def work(pool: str = POOL, limit: int | None = None, name: str | None = None) -> None:
     """One Prefect process worker on the pool until stopped; its runs send heartbeats."""
     prepare_worker_environment()
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_API_URL, PREFECT_WORKER_HEARTBEAT_SECONDS
-    from prefect.workers.process import ProcessWorker
-
-    from engine.errors import NotFound
-
     async with get_client() as client:
         problem = await client.api_healthcheck()
         if problem is not None:
@@ -191,5 +173,6 @@ async def work(pool: str = POOL, limit: int | None = None, name: str | None = No
     working.cancel()
     stopped.cancel()
     await asyncio.gather(working, stopped, return_exceptions=True)
-    if working.done() and not working.cancelled() and working.exception() is not None:
-        raise working.exception()
+    failure = working.exception() if working.done() and not working.cancelled() else None
+    if failure is not None:
+        raise failure

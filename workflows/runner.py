@@ -10,23 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any
 
 from prefect import aserve
 
 from engine.store import open_database
+from workflows.deployments import deployments
 from workflows.dispatch import run_dispatcher
-from workflows.lifecycle import DEPLOYMENT_NAME, item_lifecycle
-from workflows.pool import stop_on_signals
-
-
-async def deployments(**options: Any) -> list:
-    """The flows' deployments; `options` (a work pool, the entrypoint's type) go to each."""
-    found = [await item_lifecycle.ato_deployment(name=DEPLOYMENT_NAME, tags=["manzoori"], **options)]
-    from workflows.deadlines import deadlines_deployment
-    from workflows.followup import followup_deployment
-
-    return [*found, await deadlines_deployment(**options), await followup_deployment(**options)]
+from workflows.signals import stop_on_signals
 
 
 async def main() -> None:

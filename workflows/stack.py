@@ -151,13 +151,13 @@ class Stack:
                   timeout: float) -> None:
         """Until `url` answers 200 (with the Prefect API's credentials), or `process` dies."""
         log = self.prefect_home / f"{name}.log"
-        auth = tuple(auth_string(self.prefect_home).split(":", 1))
+        user, _, password = auth_string(self.prefect_home).partition(":")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise StackError(f"the {name} process exited; see {log}")
             try:
-                if httpx.get(url, auth=auth, timeout=2).status_code == 200:
+                if httpx.get(url, auth=(user, password), timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

@@ -8,72 +8,29 @@ Figures that the record does not give (PSDP costs, constituencies) are sample va
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.core.accounts import hash_password
+from engine.core.credentials import kept_secret
 from engine.core.directory import load_public_holders, seed_sample_officers
+from engine.core.followup import clear_report, plan, report_progress
 from engine.core.items import act, draft
 from engine.core.registry import Registry
 from engine.core.signatures import SAMPLE_PASSPHRASE, sample_passphrase, seed_sample_keys
+from engine.demo.scenes import FOLLOW_UP, FOLLOW_UP_QUARTER, SCENES
+from engine.demo.script import Scene
 from engine.errors import Conflict
-from engine.store import Item, Officer, home
-
-
-@dataclass(frozen=True)
-class Move:
-    """One action of a scene: who does what, when, and what the narrator says."""
-
-    at: str
-    officer: str
-    action: str
-    say: str
-    comment: str | None = None
-    form: dict[str, Any] | None = None
-    illustrative: bool = False
-
-
-@dataclass(frozen=True)
-class Scene:
-    title: str
-    source: str
-    kind: str
-    parties: list[str]
-    item_title: str
-    form: dict[str, Any]
-    drafter: str
-    drafted_at: str
-    moves: list[Move] = field(default_factory=list)
-    ordered_signing: bool = False
-
-
-@dataclass(frozen=True)
-class ProgressMove:
-    """A party's report on one point of an adopted resolution, drafted and then cleared."""
-
-    reference: str
-    point: int
-    party: str
-    status: str
-    reporter: str
-    reported_at: str
-    clearer: str
-    cleared_at: str
-    say: str
-    note: str | None = None
-    reason: str | None = None
+from engine.store import Item, Officer, PlanAction, home
 
 
 def run_demo(session: Session, registry: Registry, console: Console) -> list[str]:
     """Play every scene; returns the references of the items it made."""
-    from engine.demo.scenes import SCENES
-
     existing = session.scalar(select(func.count()).select_from(Item))
     if existing and _already_played(session, SCENES):
         console.print("The demo has already been played on this database; see its items with "
@@ -111,9 +68,6 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
 def _sample_logins(session: Session) -> Path:
     """One generated password for every [sample] officer, kept in a file only its owner reads.
     People from the public record get no login: they are not users of this demo."""
-    from engine.core.accounts import hash_password
-    from engine.core.credentials import kept_secret
-
     path = home() / "demo-password"
     hashed = hash_password(kept_secret(path, 12))
     for officer in session.scalars(select(Officer).where(Officer.sample.is_(True))):
@@ -151,19 +105,14 @@ def _play(session: Session, registry: Registry, console: Console, scene: Scene,
 
 def _follow_up(session: Session, registry: Registry, console: Console) -> None:
     """One quarter of follow-up on the adopted resolution: illustrative [sample] reports."""
-    from engine.core.followup import clear_report, plan, report_progress
-    from engine.demo.scenes import FOLLOW_UP, FOLLOW_UP_QUARTER
-    from engine.store import PlanAction
-
     console.rule(f"[bold]IPMG follow-up, {FOLLOW_UP_QUARTER}[/]  (contexts 002 and 003: "
                  "the resolutions become the next quarter's action plan)")
     console.print(f"{len(plan(session, FOLLOW_UP_QUARTER))} actions in the {FOLLOW_UP_QUARTER} plan.",
                   highlight=False)
     for move in FOLLOW_UP:
-        item = session.scalar(select(Item).where(Item.reference == move.reference))
-        action = session.scalar(select(PlanAction).where(
-            PlanAction.item_id == item.id, PlanAction.point_index == move.point,
-            PlanAction.party == move.party))
+        action = session.scalars(select(PlanAction).join(PlanAction.item).where(
+            Item.reference == move.reference, PlanAction.point_index == move.point,
+            PlanAction.party == move.party)).one()
         report_progress(session, registry, action_id=action.id, status=move.status,
                         officer=move.reporter, reason=move.reason, note=move.note,
                         now=datetime.fromisoformat(move.reported_at))

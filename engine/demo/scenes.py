@@ -7,7 +7,7 @@ marked illustrative. Costs and constituencies of the PSDP requests are sample va
 
 from __future__ import annotations
 
-from engine.demo import Move, ProgressMove, Scene
+from engine.demo.script import Move, ProgressMove, Scene
 
 PUNJAB_ACTION_PLAN = Scene(
     title="Punjab: the Women Parliamentary Caucus Action Plan",
