@@ -199,7 +199,8 @@ def test_bad_progress_reports_are_refused_and_change_nothing(manzoori, adopted) 
 def test_follow_up_reminds_each_party_owing_reports_once(manzoori, adopted) -> None:
     from engine.store import session_scope
     from engine.core.followup import quarter_report, remind
-    from workflows.followup import _markdown, _previous_quarter
+    from engine.core.followup import previous_quarter
+    from workflows.followup import markdown_summary
 
     reference, quarter = adopted
     during = f"{quarter_end(quarter) - timedelta(days=20)}T10:00"
@@ -209,12 +210,12 @@ def test_follow_up_reminds_each_party_owing_reports_once(manzoori, adopted) -> N
                  "--now", during)
         manzoori("progress-clear", str(action), "--as", "punjab.wdd-minister", "--now", during)
     after = datetime.fromisoformat(f"{quarter_end(quarter) + timedelta(days=1)}T06:00")
-    assert _previous_quarter(after) == quarter
+    assert previous_quarter(after.date()) == quarter
     url = manzoori.url
     with session_scope(url) as session:
         sent = remind(session, quarter, after)
         assert remind(session, quarter, after) == []  # once per quarter and party
-        markdown = _markdown(quarter_report(session, quarter, after))
+        markdown = markdown_summary(quarter_report(session, quarter, after))
     assert {party for _, party, _ in sent} == set(PARTIES) - {"punjab"}
     reminded = manzoori.query("SELECT e.party FROM events e JOIN items i ON i.id = e.item_id "
                               "WHERE i.reference = :r AND e.action = 'follow-up reminder'", r=reference)

@@ -41,6 +41,7 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core.flows import current_flow
 from engine.store import Item, ItemRun, OutboxEntry
+from engine.store.statuses import OutboxOutcome
 from workflows.lifecycle import DEPLOYMENT_NAME, FLOW_NAME, pause_key_seq
 
 log = logging.getLogger("manzoori.dispatch")
@@ -99,9 +100,9 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
             entry.attempts += 1
             session.commit()
             result.delivered.append(entry.id)
-            if outcome in ("started", "restarted"):
+            if outcome in (OutboxOutcome.STARTED, OutboxOutcome.RESTARTED):
                 result.started += 1
-            elif outcome == "resumed":
+            elif outcome == OutboxOutcome.RESUMED:
                 result.resumed += 1
             else:
                 result.caught_up += 1
@@ -109,7 +110,7 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
 
 
 async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
-                   entry: OutboxEntry) -> str | None:
+                   entry: OutboxEntry) -> OutboxOutcome | None:
     """Deliver one entry; None means the run is awake and the entry must wait."""
     run_record = session.get(ItemRun, entry.item_id)
     if run_record is None:
@@ -122,27 +123,27 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
             idempotency_key=f"manzoori-item-{item.id}",
         )
         session.add(ItemRun(item_id=item.id, flow_run_id=str(flow_run.id), created_at=utcnow()))
-        return "started"
+        return OutboxOutcome.STARTED
 
     flow_run = await client.read_flow_run(UUID(run_record.flow_run_id))
     state = flow_run.state
     if state is None or state.is_final():
         if state is not None and not state.is_crashed() and _item_ended(session, entry.item_id):
-            return "ended"
+            return OutboxOutcome.ENDED
         # Crashed (its process or its worker's machine died), or stopped by hand while the
         # item is still open: run it again from the top, which is harmless by design; a
         # crashed run of an ended item ends as its item did.
         await _restart(client, flow_run.id, (state.name or state.type.value) if state else "no state")
-        return "restarted"
+        return OutboxOutcome.RESTARTED
     if not state.is_paused():
         return None
     waited = pause_key_seq(state.state_details.pause_key)
     if waited is not None and waited >= entry.event_seq:
-        return "caught-up"
+        return OutboxOutcome.CAUGHT_UP
     response = await client.resume_flow_run(flow_run.id, run_input={})
     if response.status != SetStateStatus.ACCEPT:
         return None  # it moved meanwhile; look again next round
-    return "resumed"
+    return OutboxOutcome.RESUMED
 
 
 def _item_ended(session: Session, item_id: int) -> bool:

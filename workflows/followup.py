@@ -8,7 +8,6 @@ to MANZOORI_HOME/reports/QUARTER.html, and leaves a markdown artifact of the fig
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -21,18 +20,12 @@ from engine.core.deadlines import parse_moment
 from engine.core.followup import (
     QuarterReport,
     open_round,
-    parse_quarter,
-    quarter_of,
+    previous_quarter,
     quarter_report,
     remind,
     render_report_html,
 )
 from engine.store import home, session_scope
-
-
-def _previous_quarter(now: datetime) -> str:
-    year, number = parse_quarter(quarter_of(now.date()))
-    return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
 
 
 def _run_name() -> str:
@@ -44,7 +37,7 @@ def quarterly_follow_up(quarter: str | None = None, now: str | None = None) -> s
     """Follow up `quarter` (default: the quarter before `now`) as at `now` (ISO; default:
     the current time). Returns the path of the report written."""
     moment = parse_moment(now) if now else utcnow()
-    quarter = quarter or _previous_quarter(moment)
+    quarter = quarter or previous_quarter(moment.date())
     logger = get_run_logger()
     with session_scope() as session:
         for action in open_round(session, quarter, moment):
@@ -56,12 +49,12 @@ def quarterly_follow_up(quarter: str | None = None, now: str | None = None) -> s
     path = home() / "reports" / f"{quarter}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report_html(report), encoding="utf-8")
-    create_markdown_artifact(_markdown(report), key="quarterly-follow-up",
+    create_markdown_artifact(markdown_summary(report), key="quarterly-follow-up",
                              description=f"Follow-up of joint resolutions, {quarter}")
     return str(path)
 
 
-def _markdown(report: QuarterReport) -> str:
+def markdown_summary(report: QuarterReport) -> str:
     head = "| party | " + " | ".join(c.replace("_", " ") for c in report.columns) + " |"
     rule = "|---" * (len(report.columns) + 1) + "|"
     rows = [f"| {party} | " + " | ".join(str(report.by_party[party][c]) for c in report.columns) + " |"

@@ -52,6 +52,11 @@ def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
+def previous_quarter(day: date) -> str:
+    year, number = parse_quarter(quarter_of(day))
+    return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
+
+
 def next_quarter(day: date) -> str:
     year, number = parse_quarter(quarter_of(day))
     return f"{year + 1}-Q1" if number == 4 else f"{year}-Q{number + 1}"
