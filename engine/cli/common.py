@@ -9,6 +9,7 @@ and `manzoori --help` needs neither.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,13 +18,12 @@ from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import click
 import typer
 import yaml
-from click.core import ParameterSource
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.models import OptionInfo
 
 from engine.clock import utcnow
 from engine.errors import InvalidForm, ManzooriError
@@ -44,20 +44,39 @@ def add_row(table: Table, *values: object) -> None:
 
 def reports_errors(command: F) -> F:
     """Turn the engine's errors into a plain message and the error's exit code."""
+    options = _command_options(command)
 
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except ManzooriError as error:
-            _report(error)
+            _report(error, _option_left_out(error.field, options, kwargs))
             raise typer.Exit(error.exit_code) from None
 
     return cast(F, run)
 
 
-def _report(error: ManzooriError) -> None:
-    """The error on stderr: its class, its message and, for a form, each problem."""
+def _command_options(command: Callable[..., Any]) -> dict[str, OptionInfo]:
+    """The command's options by parameter name, as its signature declares them."""
+    return {name: parameter.default for name, parameter in inspect.signature(command).parameters.items()
+            if isinstance(parameter.default, OptionInfo)}
+
+
+def _option_left_out(field: str | None, options: dict[str, OptionInfo], given: dict[str, Any]) -> str | None:
+    """The flag of the option that gives `field` ('--comment' for comment), if the operator
+    left it at its default. The engine names fields; the command line names flags."""
+    name = (field or "").replace("-", "_")
+    option = options.get(name)
+    if option is None or given.get(name, option.default) != option.default:
+        return None
+    flags = [flag for flag in option.param_decls or () if flag.startswith("--")]
+    return flags[0] if flags else "--" + name.replace("_", "-")
+
+
+def _report(error: ManzooriError, option: str | None) -> None:
+    """The error on stderr: its class, its message (with the option that gives the field it
+    names, if the operator left that out) and, for a form, each problem."""
     kind = type(error).__name__
     if isinstance(error, InvalidForm) and len(error.problems) > 1:
         err.print(f"[bold red]{kind}:[/] {escape(error.headline)}", highlight=False)
@@ -65,25 +84,9 @@ def _report(error: ManzooriError) -> None:
             err.print(f"  - {where}: {message}", highlight=False, markup=False)
         return
     text = error.message
-    option = _option_left_out(error.field)
     if option is not None and option not in text:
         text += f"; use {option}"
     err.print(f"[bold red]{kind}:[/] {escape(text)}", highlight=False)
-
-
-def _option_left_out(field: str | None) -> str | None:
-    """The running command's option for `field` ('--comment' for comment), if the operator
-    left it out. The engine names fields; the command's own parameters say their flags."""
-    context = click.get_current_context(silent=True)
-    if field is None or context is None:
-        return None
-    name = field.replace("-", "_")
-    for param in context.command.params:
-        if isinstance(param, click.Option) and param.name == name:
-            if context.get_parameter_source(name) is not ParameterSource.DEFAULT:
-                return None  # given, or typed at a prompt: the message is about its value
-            return next((opt for opt in param.opts if opt.startswith("--")), param.opts[0])
-    return None
 
 
 @contextmanager

@@ -53,7 +53,7 @@ def items(
             table.add_column(column)
         for item in list_items(session, state=state, kind=kind, party=party):
             add_row(table, item.reference, item.kind, item.title, item.state,
-                          ", ".join(item.party_codes), f"{item.updated_at:%Y-%m-%d %H:%M}")
+                    ", ".join(item.party_codes), f"{item.updated_at:%Y-%m-%d %H:%M}")
         out.print(table)
 
 
@@ -75,7 +75,7 @@ def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox."),
         for entry in entries:
             due = f"{entry.due_at:%Y-%m-%d}" if entry.due_at else ""
             add_row(table, entry.reference, entry.kind, entry.title, entry.step,
-                          f"{entry.office} ({entry.party})", due, str(entry.revision))
+                    f"{entry.office} ({entry.party})", due, str(entry.revision))
         out.print(table if entries else f"Nothing waits for {officer}.")
 
 
@@ -129,9 +129,9 @@ def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
             versions.add_column(column)
         for version in item.versions:
             add_row(versions, str(version.number), version.title, version.form_model,
-                             version.author.username,
-                             f"{version.submitted_at:%Y-%m-%d %H:%M}" if version.submitted_at else "draft",
-                             (version.digest or "")[:16])
+                    version.author.username,
+                    f"{version.submitted_at:%Y-%m-%d %H:%M}" if version.submitted_at else "draft",
+                    (version.digest or "")[:16])
         out.print(versions)
         steps = Table(title="Steps")
         for column in ("cycle", "step", "party", "office", "status", "decisions", "due"):
@@ -139,15 +139,15 @@ def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
         for step in item.steps:
             decided = ", ".join(f"{d.action}" for d in step.decisions)
             add_row(steps, str(step.cycle), step.name, step.party, step.office, step.status, decided,
-                          f"{step.due_at:%Y-%m-%d}" if step.due_at else "")
+                    f"{step.due_at:%Y-%m-%d}" if step.due_at else "")
         out.print(steps)
         history = Table(title="History")
         for column in ("#", "when", "who", "action", "step", "comment"):
             history.add_column(column)
         for event in detail.events:
             add_row(history, str(event.seq), f"{event.at:%Y-%m-%d %H:%M}",
-                            event.officer.username if event.officer else "system", event.action,
-                            event.step or "", event.comment or "")
+                    event.officer.username if event.officer else "system", event.action,
+                    event.step or "", event.comment or "")
         out.print(history)
 
 
