@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from engine.core import items
-from engine.errors import InvalidForm
+from engine.errors import InvalidForm, exit_codes
 from tests.forms import form_for
 
 
@@ -104,3 +104,10 @@ def test_a_field_the_engine_names_gets_the_option_that_gives_it(manzoori, monkey
     blank = manzoori("act", "PJ-WP-2026-0001", "return", "--as", "punjab.wpc-member.1",
                      "--comment", " ", expect=5)
     assert "give a reason to return (comment)" in blank.stderr and "--comment" not in blank.stderr
+
+
+def test_help_lists_the_exit_codes_of_the_error_table_and_usage(manzoori) -> None:
+    shown = " ".join(manzoori("--help").stdout.split())  # as one line, however it wraps
+    listed = shown.split("Exit codes: ", 1)[1]
+    for code in [*exit_codes().split(", "), "2 usage"]:
+        assert code in listed

@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from engine.cli.common import engine_session, err, out, reports_errors
 from engine.clock import utcnow
+from engine.errors import ManzooriError
 
 if TYPE_CHECKING:
     from workflows.stack import Stack
@@ -92,7 +93,7 @@ def serve(
         _watch(stack, stopping)
     except StackError as error:
         err.print(f"[bold red]serve:[/] {escape(str(error))}", highlight=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(ManzooriError.exit_code) from None
     finally:
         with out.status("Stopping…"):
             stack.stop()
@@ -144,7 +145,7 @@ def _on_prefect(command: str, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     if not settings.api.url:
         err.print(f"[bold red]{command}:[/] no Prefect server given: set PREFECT_API_URL to its API "
                   "(e.g. http://prefect.example.internal:4200/api)", highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(ManzooriError.exit_code)
     try:
         with SettingsContext(profile=get_settings_context().profile, settings=settings):
             return asyncio.run(work())
@@ -154,7 +155,7 @@ def _on_prefect(command: str, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
                   "set PREFECT_API_URL (and PREFECT_API_AUTH_STRING) to its API", highlight=False)
     except (PrefectHTTPStatusError, ValueError) as error:
         err.print(f"[bold red]{command}:[/] Prefect refused: {escape(str(error))}", highlight=False)
-    raise typer.Exit(1)
+    raise typer.Exit(ManzooriError.exit_code)
 
 
 @commands.command()
