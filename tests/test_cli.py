@@ -6,6 +6,10 @@ import os
 import subprocess
 import sys
 
+from engine.core import items
+from engine.errors import InvalidForm, exit_codes
+from tests.forms import form_for
+
 
 def test_provinces_lists_every_party_with_its_urdu_name(manzoori) -> None:
     listed = manzoori("provinces").stdout
@@ -76,3 +80,34 @@ def test_help_does_not_import_prefect_or_the_database_layer() -> None:
                             env={**os.environ}, check=True).stdout.strip()
     assert loaded == "[]"
 
+
+
+def test_return_without_a_reason_names_the_comment_option_and_changes_nothing(manzoori) -> None:
+    reference = manzoori.draft("work_plan", "punjab", "WPC Action Plan 2026",
+                               form_for("punjab", "work_plan"), "punjab.pdu-director")
+    manzoori.act(reference, "submit", "punjab.pdu-director")
+    before = manzoori.snapshot()
+    refused = manzoori.act(reference, "return", "punjab.wpc-member.1", expect=5)
+    assert "give a reason to return" in refused.stderr and "--comment" in refused.stderr
+    assert manzoori.snapshot() == before
+
+
+def test_a_field_the_engine_names_gets_the_option_that_gives_it(manzoori, monkeypatch) -> None:
+    """The engine speaks of fields ("(comment)"); the command line adds its flag when the
+    operator left that option out, and not when they gave it."""
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise InvalidForm("give a reason to return (comment)", problems=[("comment", "required")])
+
+    monkeypatch.setattr(items, "act", refuse)
+    left_out = manzoori("act", "PJ-WP-2026-0001", "return", "--as", "punjab.wpc-member.1", expect=5)
+    assert "InvalidForm: give a reason to return (comment); use --comment" in left_out.stderr
+    blank = manzoori("act", "PJ-WP-2026-0001", "return", "--as", "punjab.wpc-member.1",
+                     "--comment", " ", expect=5)
+    assert "give a reason to return (comment)" in blank.stderr and "--comment" not in blank.stderr
+
+
+def test_help_lists_the_exit_codes_of_the_error_table_and_usage(manzoori) -> None:
+    shown = " ".join(manzoori("--help").stdout.split())  # as one line, however it wraps
+    listed = shown.split("Exit codes: ", 1)[1]
+    for code in [*exit_codes().split(", "), "2 usage"]:
+        assert code in listed

@@ -1,0 +1,141 @@
+"""What the commands share: the consoles, the report of an engine error (with the option
+that gives the field it names), the engine's session, and reading what an operator types
+(a form file, a date, a moment).
+
+An import marked `# lazy:` stays inside the function that needs it: the core
+(SQLAlchemy, pydantic, Alembic, the plugins) costs about 1 s to import and Prefect more,
+and `manzoori --help` needs neither.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from typer.models import OptionInfo
+
+from engine.clock import utcnow
+from engine.errors import InvalidForm, ManzooriError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.core.registry import Registry
+
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+def add_row(table: Table, *values: object) -> None:
+    """A row of data, never read as Rich markup ("[sample]" is part of a name)."""
+    table.add_row(*(escape(str(value)) for value in values))
+
+
+def reports_errors(command: F) -> F:
+    """Turn the engine's errors into a plain message and the error's exit code."""
+    options = _command_options(command)
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ManzooriError as error:
+            _report(error, _option_left_out(error.field, options, kwargs))
+            raise typer.Exit(error.exit_code) from None
+
+    return cast(F, run)
+
+
+def _command_options(command: Callable[..., Any]) -> dict[str, OptionInfo]:
+    """The command's options by parameter name, as its signature declares them."""
+    return {name: parameter.default for name, parameter in inspect.signature(command).parameters.items()
+            if isinstance(parameter.default, OptionInfo)}
+
+
+def _option_left_out(field: str | None, options: dict[str, OptionInfo], given: dict[str, Any]) -> str | None:
+    """The flag of the option that gives `field` ('--comment' for comment), if the operator
+    left it at its default. The engine names fields; the command line names flags."""
+    name = (field or "").replace("-", "_")
+    option = options.get(name)
+    if option is None or given.get(name, option.default) != option.default:
+        return None
+    flags = [flag for flag in option.param_decls or () if flag.startswith("--")]
+    return flags[0] if flags else "--" + name.replace("_", "-")
+
+
+def _report(error: ManzooriError, option: str | None) -> None:
+    """The error on stderr: its class, its message (with the option that gives the field it
+    names, if the operator left that out) and, for a form, each problem."""
+    kind = type(error).__name__
+    if isinstance(error, InvalidForm) and len(error.problems) > 1:
+        err.print(f"[bold red]{kind}:[/] {escape(error.headline)}", highlight=False)
+        for where, message in error.problems:
+            err.print(f"  - {where}: {message}", highlight=False, markup=False)
+        return
+    text = error.message
+    if option is not None and option not in text:
+        text += f"; use {option}"
+    err.print(f"[bold red]{kind}:[/] {escape(text)}", highlight=False)
+
+
+@contextmanager
+def engine_session() -> Iterator[tuple[Session, Registry]]:
+    """A session on the configured database and the installed parties."""
+    from engine.core.registry import registry  # lazy: the core, ~1 s; keeps --help fast
+    from engine.store import open_database  # lazy: SQLAlchemy and Alembic; keeps --help fast
+
+    factory = open_database()
+    try:
+        with factory() as session:
+            yield session, registry()
+    finally:
+        factory.kw["bind"].dispose()
+
+
+def read_form(path: Path | None) -> dict[str, Any] | None:
+    """The form data in a JSON or YAML file ('-' for stdin)."""
+    if path is None:
+        return None
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidForm(f"cannot read form file {path}: {error.strerror}",
+                          problems=[("form", "unreadable")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise InvalidForm(f"form file {path} is not valid JSON or YAML: {error}",
+                          problems=[("form", "syntax")]) from None
+    if not isinstance(data, dict):
+        raise InvalidForm(f"form file {path} must hold a mapping of field names to values",
+                          problems=[("form", "not a mapping")])
+    return data
+
+
+def parse_date(value: str | None, name: str) -> date | None:
+    """The date an option `--NAME` gives (YYYY-MM-DD), if any."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidForm(f"--{name} {value!r} is not a date (YYYY-MM-DD)",
+                          problems=[(name, "not a date")]) from None
+
+
+def moment(now: str | None) -> datetime:
+    """The moment `--now` gives (UTC unless it names an offset), or now."""
+    from engine.core.deadlines import parse_moment  # lazy: the core, ~1 s; keeps --help fast
+
+    return parse_moment(now) if now is not None else utcnow()

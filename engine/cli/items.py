@@ -1,0 +1,183 @@
+"""The items: `draft`, `items`, `inbox`, `act`, `show`, and `migrate` (moving in-flight
+items to a newer definition)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from engine.cli.common import add_row, engine_session, err, out, read_form, reports_errors
+from engine.cli.trust import passphrase_to_sign
+
+commands = typer.Typer()
+
+
+@commands.command()
+@reports_errors
+def draft(
+    kind: str = typer.Argument(..., help="work_plan, joint_resolution or agreement."),
+    parties: str = typer.Option(..., help="Comma-separated party codes, drafting party first."),
+    title: str = typer.Option(...),
+    form: Path = typer.Option(..., help="The form data as a JSON or YAML file ('-' for stdin)."),
+    officer: str = typer.Option(..., "--as", help="The drafting officer's username."),
+    ordered_signing: bool = typer.Option(False, "--ordered-signing",
+                                         help="Parties sign one after another, in the order given."),
+) -> None:
+    """Draft a new item in the drafting party's form."""
+    from engine.core.items import draft as draft_item  # lazy: the core, ~1 s; keeps --help fast
+
+    data = read_form(form)
+    with engine_session() as (session, registry):
+        outcome = draft_item(session, registry, kind=kind, parties=parties.split(","), title=title,
+                             form=data or {}, officer=officer, ordered_signing=ordered_signing)
+    out.print(outcome.reference)
+    err.print(escape(outcome.message), highlight=False)
+
+
+@commands.command()
+@reports_errors
+def items(
+    state: str | None = typer.Option(None),
+    kind: str | None = typer.Option(None),
+    party: str | None = typer.Option(None),
+) -> None:
+    """List items, newest first, filtered by state, kind or party."""
+    from engine.core.queries import list_items  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, _registry):
+        table = Table(title="Items")
+        for column in ("reference", "kind", "title", "state", "parties", "updated"):
+            table.add_column(column)
+        for item in list_items(session, state=state, kind=kind, party=party):
+            add_row(table, item.reference, item.kind, item.title, item.state,
+                    ", ".join(item.party_codes), f"{item.updated_at:%Y-%m-%d %H:%M}")
+        out.print(table)
+
+
+@commands.command()
+@reports_errors
+def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox."),
+          limit: int = typer.Option(500, min=1, help="Show at most this many, soonest first.")) -> None:
+    """What waits for an officer, soonest deadline first."""
+    from engine.core.queries import inbox as waiting  # lazy: the core, ~1 s; keeps --help fast
+    from engine.core.queries import inbox_count  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, _registry):
+        entries = waiting(session, officer, limit=limit)
+        total = inbox_count(session, officer) if len(entries) == limit else len(entries)
+        shown = f" (the {limit} soonest of {total})" if total > len(entries) else ""
+        table = Table(title=f"Waiting for {officer}{shown}")
+        for column in ("reference", "kind", "title", "step", "for", "due", "rev"):
+            table.add_column(column)
+        for entry in entries:
+            due = f"{entry.due_at:%Y-%m-%d}" if entry.due_at else ""
+            add_row(table, entry.reference, entry.kind, entry.title, entry.step,
+                    f"{entry.office} ({entry.party})", due, str(entry.revision))
+        out.print(table if entries else f"Nothing waits for {officer}.")
+
+
+@commands.command()
+@reports_errors
+def act(
+    reference: str = typer.Argument(..., metavar="ITEM"),
+    action: str = typer.Argument(..., help="submit, revise, comment, feedback, clear, return, "
+                                 "approve, reject, sign or withdraw."),
+    officer: str = typer.Option(..., "--as", help="The acting officer's username."),
+    comment: str | None = typer.Option(None, help="A comment, or the reason for return/reject/withdraw."),
+    form: Path | None = typer.Option(None, help="New form data (submit, revise)."),
+    title: str | None = typer.Option(None, help="New title (submit, revise)."),
+    key: str | None = typer.Option(None, help="Idempotency key: a retry with the same key is not applied twice."),
+    revision: int | None = typer.Option(None, help="Act only if the item is still at this revision."),
+    passphrase_file: Path | None = typer.Option(None, "--passphrase-file", help="sign: read your "
+                                                "key's passphrase from this file, not a hidden prompt."),
+) -> None:
+    """Act on an item as an officer."""
+    from engine.core.items import act as act_on  # lazy: the core, ~1 s; keeps --help fast
+
+    data = read_form(form)
+    passphrase = passphrase_to_sign(reference, officer, passphrase_file) if action == "sign" else None
+    with engine_session() as (session, registry):
+        outcome = act_on(session, registry, reference=reference, action=action, officer=officer,
+                         comment=comment, form=data, title=title, key=key,
+                         expected_revision=revision, passphrase=passphrase)
+    out.print(escape(outcome.message), highlight=False)
+
+
+@commands.command()
+@reports_errors
+def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
+    """One item: its parties, versions, steps and history."""
+    from engine.core.definitions import of_item  # lazy: the core, ~1 s; keeps --help fast
+    from engine.core.queries import item_detail  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, registry):
+        detail = item_detail(session, reference)
+        item = detail.item
+        out.print(f"[bold]{item.reference}[/] — {escape(item.title)}", highlight=False)
+        out.print(f"{item.kind} · state [bold]{item.state}[/] · parties {', '.join(item.party_codes)}"
+                  f" · flow v{item.flow_version} · revision {item.revision}", highlight=False)
+        out.print(f"follows {of_item(registry, item).describe(item.kind)}", highlight=False)
+        for step in item.route:
+            if step["reason"]:
+                out.print(f"step [bold]{step['name']}[/] added by {step['source']}: {escape(step['reason'])}",
+                          highlight=False)
+        versions = Table(title="Versions")
+        for column in ("no.", "title", "form", "author", "submitted", "digest"):
+            versions.add_column(column)
+        for version in item.versions:
+            add_row(versions, str(version.number), version.title, version.form_model,
+                    version.author.username,
+                    f"{version.submitted_at:%Y-%m-%d %H:%M}" if version.submitted_at else "draft",
+                    (version.digest or "")[:16])
+        out.print(versions)
+        steps = Table(title="Steps")
+        for column in ("cycle", "step", "party", "office", "status", "decisions", "due"):
+            steps.add_column(column)
+        for step in item.steps:
+            decided = ", ".join(f"{d.action}" for d in step.decisions)
+            add_row(steps, str(step.cycle), step.name, step.party, step.office, step.status, decided,
+                    f"{step.due_at:%Y-%m-%d}" if step.due_at else "")
+        out.print(steps)
+        history = Table(title="History")
+        for column in ("#", "when", "who", "action", "step", "comment"):
+            history.add_column(column)
+        for event in detail.events:
+            add_row(history, str(event.seq), f"{event.at:%Y-%m-%d %H:%M}",
+                    event.officer.username if event.officer else "system", event.action,
+                    event.step or "", event.comment or "")
+        out.print(history)
+
+
+@commands.command()
+@reports_errors
+def migrate(
+    kind: str = typer.Argument(..., help="work_plan, joint_resolution or agreement."),
+    party: str = typer.Option(..., help="The party whose plugin brought the newer definition."),
+    to: int = typer.Option(..., "--to", help="The party's definition version to move items to."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would move; change nothing."),
+) -> None:
+    """Move in-flight items of KIND to a newer definition of PARTY (its roles, extra steps
+    and rules), each at the same step; items whose step the new definition lacks stay."""
+    from engine.core.upgrades import migrate as move_items  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, registry):
+        moves = move_items(session, registry, kind=kind, party=party, version=to, dry_run=dry_run)
+    if not moves:
+        out.print(f"No in-flight {escape(kind)} of {escape(party)} follows a definition older "
+                  f"than {to}.", highlight=False)
+        return
+    verb = "would move" if dry_run else "moved"
+    table = Table(title=f"{'Dry run: ' if dry_run else ''}{kind} items to {party} definition {to}"
+                  + (" (nothing changed)" if dry_run else ""))
+    for column in ("item", "at step", verb, "changes", "cannot move because"):
+        table.add_column(column)
+    for move in moves:
+        add_row(table, move.reference, move.step, move.to_step or "—", "; ".join(move.changes),
+                move.reason or "")
+    out.print(table)
+    stuck = [move for move in moves if move.reason]
+    out.print(f"{len(moves) - len(stuck)} item(s) {verb}; {len(stuck)} cannot move"
+              + ("" if dry_run or not stuck else ", left untouched"), highlight=False)
