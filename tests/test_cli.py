@@ -6,8 +6,7 @@ import os
 import subprocess
 import sys
 
-from engine.core import items
-from engine.errors import InvalidForm, exit_codes
+from engine.errors import exit_codes
 from tests.forms import form_for
 
 
@@ -92,18 +91,18 @@ def test_return_without_a_reason_names_the_comment_option_and_changes_nothing(ma
     assert manzoori.snapshot() == before
 
 
-def test_a_field_the_engine_names_gets_the_option_that_gives_it(manzoori, monkeypatch) -> None:
-    """The engine speaks of fields ("(comment)"); the command line adds its flag when the
-    operator left that option out, and not when they gave it."""
-    def refuse(*_args: object, **_kwargs: object) -> None:
-        raise InvalidForm("give a reason to return (comment)", problems=[("comment", "required")])
-
-    monkeypatch.setattr(items, "act", refuse)
-    left_out = manzoori("act", "PJ-WP-2026-0001", "return", "--as", "punjab.wpc-member.1", expect=5)
+def test_a_field_the_engine_names_gets_the_option_that_gives_it(manzoori) -> None:
+    """The engine speaks of fields ("(comment)"); the command line adds its flag: to use
+    it when the operator left that option out, to check it when they gave it."""
+    reference = manzoori.draft("work_plan", "punjab", "WPC Action Plan 2026",
+                               form_for("punjab", "work_plan"), "punjab.pdu-director")
+    manzoori.act(reference, "submit", "punjab.pdu-director")
+    left_out = manzoori.act(reference, "return", "punjab.wpc-member.1", expect=5)
     assert "InvalidForm: give a reason to return (comment); use --comment" in left_out.stderr
-    blank = manzoori("act", "PJ-WP-2026-0001", "return", "--as", "punjab.wpc-member.1",
-                     "--comment", " ", expect=5)
-    assert "give a reason to return (comment)" in blank.stderr and "--comment" not in blank.stderr
+    blank = manzoori.act(reference, "return", "punjab.wpc-member.1", "--comment", " ", expect=5)
+    assert "give a reason to return (comment); check --comment" in blank.stderr
+    moment = manzoori("deadlines", "--now", "next tuesday", expect=5)
+    assert "'next tuesday' is not a moment" in moment.stderr and "check --now" in moment.stderr
 
 
 def test_help_lists_the_exit_codes_of_the_error_table_and_usage(manzoori) -> None:

@@ -51,7 +51,7 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ManzooriError as error:
-            _report(error, _option_left_out(error.field, options, kwargs))
+            _report(error, _option_for(error.field, options, kwargs))
             raise typer.Exit(error.exit_code) from None
 
     return cast(F, run)
@@ -63,20 +63,22 @@ def _command_options(command: Callable[..., Any]) -> dict[str, OptionInfo]:
             if isinstance(parameter.default, OptionInfo)}
 
 
-def _option_left_out(field: str | None, options: dict[str, OptionInfo], given: dict[str, Any]) -> str | None:
-    """The flag of the option that gives `field` ('--comment' for comment), if the operator
-    left it at its default. The engine names fields; the command line names flags."""
+def _option_for(field: str | None, options: dict[str, OptionInfo], given: dict[str, Any]) -> str | None:
+    """What to tell the operator about the option that gives `field` ('--comment' for
+    comment): to use it if they left it out, to check it if they gave it. The engine
+    names fields; the command line names flags."""
     name = (field or "").replace("-", "_")
     option = options.get(name)
-    if option is None or given.get(name, option.default) != option.default:
+    if option is None:
         return None
     flags = [flag for flag in option.param_decls or () if flag.startswith("--")]
-    return flags[0] if flags else "--" + name.replace("_", "-")
+    flag = flags[0] if flags else "--" + name.replace("_", "-")
+    return f"use {flag}" if given.get(name, option.default) == option.default else f"check {flag}"
 
 
-def _report(error: ManzooriError, option: str | None) -> None:
-    """The error on stderr: its class, its message (with the option that gives the field it
-    names, if the operator left that out) and, for a form, each problem."""
+def _report(error: ManzooriError, hint: str | None) -> None:
+    """The error on stderr: its class, its message (with a word on the option that gives
+    the field it names) and, for a form, each problem."""
     kind = type(error).__name__
     if isinstance(error, InvalidForm) and len(error.problems) > 1:
         err.print(f"[bold red]{kind}:[/] {escape(error.headline)}", highlight=False)
@@ -84,8 +86,8 @@ def _report(error: ManzooriError, option: str | None) -> None:
             err.print(f"  - {where}: {message}", highlight=False, markup=False)
         return
     text = error.message
-    if option is not None and option not in text:
-        text += f"; use {option}"
+    if hint is not None and hint.split()[-1] not in text:
+        text += f"; {hint}"
     err.print(f"[bold red]{kind}:[/] {escape(text)}", highlight=False)
 
 
