@@ -103,12 +103,12 @@ class VerificationFailed(ManzooriError):
     meaning = "verification failed"
 
 
-def exit_codes() -> str:
-    """'0 ok, 1 error, 3 not allowed, ...': the exit codes a script can rely on."""
-    codes: dict[int, str] = {0: "ok", ManzooriError.exit_code: ManzooriError.meaning}
+def exit_codes() -> dict[int, str]:
+    """{0: "ok", 1: "error", 3: "not allowed", ...}: the exit codes a script can rely on."""
+    codes: dict[int, str] = {0: "ok"}
     pending: list[type[ManzooriError]] = [ManzooriError]
     while pending:
         kind = pending.pop()
         codes.setdefault(kind.exit_code, kind.meaning)
         pending.extend(kind.__subclasses__())
-    return ", ".join(f"{code} {meaning}" for code, meaning in sorted(codes.items()))
+    return dict(sorted(codes.items()))

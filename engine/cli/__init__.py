@@ -18,8 +18,8 @@ USAGE_EXIT_CODE = 2
 
 def exit_code_table() -> str:
     """'0 ok, 1 error, 2 usage, 3 not allowed, ...': the engine's codes and Typer's."""
-    codes = [*exit_codes().split(", "), f"{USAGE_EXIT_CODE} usage"]
-    return ", ".join(sorted(codes, key=lambda entry: int(entry.split(" ", 1)[0])))
+    codes = {**exit_codes(), USAGE_EXIT_CODE: "usage"}
+    return ", ".join(f"{code} {meaning}" for code, meaning in sorted(codes.items()))
 
 
 app = typer.Typer(

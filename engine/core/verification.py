@@ -28,9 +28,6 @@ from engine.core.registry import Registry
 from engine.errors import InvalidForm
 from engine.store import AuditEvent, Item, Officer, Signature, SigningKey, StepRecord, audit
 
-EXIT_TAMPERED = 8
-"""`manzoori verify`'s exit code when anything fails."""
-
 
 @dataclass(frozen=True)
 class Finding:
