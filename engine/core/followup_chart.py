@@ -17,7 +17,7 @@ def grouped_bars(groups: list[str], series: list[str], values: dict[str, dict[st
     """A PNG with one group of bars per entry of `groups`, one bar per entry of `series`."""
     # lazy: matplotlib takes ~0.5 s to import; only the quarterly report draws.
     from matplotlib.figure import Figure  # a Figure draws with Agg, no display or pyplot
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # lazy: with Figure
 
     figure = Figure(figsize=(max(6.0, 1.6 * len(groups) + 2), 4.2), dpi=100)
     axes = figure.subplots()

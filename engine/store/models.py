@@ -436,8 +436,6 @@ def _frozen_versions_stay_frozen(session: Session, _context: Any, _instances: An
 def _text_fits_its_column(session: Session, _context: Any, _instances: Any) -> None:
     """Text longer than its column is refused on every database alike, naming the field:
     PostgreSQL would fail the statement, SQLite would store it anyway."""
-    from engine.errors import InvalidForm
-
     for instance in (*session.new, *session.dirty):
         for column in instance.__table__.columns:
             limit = getattr(column.type, "length", None)
