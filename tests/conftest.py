@@ -7,7 +7,7 @@ import itertools
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
+import engine.core.registry
 from engine.cli import app
+from engine.core.registry import Registry
 from tests import hypothesis_profiles  # noqa: F401  (registers and loads the profile)
+from tests import provinces
+
+pytest_plugins = ["pytester"]  # tests/test_hooks.py runs a test session of its own
 
 
 @dataclass
@@ -259,3 +264,39 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield launched
         launched.close()
+
+
+# --- Parties made in a test (tests/provinces.py) ---
+
+
+@pytest.fixture
+def install(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Registry]:
+    """`install(name=plugin, ...)`: these plugin objects beside the built-in parties, as this
+    process's registry (what `manzoori`, the web app and the flows' tasks use) for this test."""
+    def install(**plugins: object) -> Registry:
+        loaded = provinces.with_built_ins(**plugins)
+        monkeypatch.setattr(engine.core.registry, "_registry", loaded)
+        return loaded
+
+    return install
+
+
+@pytest.fixture(autouse=True)
+def hooks_called(request: pytest.FixtureRequest) -> Iterator[set[str]]:
+    """The hooks called on plugins made in this test; a test marked `hooks(...)` must have
+    called each hook it names (tests/test_hooks.py counts on it)."""
+    provinces.CALLED.clear()
+    yield provinces.CALLED
+    marker = request.node.get_closest_marker("hooks")
+    if marker is not None and getattr(request.node, "rep_call_passed", False):
+        missing = [hook for hook in marker.args if hook not in provinces.CALLED]
+        assert not missing, (f"{request.node.nodeid} is marked as calling {', '.join(missing)} "
+                             f"on a plugin made in the test, and did not")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":  # read by `hooks_called`: a failed test has said enough
+        item.rep_call_passed = report.passed  # type: ignore[attr-defined]
+    return report
