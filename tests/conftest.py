@@ -17,11 +17,16 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
-import engine.core.registry
-from engine.cli import app
-from engine.core.registry import Registry
-from tests import hypothesis_profiles  # noqa: F401  (registers and loads the profile)
-from tests import provinces
+# pytest-xdist's workers start with COLUMNS=80, which the command line's Rich consoles would
+# keep from their making (when engine.cli is imported) and wrap every table at 80 columns:
+# unset, they read it when they print, and `Manzoori` sets it for each command as in one process.
+os.environ.pop("COLUMNS", None)
+
+import engine.core.registry  # noqa: E402
+from engine.cli import app  # noqa: E402
+from engine.core.registry import Registry  # noqa: E402
+from tests import hypothesis_profiles  # noqa: E402, F401  (registers and loads the profile)
+from tests import provinces  # noqa: E402
 
 pytest_plugins = ["pytester"]  # tests/test_hooks.py runs a test session of its own
 
