@@ -7,7 +7,7 @@ import itertools
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,10 @@ os.environ.pop("COLUMNS", None)
 import engine.core.registry  # noqa: E402
 from engine.cli import app  # noqa: E402
 from engine.core.registry import Registry  # noqa: E402
-from tests import hypothesis_profiles  # noqa: E402, F401  (registers and loads the profile)
-from tests import provinces  # noqa: E402
+from tests import (
+    hypothesis_profiles,  # noqa: E402, F401  (registers and loads the profile)
+    provinces,  # noqa: E402
+)
 
 pytest_plugins = ["pytester"]  # tests/test_hooks.py runs a test session of its own
 
@@ -156,6 +158,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker(other)]
+    # The modules that start Prefect servers take longest: handed to the xdist workers first,
+    # they run while the other worker goes through the rest, and both finish together.
+    items.sort(key=lambda item: item.get_closest_marker("prefect") is None)
 
 
 def stored_json(value: Any) -> Any:
@@ -275,7 +280,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def install(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Registry]:
+def install(monkeypatch: pytest.MonkeyPatch) -> provinces.Install:
     """`install(name=plugin, ...)`: these plugin objects beside the built-in parties, as this
     process's registry (what `manzoori`, the web app and the flows' tasks use) for this test."""
     def install(**plugins: object) -> Registry:

@@ -20,6 +20,9 @@ from engine.contract.forms import WorkPlanForm
 from engine.contract.hookspecs import hookimpl
 from engine.core.registry import GROUP, Registry, load_parties
 
+#: The `install` fixture: `install(name=plugin, ...)` gives the registry it installed.
+Install = Callable[..., Registry]
+
 #: The hooks called on plugins made here during the running test (reset for each test).
 CALLED: set[str] = set()
 

@@ -15,8 +15,9 @@ import pytest
 
 from engine.contract import EventNotice, ExtraStep, ItemKind, Office, OfficeHolder, RoleRule, hookspecs
 from engine.contract.hookspecs import hookimpl
+from tests.conftest import Manzoori
 from tests.forms import form_for
-from tests.provinces import TestProvince
+from tests.provinces import Install, TestProvince
 
 TESTS = Path(__file__).parent
 
@@ -75,7 +76,7 @@ def test_a_hook_marked_but_not_called_fails_its_test(pytester: pytest.Pytester) 
 
 
 @pytest.mark.hooks("office_holders")
-def test_office_holders_of_a_new_party_join_the_directory_at_init(manzoori, install) -> None:
+def test_office_holders_of_a_new_party_join_the_directory_at_init(manzoori: Manzoori, install: Install) -> None:
     class Recorded(TestProvince):
         @hookimpl
         def office_holders(self) -> list[OfficeHolder]:
@@ -113,7 +114,7 @@ class ProvinceWithLegalReview(TestProvince):
 
 
 @pytest.mark.hooks("extra_steps")
-def test_a_partys_extra_step_joins_the_route_where_its_rule_says(manzoori, install) -> None:
+def test_a_partys_extra_step_joins_the_route_where_its_rule_says(manzoori: Manzoori, install: Install) -> None:
     install(legal_province=ProvinceWithLegalReview("legal-province"))
     manzoori("init", "--samples")
     data = {**form_for("punjab", "work_plan"), "summary": "Drafting legislation on working women's hostels."}
@@ -136,7 +137,7 @@ def test_a_partys_extra_step_joins_the_route_where_its_rule_says(manzoori, insta
 
 
 @pytest.mark.hooks("letterhead")
-def test_a_partys_letterhead_heads_its_documents_escaped(manzoori, install) -> None:
+def test_a_partys_letterhead_heads_its_documents_escaped(manzoori: Manzoori, install: Install) -> None:
     class Lettered(TestProvince):
         @hookimpl
         def letterhead(self) -> str:
@@ -156,7 +157,7 @@ def test_a_partys_letterhead_heads_its_documents_escaped(manzoori, install) -> N
 
 
 @pytest.mark.hooks("on_event")
-def test_parties_hear_of_each_action_and_a_failing_listener_never_undoes_it(manzoori, install) -> None:
+def test_parties_hear_of_each_action_and_a_failing_listener_never_undoes_it(manzoori: Manzoori, install: Install) -> None:
     """What the item's Prefect flow run does for each event (its `notify-parties` task),
     called here as the task's own function: the flow runs in the runner's process, which
     loads parties from their entry points and cannot see plugins made in a test;

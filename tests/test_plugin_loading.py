@@ -19,8 +19,9 @@ import pytest
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
 from engine.contract.hookspecs import hookimpl
 from engine.core.registry import GROUP, load_parties
+from tests.conftest import Manzoori
 from tests.forms import form_for
-from tests.provinces import TestProvince
+from tests.provinces import Install, TestProvince
 
 BUILT_IN = {"punjab", "balochistan", "sindh", "kp", "ncsw", "mohr"}
 
@@ -53,7 +54,7 @@ def test_a_distribution_that_fails_to_import_is_named_by_manzoori_provinces_chec
         assert code in result.stdout
 
 
-def checked(manzoori, name: str, hook: str | None) -> str:
+def checked(manzoori: Manzoori, name: str, hook: str | None) -> str:
     """`manzoori provinces --check` with the plugin installed: exit 7, the plugin and hook
     named, every built-in party still listed. Returns the reason given."""
     result = manzoori("provinces", "--check", expect=7)
@@ -65,7 +66,7 @@ def checked(manzoori, name: str, hook: str | None) -> str:
 
 
 @pytest.mark.hooks("party", "offices", "roles", "form")
-def test_a_clean_test_province_loads_beside_the_built_in_ones(manzoori, install) -> None:
+def test_a_clean_test_province_loads_beside_the_built_in_ones(manzoori: Manzoori, install: Install) -> None:
     registry = install(clean_province=TestProvince("clean-province"))
     assert registry.faults == []
     result = manzoori("provinces", "--check")
@@ -74,7 +75,7 @@ def test_a_clean_test_province_loads_beside_the_built_in_ones(manzoori, install)
     assert registry.party("clean-province").form(ItemKind.WORK_PLAN).__name__ == "TestWorkPlan"
 
 
-def test_a_party_answered_with_the_wrong_type_is_named_with_its_hook(manzoori, install) -> None:
+def test_a_party_answered_with_the_wrong_type_is_named_with_its_hook(manzoori: Manzoori, install: Install) -> None:
     class Sloppy(TestProvince):
         @hookimpl
         def party(self) -> dict:
@@ -87,7 +88,7 @@ def test_a_party_answered_with_the_wrong_type_is_named_with_its_hook(manzoori, i
     assert "returned the wrong type" in checked(manzoori, "sloppy_province", "party")
 
 
-def test_hook_that_raises_at_load_is_named_with_its_hook(manzoori, install) -> None:
+def test_hook_that_raises_at_load_is_named_with_its_hook(manzoori: Manzoori, install: Install) -> None:
     class Raising(TestProvince):
         @hookimpl
         def offices(self) -> list[Office]:
@@ -98,7 +99,7 @@ def test_hook_that_raises_at_load_is_named_with_its_hook(manzoori, install) -> N
     assert "raised KeyError" in reason and "the offices sheet is missing" in reason
 
 
-def test_hook_returning_the_wrong_type_is_named_with_its_hook(manzoori, install) -> None:
+def test_hook_returning_the_wrong_type_is_named_with_its_hook(manzoori: Manzoori, install: Install) -> None:
     class Listless(TestProvince):
         @hookimpl
         def offices(self) -> str:
@@ -108,7 +109,7 @@ def test_hook_returning_the_wrong_type_is_named_with_its_hook(manzoori, install)
     assert "returned the wrong type" in checked(manzoori, "listless_province", "offices")
 
 
-def test_office_declared_twice_is_named(manzoori, install) -> None:
+def test_office_declared_twice_is_named(manzoori: Manzoori, install: Install) -> None:
     class Twice(TestProvince):
         @hookimpl
         def offices(self) -> list[Office]:
@@ -119,7 +120,7 @@ def test_office_declared_twice_is_named(manzoori, install) -> None:
     assert "declares office 'secretary' twice" in checked(manzoori, "twice_province", "offices")
 
 
-def test_role_naming_an_office_that_does_not_exist_is_named(manzoori, install) -> None:
+def test_role_naming_an_office_that_does_not_exist_is_named(manzoori: Manzoori, install: Install) -> None:
     class Officeless(TestProvince):
         @hookimpl
         def roles(self, kind: ItemKind) -> dict[str, RoleRule] | None:
@@ -133,7 +134,7 @@ def test_role_naming_an_office_that_does_not_exist_is_named(manzoori, install) -
     assert "role 'approver' of joint_resolution names office 'chief-minister'" in reason
 
 
-def test_role_a_flow_does_not_have_is_named_with_the_role_it_lacks(manzoori, install) -> None:
+def test_role_a_flow_does_not_have_is_named_with_the_role_it_lacks(manzoori: Manzoori, install: Install) -> None:
     class Misspelt(TestProvince):
         @hookimpl
         def roles(self, kind: ItemKind) -> dict[str, RoleRule] | None:
@@ -148,7 +149,7 @@ def test_role_a_flow_does_not_have_is_named_with_the_role_it_lacks(manzoori, ins
     assert "it maps 'aprover', which no step asks for" in reason
 
 
-def test_a_form_that_is_not_a_form_model_is_named(manzoori, install) -> None:
+def test_a_form_that_is_not_a_form_model_is_named(manzoori: Manzoori, install: Install) -> None:
     class Formless(TestProvince):
         @hookimpl
         def form(self, kind: ItemKind) -> object:
@@ -158,7 +159,7 @@ def test_a_form_that_is_not_a_form_model_is_named(manzoori, install) -> None:
     assert "not a FormModel subclass" in checked(manzoori, "formless_province", "form")
 
 
-def test_a_hook_the_contract_does_not_have_is_named(manzoori, install) -> None:
+def test_a_hook_the_contract_does_not_have_is_named(manzoori: Manzoori, install: Install) -> None:
     class Inventive(TestProvince):
         @hookimpl
         def on_item_drafted(self) -> None:
@@ -168,7 +169,7 @@ def test_a_hook_the_contract_does_not_have_is_named(manzoori, install) -> None:
     assert "is not a hook of the contract" in checked(manzoori, "inventive_province", "on_item_drafted")
 
 
-def test_a_hook_asking_for_an_argument_the_contract_does_not_give_is_named(manzoori, install) -> None:
+def test_a_hook_asking_for_an_argument_the_contract_does_not_give_is_named(manzoori: Manzoori, install: Install) -> None:
     class Greedy(TestProvince):
         @hookimpl
         def roles(self, kind: ItemKind, budget: int) -> dict[str, RoleRule] | None:
@@ -178,7 +179,7 @@ def test_a_hook_asking_for_an_argument_the_contract_does_not_give_is_named(manzo
     assert "budget" in checked(manzoori, "greedy_province", None)
 
 
-def test_a_party_without_its_offices_is_named(manzoori, install) -> None:
+def test_a_party_without_its_offices_is_named(manzoori: Manzoori, install: Install) -> None:
     class Bare:
         @hookimpl
         def party(self) -> PartyIdentity:
@@ -188,7 +189,7 @@ def test_a_party_without_its_offices_is_named(manzoori, install) -> None:
     assert "required hook is not implemented" in checked(manzoori, "bare_province", "offices")
 
 
-def test_a_code_already_taken_is_named_and_the_first_party_keeps_it(manzoori, install) -> None:
+def test_a_code_already_taken_is_named_and_the_first_party_keeps_it(manzoori: Manzoori, install: Install) -> None:
     registry = install(first_province=TestProvince("twin-province"),
                        second_province=TestProvince("twin-province"), impostor=TestProvince("punjab"))
     assert "code 'twin-province' is already taken" in checked(manzoori, "second_province", "party")
@@ -198,7 +199,7 @@ def test_a_code_already_taken_is_named_and_the_first_party_keeps_it(manzoori, in
 
 
 @pytest.mark.hooks("check")
-def test_a_faulty_plugin_never_stops_another_province_drafting(manzoori, install) -> None:
+def test_a_faulty_plugin_never_stops_another_province_drafting(manzoori: Manzoori, install: Install) -> None:
     """A rule that raises is the plugin's fault, named, and only blocks items it is party to."""
     class Brittle(TestProvince):
         @hookimpl

@@ -24,9 +24,9 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.core import items
-from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord, Version, open_database
-from engine.errors import Conflict, ManzooriError, NotAllowed
 from engine.core.registry import registry
+from engine.errors import Conflict, ManzooriError, NotAllowed
+from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord, Version, open_database
 from tests.conftest import Databases
 from tests.forms import form_for
 
