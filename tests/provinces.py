@@ -11,8 +11,10 @@ plugins, and tests/test_hooks.py fails unless every hook of the contract has suc
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
@@ -96,3 +98,13 @@ def with_built_ins(**plugins: object) -> Registry:
     in process; the plugins' hook calls recorded."""
     built_in = {point.name: point.load() for point in entry_points(group=GROUP)}
     return load_parties(plugins={**built_in, **{name: recorded(plugin) for name, plugin in plugins.items()}})
+
+
+def fake_distribution(root: Path, module: str, source: str) -> None:
+    """A province package in folder `root` with its entry point in `manzoori.provinces`, as
+    pip would install it: found by importlib.metadata once `root` is on the path."""
+    (root / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    info = root / f"{module}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[{GROUP}]\n{module} = {module}\n")

@@ -21,7 +21,7 @@ from engine.contract.hookspecs import hookimpl
 from engine.core.registry import GROUP, load_parties
 from tests.conftest import Manzoori
 from tests.forms import form_for
-from tests.provinces import Install, TestProvince
+from tests.provinces import Install, TestProvince, fake_distribution
 
 BUILT_IN = {"punjab", "balochistan", "sindh", "kp", "ncsw", "mohr"}
 
@@ -37,12 +37,7 @@ def test_all_built_in_parties_load_through_the_entry_point_group() -> None:
 def test_a_distribution_that_fails_to_import_is_named_by_manzoori_provinces_check(tmp_path: Path) -> None:
     """The real path: a package installed beside the built-in ones, found through its entry
     point, raising as it is imported; the officer runs `manzoori provinces --check`."""
-    (tmp_path / "broken_province.py").write_text('raise RuntimeError("the IT cell forgot a file")\n',
-                                                 encoding="utf-8")
-    info = tmp_path / "broken_province-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken_province\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(f"[{GROUP}]\nbroken_province = broken_province\n")
+    fake_distribution(tmp_path, "broken_province", 'raise RuntimeError("the IT cell forgot a file")\n')
     environment = {**os.environ, "PYTHONPATH": str(tmp_path), "MANZOORI_HOME": str(tmp_path / "home"),
                    "COLUMNS": "200"}
     result = subprocess.run([str(Path(sys.executable).with_name("manzoori")), "provinces", "--check"],
