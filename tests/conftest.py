@@ -17,8 +17,20 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
-from engine.cli import app
-from tests import hypothesis_profiles  # noqa: F401  (registers and loads the profile)
+# pytest-xdist's workers start with COLUMNS=80, which the command line's Rich consoles would
+# keep from their making (when engine.cli is imported) and wrap every table at 80 columns:
+# unset, they read it when they print, and `Manzoori` sets it for each command as in one process.
+os.environ.pop("COLUMNS", None)
+
+import engine.core.registry  # noqa: E402
+from engine.cli import app  # noqa: E402
+from engine.core.registry import Registry  # noqa: E402
+from tests import (
+    hypothesis_profiles,  # noqa: E402, F401  (registers and loads the profile)
+    provinces,  # noqa: E402
+)
+
+pytest_plugins = ["pytester"]  # tests/test_hooks.py runs a test session of its own
 
 
 @dataclass
@@ -146,6 +158,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker(other)]
+    # The modules that start Prefect servers take longest: handed to the xdist workers first,
+    # they run while the other worker goes through the rest, and both finish together.
+    items.sort(key=lambda item: item.get_closest_marker("prefect") is None)
 
 
 def stored_json(value: Any) -> Any:
@@ -259,3 +274,39 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield launched
         launched.close()
+
+
+# --- Parties made in a test (tests/provinces.py) ---
+
+
+@pytest.fixture
+def install(monkeypatch: pytest.MonkeyPatch) -> provinces.Install:
+    """`install(name=plugin, ...)`: these plugin objects beside the built-in parties, as this
+    process's registry (what `manzoori`, the web app and the flows' tasks use) for this test."""
+    def install(**plugins: object) -> Registry:
+        loaded = provinces.with_built_ins(**plugins)
+        monkeypatch.setattr(engine.core.registry, "_registry", loaded)
+        return loaded
+
+    return install
+
+
+@pytest.fixture(autouse=True)
+def hooks_called(request: pytest.FixtureRequest) -> Iterator[set[str]]:
+    """The hooks called on plugins made in this test; a test marked `hooks(...)` must have
+    called each hook it names (tests/test_hooks.py counts on it)."""
+    provinces.CALLED.clear()
+    yield provinces.CALLED
+    marker = request.node.get_closest_marker("hooks")
+    if marker is not None and getattr(request.node, "rep_call_passed", False):
+        missing = [hook for hook in marker.args if hook not in provinces.CALLED]
+        assert not missing, (f"{request.node.nodeid} is marked as calling {', '.join(missing)} "
+                             f"on a plugin made in the test, and did not")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":  # read by `hooks_called`: a failed test has said enough
+        item.rep_call_passed = report.passed  # type: ignore[attr-defined]
+    return report

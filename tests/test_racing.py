@@ -1,9 +1,12 @@
 """Officers racing on one item, on the database the suite runs on (--db): two reviewers
 deciding the same step at once, the same request retried at once, an approval against a
-withdrawal. Each race is run on 1,000 items: two threads, each with its own session,
+withdrawal. Each race is run on many items: two threads, each with its own session,
 released together by a barrier, acting through the service layer. Afterwards the stored
 state is read with SQL: one outcome per item, no lost update, no doubled event, and the
 loser told why.
+
+Every run races 50 pairs; the 1,000 pairs (MANZOORI_RACING_PAIRS) that find the rare
+interleavings are marked `slow`, run by `.ci/run` in a step of their own (`-m slow`).
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.core import items
-from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord, Version, open_database
-from engine.errors import Conflict, ManzooriError, NotAllowed
 from engine.core.registry import registry
+from engine.errors import Conflict, ManzooriError, NotAllowed
+from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord, Version, open_database
 from tests.conftest import Databases
 from tests.forms import form_for
 
+QUICK_PAIRS = 50
 PAIRS = int(os.environ.get("MANZOORI_RACING_PAIRS", "1000"))
 DRAFTER = "punjab.pdu-director"
 REVIEWERS = ("punjab.wpc-member.1", "punjab.wpc-member.2")
@@ -36,8 +40,9 @@ APPROVER = "punjab.wpc-convener"
 @dataclass
 class Racing:
     factory: sessionmaker
+    pairs: int
     in_review: list[str]
-    """PAIRS items for each of the two races at the review step, and one more."""
+    """`pairs` items for each of the two races at the review step, and one more."""
     in_approval: list[str]
 
     def query(self, sql: str, **params: Any) -> list[Any]:
@@ -45,11 +50,13 @@ class Racing:
             return list(session.execute(text(sql), params))
 
 
-@pytest.fixture(scope="module")
-def racing(databases: Databases, seeded_home: Path,
+@pytest.fixture(scope="module", params=[pytest.param(QUICK_PAIRS, id=f"{QUICK_PAIRS}-pairs"),
+                                        pytest.param(PAIRS, id=f"{PAIRS}-pairs", marks=pytest.mark.slow)])
+def racing(request: pytest.FixtureRequest, databases: Databases, seeded_home: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Racing]:
-    """A copy of the seeded database with 2 x PAIRS + 1 Punjab work plans in review and
-    PAIRS in approval: one of each made through the service layer, the rest bulk copies."""
+    """A copy of the seeded database with 2 x pairs + 1 Punjab work plans in review and
+    pairs in approval: one of each made through the service layer, the rest bulk copies."""
+    pairs = request.param
     url = databases.copy(tmp_path_factory.mktemp("racing"))
     factory = open_database(url)
     parties = registry()
@@ -63,11 +70,11 @@ def racing(databases: Databases, seeded_home: Path,
                                officer=DRAFTER).reference
         items.act(session, parties, reference=approval, action="submit", officer=DRAFTER)
         items.act(session, parties, reference=approval, action="clear", officer=REVIEWERS[0])
-        in_review = [review, *_copies(session, review, "PJ-WP-RACE-R", 2 * PAIRS)]
-        in_approval = [approval, *_copies(session, approval, "PJ-WP-RACE-A", PAIRS - 1)]
+        in_review = [review, *_copies(session, review, "PJ-WP-RACE-R", 2 * pairs)]
+        in_approval = [approval, *_copies(session, approval, "PJ-WP-RACE-A", pairs - 1)]
         session.commit()
     try:
-        yield Racing(factory, in_review, in_approval)
+        yield Racing(factory, pairs, in_review, in_approval)
     finally:
         factory.kw["bind"].dispose()
         databases.drop(url)
@@ -113,7 +120,7 @@ def _without_id(row: Any) -> dict[str, Any]:
 Call = Callable[[Session, int], items.Outcome]
 
 
-def race(factory: sessionmaker, first: Call, second: Call, rounds: int = PAIRS) -> list[tuple[Any, Any]]:
+def race(factory: sessionmaker, first: Call, second: Call, rounds: int) -> list[tuple[Any, Any]]:
     """Run `first(session, i)` and `second(session, i)` at the same moment for each round,
     in two threads with their own sessions; each call's Outcome or exception, per round."""
     barrier = threading.Barrier(2)
@@ -137,10 +144,10 @@ def race(factory: sessionmaker, first: Call, second: Call, rounds: int = PAIRS) 
     return list(zip(*results, strict=True))
 
 
-def _report(name: str, started: float, tally: dict[str, int]) -> None:
+def _report(name: str, started: float, pairs: int, tally: dict[str, int]) -> None:
     # Shown with -s (or in the captured output of a failure): the figures of the run.
     figures = ", ".join(f"{key} {value}" for key, value in sorted(tally.items()))
-    print(f"\n{name}: {PAIRS} pairs in {time.monotonic() - started:.1f} s; {figures}")
+    print(f"\n{name}: {pairs} pairs in {time.monotonic() - started:.1f} s; {figures}")
 
 
 def _one_winner(race_name: str, started: float, chosen: list[str], results: list[tuple[Any, Any]],
@@ -158,7 +165,7 @@ def _one_winner(race_name: str, started: float, chosen: list[str], results: list
         assert reference in loser.message, loser
         winners[reference], refusals[reference] = outcomes[0].action, loser
         tally[f"{outcomes[0].action} won"] += 1
-    _report(race_name, started, tally)
+    _report(race_name, started, len(chosen), tally)
     return winners, refusals
 
 
@@ -178,7 +185,7 @@ def _stored(racing: Racing, references: list[str]) -> tuple[dict[str, list[str]]
 def test_two_reviewers_deciding_one_step_at_once_one_decision_stands(racing: Racing) -> None:
     """A quorum-1 review: one member clears while another returns it, at the same moment."""
     parties = registry()
-    chosen = racing.in_review[:PAIRS]
+    chosen = racing.in_review[:racing.pairs]
     started = time.monotonic()
     results = race(
         racing.factory,
@@ -186,6 +193,7 @@ def test_two_reviewers_deciding_one_step_at_once_one_decision_stands(racing: Rac
                                      officer=REVIEWERS[0]),
         lambda session, n: items.act(session, parties, reference=chosen[n], action="return",
                                      officer=REVIEWERS[1], comment="Pillar 4 needs dates"),
+        len(chosen),
     )
     winners, _ = _one_winner("two reviewers", started, chosen, results, ("clear", "return"))
 
@@ -202,20 +210,20 @@ def test_two_reviewers_deciding_one_step_at_once_one_decision_stands(racing: Rac
 def test_the_same_request_retried_at_once_is_done_once_and_answered_alike(racing: Racing) -> None:
     """A reviewer's client sends the same clear twice (same key) before hearing back."""
     parties = registry()
-    chosen = racing.in_review[PAIRS:2 * PAIRS]
+    chosen = racing.in_review[racing.pairs:2 * racing.pairs]
 
     def clear(session: Session, n: int) -> items.Outcome:
         return items.act(session, parties, reference=chosen[n], action="clear",
                          officer=REVIEWERS[0], key=f"clear-{chosen[n]}")
 
     started = time.monotonic()
-    results = race(racing.factory, clear, clear)
+    results = race(racing.factory, clear, clear, len(chosen))
     for reference, (first, second) in zip(chosen, results, strict=True):
         assert isinstance(first, items.Outcome) and isinstance(second, items.Outcome), (
             f"{reference}: {first!r} / {second!r}")
         assert sorted([first.replayed, second.replayed]) == [False, True], reference
         assert (first.state, first.revision) == (second.state, second.revision) == ("approval", first.revision)
-    _report("one request twice", started, {"replayed": PAIRS})
+    _report("one request twice", started, len(chosen), {"replayed": len(chosen)})
 
     events, states = _stored(racing, chosen)
     keyed = dict(racing.query(
@@ -238,6 +246,7 @@ def test_approval_racing_withdrawal_one_wins_and_the_item_agrees(racing: Racing)
                                      officer=APPROVER, expected_revision=seen),
         lambda session, n: items.act(session, parties, reference=chosen[n], action="withdraw",
                                      officer=DRAFTER, comment="Superseded", expected_revision=seen),
+        len(chosen),
     )
     winners, refusals = _one_winner("approve against withdraw", started, chosen, results,
                                     ("approve", "withdraw"))
@@ -260,7 +269,7 @@ def test_an_officers_action_waits_for_anothers_instead_of_failing(racing: Racing
     """While another transaction holds the item (PostgreSQL: its row; SQLite: the write
     lock), an action waits for it, then goes through: no 'database is locked'."""
     parties = registry()
-    reference = racing.in_review[2 * PAIRS]
+    reference = racing.in_review[2 * racing.pairs]
     done: list[Any] = []
     with racing.factory() as holder:
         if holder.get_bind().dialect.name == "sqlite":

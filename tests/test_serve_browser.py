@@ -1,5 +1,10 @@
 """`manzoori serve --demo` as an operator meets it: the Prefect UI in a real browser
-(Debian's Chromium, driven by Playwright) shows the demo items' runs by reference."""
+(Debian's Chromium, driven by Playwright) shows the demo items' runs by reference.
+
+Marked `slow`: a Prefect server of its own, the demo played and Chromium took 80 s of the
+default suite's 5 minutes; `.ci/run` runs it on both databases (`-m slow`). The default
+suite still starts a Prefect server (tests/test_prefect.py) and drives Chromium
+(tests/test_web_browser.py, tests/test_mail.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from tests.conftest import Databases
 from tests.prefect_support import PrefectView
 from workflows.stack import Stack, auth_string, free_port
 
-pytestmark = [pytest.mark.prefect, pytest.mark.browser]
+pytestmark = [pytest.mark.prefect, pytest.mark.browser, pytest.mark.slow]
 
 DEMO = ["PJ-IPA-2025-0001", "BL-WP-2025-0001", "NCSW-JR-2015-0001", "PJ-WP-2025-0001"]
 

@@ -11,7 +11,8 @@ service layer with the real plugins and a real database, and checks after each s
 - the item's state rebuilt from its events alone (engine.core.replay) equals the stored state.
 
 The number of sequences and their length come from the hypothesis profile
-(tests/hypothesis_profiles.py: "ci" by default, HYPOTHESIS_PROFILE=nightly for more).
+(tests/hypothesis_profiles.py: 100 sequences in the README's run, 2,000 in `.ci/run`'s step
+with HYPOTHESIS_PROFILE=ci, HYPOTHESIS_PROFILE=nightly for more).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from tests.conftest import stored_json
 from tests.forms import form_for
 from tests.test_invariants import refused
-from tests.test_plugin_loading import _fake_distribution
+from tests.provinces import fake_distribution
 
 MODULE = "gilgit_baltistan_province"
 GB = "gilgit-baltistan"
@@ -132,7 +132,7 @@ def install(manzoori, tmp_path: Path,
     def upgrade(source: str) -> None:
         root = tmp_path / f"site-{len(roots) + 1}"
         root.mkdir()
-        _fake_distribution(root, MODULE, source)
+        fake_distribution(root, MODULE, source)
         for old in roots:
             sys.path.remove(old)
         roots.append(str(root))
