@@ -130,8 +130,8 @@ SQLite's page cache per connection. The Prefect server and the flow runs that
     },
     "cli": {
         "title": "Command line wall time",
-        "limits": """`manzoori --help` imports only Typer and Rich (engine/cli/__init__.py imports everything
-else inside the commands). `manzoori inbox` also imports SQLAlchemy, pydantic and the
+        "limits": """`manzoori --help` imports only Typer, Rich and PyYAML (each command module in engine/cli/
+imports the core inside its commands, the imports marked `# lazy:`). `manzoori inbox` also imports SQLAlchemy, pydantic and the
 engine's models and service layer (engine.core.queries imports engine.core.items), loads the party
 plugins through their entry points, checks the schema revision and runs the inbox query;
 it now prints at most 500 rows, soonest first (`--limit`); the "rows printed" column
