@@ -35,6 +35,8 @@ PLANNED = "planned"
 REPORTED = "progress report"
 CLEARED = "progress cleared"
 REMINDED = "follow-up reminder"
+#: The quarter report's columns: each status a cleared report can give, then the unreported.
+COLUMNS: tuple[str, ...] = (*ProgressStatus, UNREPORTED)
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
@@ -247,7 +249,7 @@ class QuarterReport:
 
     @property
     def columns(self) -> list[str]:
-        return [*ProgressStatus, UNREPORTED]
+        return list(COLUMNS)
 
     @property
     def total(self) -> int:
@@ -257,14 +259,13 @@ class QuarterReport:
 def quarter_report(session: Session, quarter: str, now: datetime) -> QuarterReport:
     """What the parties reported (cleared reports only) on `quarter`'s plan, at `now`."""
     actions = plan(session, quarter)
-    columns = [*ProgressStatus, UNREPORTED]
     by_party: dict[str, dict[str, int]] = {}
     by_area: dict[str, dict[str, int]] = {}
     for action in actions:
         cleared = _cleared(action)
         status = cleared.status if cleared else UNREPORTED
         for table, key in ((by_party, action.party), (by_area, action.priority_area)):
-            table.setdefault(key, dict.fromkeys(columns, 0))[status] += 1
+            table.setdefault(key, dict.fromkeys(COLUMNS, 0))[status] += 1
     late = [{"action": a.id, "item": a.item.reference, "party": a.party,
              "priority_area": a.priority_area, "due_on": a.due_on.isoformat(), "text": a.text}
             for a in overdue(session, quarter, now)]

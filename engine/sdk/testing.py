@@ -49,6 +49,7 @@ from engine.errors import ManzooriError, PluginError
 from engine.sdk.rehearsal import rehearse_joint_resolution
 from engine.web.formkit import fields
 from engine.web.i18n import TEXT
+from engine.web.templating import TEMPLATES
 
 BASE_FORMS: dict[ItemKind, type[FormModel]] = {
     ItemKind.WORK_PLAN: WorkPlanForm,
@@ -160,7 +161,7 @@ class Conformance:
 
     def _renders(self, model: type[FormModel], data: dict[str, Any]) -> list[Failure]:
         """The officers' draft form for `model`, as the web app renders it."""
-        environment = Environment(loader=FileSystemLoader(Path(__file__).parent.parent / "web" / "templates"),
+        environment = Environment(loader=FileSystemLoader(TEMPLATES),
                                   autoescape=select_autoescape(default=True, default_for_string=True))
         environment.globals["t"] = lambda key: TEXT[key]["en"]
         template = environment.from_string("{% import '_fields.html' as f %}{{ f.inputs(fields) }}")

@@ -14,11 +14,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from engine.web.auth import session_data
 from engine.web.i18n import ACTIONS, LANGUAGES, translator
 
+#: The web app's templates; the conformance kit renders a party's form with them too.
+TEMPLATES = Path(__file__).parent / "templates"
+
 LANGUAGE_COOKIE = "manzoori_lang"
 """The language chosen before logging in (the session keeps it after)."""
 
 _environment = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True, lstrip_blocks=True,
 )
