@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.clock import utcnow
 from engine.contract import ItemKind
-from engine.core import definitions, routing, signatures
+from engine.core import authority, definitions, routing, signatures
 from engine.core.credentials import spend_code
 from engine.core.directory import get_officer, holdings, holds, require_office
 from engine.core.flows import CHECKER_ACTIONS, EndState, Route, current_flow, flow_for
@@ -326,7 +326,7 @@ def _decide(
         )
     day = now.date()
     current = item.current_steps
-    mine = [s for s in current if s.status == StepStatus.OPEN and holds(actor, s.party, s.office, day)]
+    mine = [capacity.record for capacity in authority.capacities(item, actor, day)]
     if not mine:
         waiting = [s for s in current if s.status == StepStatus.PENDING and holds(actor, s.party, s.office, day)]
         if waiting:
@@ -375,9 +375,8 @@ def possible_actions(session: Session, registry: Registry, item: Item, officer: 
         if is_drafter:
             possible += ["submit", "revise"]
     else:
-        current = [s for s in item.current_steps
-                   if s.status == StepStatus.OPEN and holds(officer, s.party, s.office, day)
-                   and s.assigned_to_id in (None, officer.id)
+        current = [s for s in (capacity.record for capacity in authority.capacities(item, officer, day))
+                   if s.assigned_to_id in (None, officer.id)
                    and not any(d.officer_id == officer.id for d in s.decisions)]
         if current:
             maker = _is_maker(item, officer)
