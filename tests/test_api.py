@@ -368,3 +368,40 @@ def test_every_operation_answers_as_its_schema_says(api: Api) -> None:
             case.call_and_validate(headers=headers, checks=checks)
 
         answers_as_documented()
+
+
+def _to_approval(api: Api, reference: str) -> None:
+    """Bring a Balochistan work plan from draft to its approval by three WPC members."""
+    api.act(reference, "submit", "balochistan.assembly-secretary")
+    while api.manzoori.state(reference) != "approval":
+        state = api.manzoori.state(reference)
+        officer = api.manzoori.officer_for("balochistan", WP, "finance_reviewer" if state == "finance_review"
+                                           else "reviewer", exclude="balochistan.assembly-secretary")
+        api.act(reference, "clear", officer)
+
+
+def test_reassigning_one_member_of_a_quorum_step_leaves_the_others_free(api: Api) -> None:
+    """Three of the caucus's members must approve: the one a step is reassigned to is one of
+    them, and the others still count (before, only the assignee could decide, so the quorum
+    could never be reached)."""
+    reference = api.draft("PWL project work plan 2026", "balochistan.assembly-secretary", "balochistan")
+    _to_approval(api, reference)
+    api.ok(api.post(f"/api/items/{reference}/reassign", "balochistan.assembly-secretary", {
+        "party": "balochistan", "to_officer": "balochistan.wpc-member.4", "reason": "she chairs this"}))
+    for member in ("balochistan.wpc-member.2", "balochistan.wpc-member.3"):
+        assert reference in {e["reference"] for e in api.ok(api.get("/api/inbox", member))}
+        api.act(reference, "approve", member)
+    assert api.manzoori.state(reference) == "approval"
+    assert api.act(reference, "approve", "balochistan.wpc-member.4")["state"] == "signature"
+
+
+def test_a_step_is_never_reassigned_to_the_items_drafter(api: Api, in_review: str) -> None:
+    """Even when the drafter also holds the office the step waits for."""
+    name = api.manzoori.query("SELECT name FROM officers WHERE username = :u", u=DRAFTER)[0][0]
+    api.manzoori("officers", "add", DRAFTER, "--name", name, "--party", "punjab",
+                 "--office", "wpc-member", "--since", "2020-01-01")
+    error = api.refused(403, "POST", f"/api/items/{in_review}/reassign", CONVENER,
+                        json={"party": "punjab", "to_officer": DRAFTER, "reason": "she knows it best"})
+    assert f"{DRAFTER} drafted {in_review}" in error["message"]
+    mine = api.refused(403, "POST", f"/api/items/{in_review}/actions", DRAFTER, json={"action": "clear"})
+    assert "maker and checker must differ" in mine["message"]

@@ -66,7 +66,13 @@ def test_ipmg_joint_resolution_feedback_round_then_every_party_signs(manzoori) -
                                form_for("ncsw", "joint_resolution", parties), "ncsw.secretary")
     manzoori.act(reference, "submit", "ncsw.secretary")
     assert manzoori.state(reference) == "feedback"
-    for party in parties:
+    # The drafting party wrote the draft: the others give their feedback on it.
+    asked = {row[0] for row in manzoori.query(
+        "SELECT s.party FROM steps s JOIN items i ON i.id = s.item_id "
+        "WHERE i.reference = :r AND s.name = 'feedback'", r=reference)}
+    assert asked == set(parties) - {"ncsw"}
+    for party in parties[1:]:
+        assert manzoori.state(reference) == "feedback"
         officer = manzoori.officer_for(party, "joint_resolution", "reviewer", exclude="ncsw.secretary")
         manzoori.act(reference, "feedback", officer, "--comment", f"{party} agrees in principle")
     assert manzoori.state(reference) == "revision"
@@ -81,6 +87,54 @@ def test_ipmg_joint_resolution_feedback_round_then_every_party_signs(manzoori) -
     signed = {row[0] for row in manzoori.query(
         "SELECT s.party FROM steps s JOIN decisions d ON d.step_id = s.id WHERE d.action = 'sign'")}
     assert signed == set(parties)
+
+
+def _steps(manzoori, reference: str) -> list[tuple[str, str, str]]:
+    return [tuple(row) for row in manzoori.query(
+        "SELECT s.name, s.party, s.status FROM steps s JOIN items i ON i.id = s.item_id "
+        "WHERE i.reference = :r ORDER BY s.id", r=reference)]
+
+
+def test_each_party_of_an_agreement_reviews_and_approves_at_its_own_pace(manzoori) -> None:
+    """Punjab's approver decides while Balochistan's law secretary has yet to clear;
+    the joint signature waits for both approvals."""
+    reference = manzoori.draft("agreement", "punjab,balochistan", "Letter of Intent on social protection",
+                               form_for("punjab", "agreement"), "punjab.pspa-dg")
+    manzoori.act(reference, "submit", "punjab.pspa-dg")
+    manzoori.act(reference, "clear", "punjab.swd-secretary")
+    assert ("approval", "punjab", "open") in _steps(manzoori, reference)
+    assert ("internal_review", "balochistan", "open") in _steps(manzoori, reference)
+    assert manzoori.state(reference) == "internal_review"  # the least advanced party's step
+    approved = manzoori.act(reference, "approve", "punjab.pspa-vice-chair")
+    assert "other parties still to act" in approved.stdout
+    assert manzoori.state(reference) == "internal_review"
+    assert "sign" not in manzoori.actions(reference)
+    early = manzoori.act(reference, "approve", "balochistan.ps-social-welfare", expect=3)
+    assert "not possible at step 'internal_review'" in early.stderr
+    cleared = manzoori.act(reference, "clear", "balochistan.law-secretary")
+    assert "balochistan moves on to approval" in cleared.stdout
+    assert manzoori.state(reference) == "approval"
+    manzoori.act(reference, "approve", "balochistan.ps-social-welfare")
+    assert manzoori.state(reference) == "signature"
+    assert [(n, p, s) for n, p, s in _steps(manzoori, reference) if n == "signature"] == [
+        ("signature", "punjab", "open"), ("signature", "balochistan", "open")]
+    assert manzoori("verify").exit_code == 0
+
+
+def test_a_return_by_one_party_sends_the_agreement_back_to_the_drafter_for_all(manzoori) -> None:
+    reference = manzoori.draft("agreement", "punjab,balochistan", "Letter of Intent on social protection",
+                               form_for("punjab", "agreement"), "punjab.pspa-dg")
+    manzoori.act(reference, "submit", "punjab.pspa-dg")
+    manzoori.act(reference, "clear", "punjab.swd-secretary")
+    manzoori.act(reference, "approve", "punjab.pspa-vice-chair")  # Punjab is through
+    manzoori.act(reference, "return", "balochistan.law-secretary", "--comment", "clause 3 unclear")
+    assert manzoori.state(reference) == "draft"
+    assert not [row for row in _steps(manzoori, reference) if row[2] in ("open", "pending")
+                and row[0] != "draft"]
+    manzoori.act(reference, "submit", "punjab.pspa-dg")
+    # A new cycle: both parties review again, Punjab's approval of the old version counts no more.
+    assert sorted(row[1] for row in _steps(manzoori, reference)
+                  if row[0] == "internal_review" and row[2] == "open") == ["balochistan", "punjab"]
 
 
 def test_letter_of_intent_needs_both_signatories_in_order(manzoori) -> None:

@@ -23,7 +23,7 @@ def adopt_resolution(manzoori) -> str:
     reference = manzoori.draft("joint_resolution", ",".join(PARTIES), "IPMG joint resolutions",
                                form_for("ncsw", "joint_resolution", PARTIES), "ncsw.secretary")
     manzoori.act(reference, "submit", "ncsw.secretary")
-    for party in PARTIES:
+    for party in PARTIES[1:]:  # the others give feedback on the NCSW's draft
         officer = manzoori.officer_for(party, "joint_resolution", "reviewer", exclude="ncsw.secretary")
         manzoori.act(reference, "feedback", officer, "--comment", f"{party} agrees")
     manzoori.act(reference, "submit", "ncsw.secretary")

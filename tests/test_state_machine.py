@@ -244,8 +244,7 @@ class Invariants(RuleBasedStateMachine):
         """Holders of the offices the item waits for now, its drafter, and its parties."""
         if item is None:
             return [], [], set()
-        waiting = {(s.party, s.office) for s in item.steps
-                   if s.cycle == item.cycle and s.position == item.stage and s.status == "open"}
+        waiting = {(s.party, s.office) for s in item.current_steps if s.status == "open"}
         drafter_office = registry().party(item.drafting_party).roles(ItemKind(item.kind))["drafter"].office
         waiting.add((item.drafting_party, drafter_office))
         names = sorted({name for party, office in waiting for name in holders(self.officers, party, office)})
@@ -469,8 +468,8 @@ class Invariants(RuleBasedStateMachine):
         with self.database.session() as session:
             item = items.get_item(session, reference)
             parties = item.party_codes
-            waiting = {s.party: s for s in item.steps if s.cycle == item.cycle
-                       and s.position == item.stage and s.status == "open"}
+            waiting = {s.party: s for s in item.current_steps if s.status == "open"}
+            makers = {item.drafter.username, *(v.author.username for v in item.versions)}
             party = data.draw(st.sampled_from(
                 [*parties, "atlantis"] if fault == "party" or not waiting else sorted(waiting)))
             roles = registry().party(party).roles(ItemKind(item.kind)) or {} if party in parties else {}
@@ -485,7 +484,8 @@ class Invariants(RuleBasedStateMachine):
             may = (party in parties and officer in self.officers
                    and items.may_reassign(registry(), item, self.directory[officer], party, now))
             proper = (may and step is not None and fine_comment(reason) and target in eligible
-                      and not any(d.officer.username == target for d in step.decisions))
+                      and not any(d.officer.username == target for d in step.decisions)
+                      and (step.name in ("draft", "revision") or target not in makers))
         try:
             with self.database.session() as session:
                 call(items.reassign, session, reference=reference, party=party, to_officer=target,
@@ -508,6 +508,23 @@ class Invariants(RuleBasedStateMachine):
             f"WHERE d.action IN ({checkers}) AND (d.officer_id = i.drafter_id OR EXISTS "
             "(SELECT 1 FROM versions v WHERE v.item_id = i.id AND v.author_id = d.officer_id))")
         assert not rows, f"maker acted as checker: {rows}"
+
+    @invariant()
+    def no_step_waits_on_its_makers_alone(self) -> None:
+        """An open step some officer can decide: its office has a holder who did not draft
+        the item (a vacant office may wait; one held only by the maker would never move, as
+        the drafting party's own feedback round on a joint resolution did)."""
+        rows = self.database.query(
+            "SELECT i.reference, s.name, s.party, s.office, i.id FROM steps s "
+            "JOIN items i ON i.id = s.item_id WHERE s.status = 'open' AND s.name NOT IN "
+            "('draft', 'revision')")
+        for reference, step, party, office, item_id in rows:
+            makers = {row[0] for row in self.database.query(
+                "SELECT o.username FROM officers o WHERE o.id IN (SELECT drafter_id FROM items "
+                "WHERE id = :i UNION SELECT author_id FROM versions WHERE item_id = :i)", i=item_id)}
+            held_by = set(holders(self.officers, party, office))
+            assert not held_by or held_by - makers, (
+                f"{reference} waits at {step!r} for {office} ({party}), held only by its maker")
 
     @invariant()
     def frozen_versions_never_change(self) -> None:
@@ -553,10 +570,13 @@ class Invariants(RuleBasedStateMachine):
 
 
 def _step_actions(item: Item | None) -> list[str]:
-    """The actions the item's current step takes (whoever may take them)."""
+    """The actions the item's open steps take (whoever may take them): each party's own,
+    where the parties move at their own pace."""
     if item is None or item.stage >= len(item.route):
         return []
-    return list(item.route[item.stage]["actions"])
+    positions = {s.position for s in item.current_steps if s.status == "open"} or {item.stage}
+    return list(dict.fromkeys(action for position in sorted(positions)
+                              for action in item.route[position]["actions"]))
 
 
 def _text_fine(value: Any) -> bool:

@@ -38,6 +38,15 @@ class EndState(StrEnum):
 CHECKER_ACTIONS = frozenset({"clear", "feedback", "approve", "sign"})
 
 
+class Scope(StrEnum):
+    """Which of an item's parties a step is for."""
+
+    DRAFTING = "drafting party"
+    EACH = "each party"
+    OTHERS = "each other party"
+    """Every party but the drafting one: a feedback round on the drafting party's own draft."""
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -47,12 +56,21 @@ class Step:
     (return for revision), or an end state."""
     label_en: str
     label_ur: str
-    per_party: bool = False
-    """One step per party of the item, all open at once (or in order, for signing)."""
+    scope: Scope = Scope.DRAFTING
+    join: bool = True
+    """A synchronisation point: the step opens only once every party has finished the
+    steps before it. Between two joins each party walks its own steps at its own pace
+    (its review, its extra steps, its approval); a step for the drafting party alone is
+    always a join."""
 
     @property
     def is_drafting(self) -> bool:
         return "submit" in self.actions
+
+    @property
+    def per_party(self) -> bool:
+        """One step per party of the item (or per other party), each party's own."""
+        return self.scope != Scope.DRAFTING
 
 
 @dataclass(frozen=True)
@@ -78,12 +96,13 @@ class FlowDefinition:
         return frozenset({self.end, EndState.REJECTED, EndState.WITHDRAWN})
 
     def rows(self) -> list[tuple[str, str, str, str]]:
-        """The table a reader sees: step, role, scope, transitions."""
+        """The table a reader sees: step, role, scope, transitions (a step that waits for
+        every party's steps before it says so)."""
         return [
             (
                 step.name,
                 step.role,
-                "each party" if step.per_party else "drafting party",
+                str(step.scope) + (", after every party" if step.join and step.per_party else ""),
                 ", ".join(f"{action} → {_target_label(self, step, target)}"
                           for action, target in step.actions.items()),
             )
@@ -109,6 +128,11 @@ def _check(flow: FlowDefinition) -> None:
         raise DefinitionError(f"{where} must start with a drafting step (one with 'submit')")
     allowed_targets = set(names) | {NEXT, EndState.REJECTED, EndState.WITHDRAWN}
     for step in flow.steps:
+        if not step.join and not step.per_party:
+            raise DefinitionError(f"{where}: step {step.name!r} is for the drafting party alone, "
+                                  "so every party's steps before it must be done: it must be a join")
+        if step.is_drafting and step.per_party:
+            raise DefinitionError(f"{where}: drafting step {step.name!r} is for the drafting party alone")
         if not step.role:
             raise DefinitionError(f"{where}: step {step.name!r} has no role")
         if not step.actions:
@@ -161,13 +185,15 @@ JOINT_RESOLUTION = FlowDefinition(
     end=EndState.ADOPTED,
     steps=(
         Step("draft", "drafter", _actions(submit=NEXT), "Draft", "مسودہ"),
+        # The drafting party wrote the draft: the other parties give their feedback on it,
+        # each at its own pace; the round closes (a join) before the revision.
         Step("feedback", "reviewer", _actions(feedback=NEXT), "Feedback round", "آراء کا دور",
-             per_party=True),
+             scope=Scope.OTHERS),
         Step("revision", "drafter", _actions(submit=NEXT), "Revision", "نظرِ ثانی"),
         Step("approval", "approver", _actions(approve=NEXT, **{"return": "revision"}),
-             "Approval by each party", "ہر فریق کی منظوری", per_party=True),
+             "Approval by each party", "ہر فریق کی منظوری", scope=Scope.EACH),
         Step("signature", "signatory", _actions(sign=NEXT), "Signature by each party",
-             "ہر فریق کے دستخط", per_party=True),
+             "ہر فریق کے دستخط", scope=Scope.EACH),
     ),
 )
 
@@ -178,13 +204,15 @@ AGREEMENT = FlowDefinition(
     end=EndState.EXECUTED,
     steps=(
         Step("draft", "drafter", _actions(submit=NEXT), "Draft", "مسودہ"),
+        # Each party reviews and approves at its own pace (its extra steps in between);
+        # the joint signature waits for every party's approval.
         Step("internal_review", "reviewer", _actions(clear=NEXT, **{"return": "draft"}),
-             "Internal review", "داخلی جائزہ", per_party=True),
+             "Internal review", "داخلی جائزہ", scope=Scope.EACH),
         Step("approval", "approver",
              _actions(approve=NEXT, reject=EndState.REJECTED, **{"return": "draft"}),
-             "Approval by each party", "ہر فریق کی منظوری", per_party=True),
+             "Approval by each party", "ہر فریق کی منظوری", scope=Scope.EACH, join=False),
         Step("signature", "signatory", _actions(sign=NEXT), "Signature by each party",
-             "ہر فریق کے دستخط", per_party=True),
+             "ہر فریق کے دستخط", scope=Scope.EACH),
     ),
 )
 
@@ -216,6 +244,10 @@ class RouteStep:
     label_ur: str
     source: str = "core"
     reason: str | None = None
+    join: bool = True
+    """Opens only when every party is done with the steps before it (see `Step.join`).
+    Routes stored before parties moved at their own pace have no joins recorded: every
+    step of theirs is one, as it was."""
 
     @property
     def is_drafting(self) -> bool:
@@ -226,6 +258,7 @@ class RouteStep:
             "name": self.name, "role": self.role, "actions": self.actions,
             "parties": list(self.parties), "label_en": self.label_en,
             "label_ur": self.label_ur, "source": self.source, "reason": self.reason,
+            "join": self.join,
         }
 
     @classmethod
@@ -243,6 +276,29 @@ class Route:
                 return position
         raise DefinitionError(f"the item's route has no step {name!r}")
 
+    def segment(self, position: int) -> range:
+        """The positions from the join at or before `position` up to the next join: the
+        steps each party walks at its own pace."""
+        start = position
+        while start > 0 and not self.steps[start].join:
+            start -= 1
+        end = position + 1
+        while end < len(self.steps) and not self.steps[end].join:
+            end += 1
+        return range(start, end)
+
+    def next_for(self, party: str, after: int) -> int | None:
+        """The position of `party`'s next step after position `after` before the next join,
+        or None when the party is done with this segment."""
+        for position in range(after + 1, self.segment(after).stop):
+            if party in self.steps[position].parties:
+                return position
+        return None
+
+    def first_for(self, party: str, start: int) -> int | None:
+        """The position of `party`'s first step in the segment that begins at `start`."""
+        return start if party in self.steps[start].parties else self.next_for(party, start)
+
     def to_json(self) -> list[dict[str, Any]]:
         return [step.to_json() for step in self.steps]
 
@@ -258,7 +314,8 @@ def resolve_route(
     extras: Mapping[str, list[ExtraStep]],
 ) -> Route:
     """The item's steps: the flow's, each for its parties, with each party's extra
-    steps placed after the step they name (for that party only)."""
+    steps placed after the step they name (for that party only, in its own chain; after a
+    drafting step, once the draft is submitted)."""
     core_names = {step.name for step in flow.steps}
     for party, steps in extras.items():
         for extra in steps:
@@ -274,11 +331,13 @@ def resolve_route(
     for step in flow.steps:
         if step.is_drafting:
             last_drafting = step.name
+        scoped = {Scope.DRAFTING: (drafting_party,), Scope.EACH: parties,
+                  Scope.OTHERS: tuple(code for code in parties if code != drafting_party)}
         route.append(
             RouteStep(
                 name=step.name, role=step.role, actions=dict(step.actions),
-                parties=parties if step.per_party else (drafting_party,),
-                label_en=step.label_en, label_ur=step.label_ur,
+                parties=scoped[step.scope], label_en=step.label_en, label_ur=step.label_ur,
+                join=step.join,
             )
         )
         for party in parties:
@@ -290,7 +349,7 @@ def resolve_route(
                             role=extra.role,
                             actions={"clear": NEXT, "return": last_drafting},
                             parties=(party,), label_en=extra.label_en, label_ur=extra.label_ur,
-                            source=party, reason=extra.reason,
+                            source=party, reason=extra.reason, join=step.is_drafting,
                         )
                     )
     return Route(tuple(route))

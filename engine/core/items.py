@@ -210,7 +210,7 @@ def _act(
         payload.update(title=item.title, route=item.route, digest=item.versions[-1].digest)
     else:
         record = _decide(session, registry, item, actor, action, now)
-        message, party = record.message, record.party
+        message, party, at_step = record.message, record.party, record.step
         if action == "sign":
             signature = signatures.sign(session, item, actor, record.party, record.office,
                                         passphrase, now)
@@ -311,34 +311,38 @@ class Decided:
     message: str
     party: str
     office: str
+    step: str
 
 
 def _decide(
     session: Session, registry: Registry, item: Item, actor: Officer, action: str, now: datetime
 ) -> Decided:
     route = Route.from_json(item.route)
-    step = route.steps[item.stage]
-    if action not in step.actions:
-        possible = ", ".join([*step.actions, "comment", "withdraw"])
+    open_now = authority.open_records(item)
+    if not any(action in route.steps[record.position].actions for record in open_now):
+        at = "/".join(dict.fromkeys(record.name for record in open_now)) or item.state
+        possible = ", ".join([*dict.fromkeys(a for record in open_now
+                                             for a in route.steps[record.position].actions),
+                              "comment", "withdraw"])
         raise NotAllowed(
-            f"{action!r} is not possible at step {step.name!r} of {item.reference} "
-            f"(possible now: {possible})"
+            f"{action!r} is not possible at step {at!r} of {item.reference} (possible now: {possible})"
         )
     day = now.date()
-    current = item.current_steps
-    mine = [capacity.record for capacity in authority.capacities(item, actor, day)]
+    mine = [capacity.record for capacity in authority.capacities(item, actor, day)
+            if action in route.steps[capacity.record.position].actions]
     if not mine:
+        current = item.current_steps
         waiting = [s for s in current if s.status == StepStatus.PENDING and holds(actor, s.party, s.office, day)]
         if waiting:
             raise NotAllowed(f"{waiting[0].party} signs {item.reference} after the parties "
                              "before it in the agreement's order; its turn has not come")
         needs = "; ".join(
             f"{registry.party(s.party).office(s.office).title_en} ({s.party})"
-            for s in current if s.status == StepStatus.OPEN
+            for s in open_now if action in route.steps[s.position].actions
         ) or "nobody (this step is complete)"
         held = ", ".join(f"{h.office} ({h.party})" for h in holdings(actor, day)) or "no office"
         raise NotAllowed(
-            f"{actor.username} cannot {action} at step {step.name!r} of {item.reference}: "
+            f"{actor.username} cannot {action} at step {item.state!r} of {item.reference}: "
             f"it needs {needs}; {actor.username} holds {held}"
         )
     if action in CHECKER_ACTIONS and _is_maker(item, actor):
@@ -347,16 +351,22 @@ def _decide(
             f"so another officer must {action} it"
         )
     record = mine[0]
-    if record.assigned_to_id is not None and record.assigned_to_id != actor.id:
+    if _reserved_for_another(record, actor):
         assignee = session.get_one(Officer, record.assigned_to_id)
-        raise NotAllowed(f"step {step.name!r} of {item.reference} for {record.party} was assigned "
+        raise NotAllowed(f"step {record.name!r} of {item.reference} for {record.party} was assigned "
                          f"to {assignee.username}; only they may decide it now")
     if any(d.officer_id == actor.id for d in record.decisions):
-        raise Conflict(f"{actor.username} has already decided at step {step.name!r} of "
+        raise Conflict(f"{actor.username} has already decided at step {record.name!r} of "
                        f"{item.reference} for {record.party}")
     message = routing.apply_decision(session, registry, item, actor, record, action,
-                                      step.actions[action], now)
-    return Decided(message, record.party, record.office)
+                                      route.steps[record.position].actions[action], now)
+    return Decided(message, record.party, record.office, record.name)
+
+
+def _reserved_for_another(record: StepRecord, officer: Officer) -> bool:
+    """A step reassigned to one officer waits for them alone; on a quorum step the
+    assignee is one of the deciders the quorum needs, and the other holders still count."""
+    return not record.open_to(officer.id)
 
 
 def possible_actions(session: Session, registry: Registry, item: Item, officer: Officer,
@@ -375,13 +385,13 @@ def possible_actions(session: Session, registry: Registry, item: Item, officer: 
         if is_drafter:
             possible += ["submit", "revise"]
     else:
-        current = [s for s in (capacity.record for capacity in authority.capacities(item, officer, day))
-                   if s.assigned_to_id in (None, officer.id)
-                   and not any(d.officer_id == officer.id for d in s.decisions)]
-        if current:
-            maker = _is_maker(item, officer)
-            possible += [action for action in step.actions
-                         if not (action in CHECKER_ACTIONS and maker)]
+        mine = [s for s in (capacity.record for capacity in authority.capacities(item, officer, day))
+                if not _reserved_for_another(s, officer)
+                and not any(d.officer_id == officer.id for d in s.decisions)]
+        maker = _is_maker(item, officer)
+        possible += [action for action in dict.fromkeys(
+                         a for record in mine for a in route.steps[record.position].actions)
+                     if not (action in CHECKER_ACTIONS and maker)]
     if any(h.party in item.party_codes for h in holdings(officer, day)):
         possible.append("comment")
     if is_drafter and not is_signed(session, item):
@@ -456,6 +466,9 @@ def reassign(
             title = registry.party(party).office(record.office).title_en
             raise NotAllowed(f"{target.username} does not hold {title} ({party}), which step "
                              f"{record.name!r} needs")
+        if not Route.from_json(item.route).steps[record.position].is_drafting and _is_maker(item, target):
+            raise NotAllowed(f"{target.username} drafted {reference}; maker and checker must "
+                             f"differ, so step {record.name!r} cannot be assigned to them")
         if any(d.officer_id == target.id for d in record.decisions):
             raise Conflict(f"{target.username} has already decided at this step")
         before = session.get_one(Officer, record.assigned_to_id).username if record.assigned_to_id else None
@@ -482,8 +495,8 @@ def _drafter_office(registry: Registry, item: Item) -> str:
 
 def _opened(records: list[StepRecord]) -> list[dict[str, Any]]:
     """The step records an action opened, as its event records them (see engine.core.replay)."""
-    return [{"party": r.party, "office": r.office, "quorum": r.quorum, "status": r.status}
-            for r in records]
+    return [{"party": r.party, "position": r.position, "office": r.office, "quorum": r.quorum,
+             "status": r.status} for r in records]
 
 
 def _is_maker(item: Item, actor: Officer) -> bool:

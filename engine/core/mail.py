@@ -303,7 +303,7 @@ def open_link(session: Session, registry: Registry, token: str, now: datetime) -
     if step.status != StepStatus.OPEN:
         raise DeadLink(f"{reference} has moved on since this link was sent: the {step.name} "
                        f"step it was for is {step.status}, and the item is now at {item.state}.")
-    if step.assigned_to_id not in (None, link.officer_id):
+    if not step.open_to(link.officer_id):
         raise DeadLink(f"The {step.name} step of {reference} was assigned to another officer "
                        "since this link was sent.")
     decided = session.scalar(select(Decision).where(Decision.step_id == step.id,

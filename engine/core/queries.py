@@ -96,7 +96,7 @@ def step_waits_for(officer_id: Any) -> list[ColumnElement[bool]]:
     return [
         StepRecord.status == StepStatus.OPEN,
         ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == officer_id),
-        StepRecord.assigned_to_id.is_(None) | (StepRecord.assigned_to_id == officer_id),
+        and_(StepRecord.open_to(officer_id)),  # and_: a ColumnElement, as the list holds
     ]
 
 

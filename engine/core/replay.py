@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.contract import ItemKind
-from engine.core.flows import NEXT, EndState, flow_for
+from engine.core.flows import NEXT, EndState, Route, flow_for
 from engine.errors import ManzooriError
 from engine.store import AuditEvent, Item, Officer
 from engine.store.statuses import StepStatus
@@ -126,22 +126,35 @@ def check(session: Session, item: Item) -> str | None:
 
 
 class _Fold:
+    """The engine's routing (engine.core.routing) over events instead of tables: which
+    steps open is worked out here from the route and checked against what each event
+    records having opened."""
+
     def __init__(self, draft: Event) -> None:
         payload = draft.payload
         missing = [name for name in ("route", "opened", "flow_version") if name not in payload]
         if missing:
             raise ReplayError(f"draft event lacks {', '.join(missing)} (recorded by an older engine)")
-        self.route: list[dict[str, Any]] = payload["route"]
+        self.route = Route.from_json(payload["route"])
         self.end = flow_for(ItemKind(payload["kind"]), payload["flow_version"]).end
+        self.ordered_signing = bool(payload.get("ordered_signing"))
         self.item = ItemState(
             kind=payload["kind"], parties=list(payload["parties"]), drafter=draft.officer or "",
             title=payload["title"], state="", stage=0, cycle=1,
             versions=[VersionState(1, False, None)], steps=[],
         )
-        self._open(0, payload["opened"], draft)
+        self._unclaimed: list[dict[str, Any]] = []
+        self._begin(draft)
+        self._open_stage(0, draft)
+        self._finish(draft)
 
     def apply(self, event: Event) -> None:
         item, payload = self.item, event.payload
+        self._begin(event)
+        if "route" in payload:  # a submission resolves it again; a migration rewrites it
+            self.route = Route.from_json(payload["route"])
+            if event.action == "migrated" and item.stage < len(self.route.steps):
+                item.stage = self.route.segment(item.stage).start
         if event.action in ("submit", "revise"):
             self._drafting(event)
         elif event.action == "withdraw":
@@ -153,6 +166,7 @@ class _Fold:
             self._decide(event)
         else:  # comments, reminders, follow-up: recorded, the item's state unchanged
             pass
+        self._finish(event)
         for name in ("state", "stage", "cycle"):
             if name in payload and event.action != "reassign" and payload[name] != getattr(item, name):
                 raise ReplayError(f"event {event.seq} ({event.action}) records {name} "
@@ -169,63 +183,100 @@ class _Fold:
             return
         if not latest.frozen:
             latest.frozen, latest.digest = True, payload.get("digest")
-        self.route = payload.get("route", self.route)
-        for record in self._current(status=StepStatus.OPEN):
+        for record in self._current(StepStatus.OPEN):
             record.decisions.append((event.officer or "", "submit"))
             record.status = StepStatus.DONE
-        self._open(item.stage + 1, payload.get("opened", []), event)
+        self._open_stage(self.route.segment(item.stage).stop, event)
 
     def _decide(self, event: Event) -> None:
-        item, payload = self.item, event.payload
+        item = self.item
         record = self._record(event)
         record.decisions.append((event.officer or "", event.action))
-        target = self.route[item.stage]["actions"][event.action]
+        target = self.route.steps[record.position].actions[event.action]
         if target == NEXT:
             counted = sum(1 for _, action in record.decisions if action == event.action)
             if counted < record.quorum:
                 return
             record.status = StepStatus.DONE
-            if self._current(status=StepStatus.OPEN):
-                return
-            pending = self._current(status=StepStatus.PENDING)
-            if pending:
-                pending[0].status = StepStatus.OPEN
-                return
-            self._open(item.stage + 1, payload.get("opened", []), event)
+            self._move_on(record, event)
             return
         self._close()
         if target == EndState.REJECTED:
             item.state = EndState.REJECTED
             return
         item.cycle += 1
-        position = next((i for i, step in enumerate(self.route) if step["name"] == target), None)
-        if position is None:
-            raise ReplayError(f"event {event.seq} returns to {target!r}, not on the route")
-        self._open(position, payload.get("opened", []), event)
+        self._open_stage(self.route.index(target), event)
 
-    def _open(self, position: int, opened: list[dict[str, Any]], event: Event) -> None:
+    def _move_on(self, done: StepState, event: Event) -> None:
+        pending = [s for s in self._current(StepStatus.PENDING) if s.position == done.position]
+        if pending and not self._current(StepStatus.OPEN):
+            pending[0].status = StepStatus.OPEN
+            return
+        for code in self.item.parties:
+            mine = [s for s in self._current() if s.party == code]
+            if not mine or any(s.status in StepStatus.live() for s in mine):
+                continue
+            following = self.route.next_for(code, max(s.position for s in mine))
+            if following is not None:
+                self._open_step(following, code, event, waiting=False)
+        if any(s.status in StepStatus.live() for s in self._current()):
+            self._show_progress()
+            return
+        self._open_stage(self.route.segment(self.item.stage).stop, event)
+
+    def _open_stage(self, position: int, event: Event) -> None:
         item = self.item
         item.stage = position
-        if position >= len(self.route):
+        if position >= len(self.route.steps):
             item.state = self.end
             return
-        step = self.route[position]
-        item.state = step["name"]
-        if [o["party"] for o in opened] != list(step["parties"]):
-            raise ReplayError(f"event {event.seq} opens step {step['name']!r} for "
-                              f"{[o['party'] for o in opened]}, the route names {step['parties']}")
-        item.steps.extend(
-            StepState(item.cycle, position, step["name"], o["party"], o["office"], o["quorum"],
-                      o["status"])
-            for o in opened
-        )
+        step = self.route.steps[position]
+        in_order = self.ordered_signing and step.name == "signature"
+        for code in item.parties:
+            first = self.route.first_for(code, position)
+            if first is not None:
+                self._open_step(first, code, event,
+                                waiting=in_order and first == position and code != step.parties[0])
+        self._show_progress()
 
-    def _current(self, status: str) -> list[StepState]:
+    def _open_step(self, position: int, code: str, event: Event, *, waiting: bool) -> None:
+        step = self.route.steps[position]
+        recorded = self._claim(code, position, event)
+        status = StepStatus.PENDING if waiting else StepStatus.OPEN
+        if recorded["status"] != status:
+            raise ReplayError(f"event {event.seq} opens {step.name!r} for {code} as "
+                              f"{recorded['status']}; its history gives {status}")
+        self.item.steps.append(StepState(self.item.cycle, position, step.name, code,
+                                         recorded["office"], recorded["quorum"], status))
+
+    def _claim(self, code: str, position: int, event: Event) -> dict[str, Any]:
+        """What `event` recorded opening for `code` at `position` (events recorded before
+        parties moved at their own pace name no position)."""
+        for index, opened in enumerate(self._unclaimed):
+            if opened["party"] == code and opened.get("position", position) == position:
+                return self._unclaimed.pop(index)
+        raise ReplayError(f"event {event.seq} ({event.action}) should open "
+                          f"{self.route.steps[position].name!r} for {code}; it records no such step")
+
+    def _begin(self, event: Event) -> None:
+        self._unclaimed = list(event.payload.get("opened", []))
+
+    def _finish(self, event: Event) -> None:
+        if self._unclaimed:
+            names = ", ".join(f"{o['party']}" for o in self._unclaimed)
+            raise ReplayError(f"event {event.seq} ({event.action}) records opening steps for "
+                              f"{names} that its history does not open")
+
+    def _show_progress(self) -> None:
+        live = [s.position for s in self._current() if s.status in StepStatus.live()]
+        self.item.state = self.route.steps[min(live, default=self.item.stage)].name
+
+    def _current(self, status: str | None = None) -> list[StepState]:
         return [s for s in self.item.steps if s.cycle == self.item.cycle
-                and s.position == self.item.stage and s.status == status]
+                and s.position >= self.item.stage and status in (None, s.status)]
 
     def _record(self, event: Event) -> StepState:
-        for record in self._current(status=StepStatus.OPEN):
+        for record in self._current(StepStatus.OPEN):
             if record.party == event.party:
                 return record
         raise ReplayError(f"event {event.seq} ({event.action}) acts on {event.party}'s step "

@@ -77,27 +77,42 @@ def digest(item: Item, version: Version) -> str:
 
 
 def open_stage(session: Session, registry: Registry, item: Item, position: int, now: datetime) -> None:
-    """Put the item at route step `position`: one open step per party (in order for
-    an agreement's signatures when the item asks for ordered signing)."""
+    """Put the item at the join at route step `position`: each party opens its first step
+    of the segment that begins there (the signatures in order when the item asks for
+    ordered signing), and from there walks its own steps at its own pace."""
     route = Route.from_json(item.route)
     item.stage = position
     if position >= len(route.steps):
         item.state = flow_for(ItemKind(item.kind), item.flow_version).end
         return
     step = route.steps[position]
-    item.state = step.name
     in_order = item.ordered_signing and step.name == "signature"
-    definition = definitions.of_item(registry, item)
-    for index, code in enumerate(step.parties):
-        rule = definition.roles(code)[step.role]
-        identity = registry.party(code).identity
-        waiting = in_order and index > 0
-        item.steps.append(StepRecord(
-            cycle=item.cycle, position=position, name=step.name, party=code, role=step.role,
-            office=rule.office, quorum=rule.quorum, status=StepStatus.PENDING if waiting else StepStatus.OPEN,
-            opened_at=None if waiting else now,
-            due_at=None if waiting else due_after(now, rule.deadline_days, identity),
-        ))
+    for code in item.party_codes:
+        first = route.first_for(code, position)
+        if first is not None:
+            waiting = in_order and first == position and code != step.parties[0]
+            _open_step(registry, item, route, first, code, now, waiting=waiting)
+    _show_progress(item, route)
+
+
+def _open_step(registry: Registry, item: Item, route: Route, position: int, code: str,
+               now: datetime, *, waiting: bool = False) -> None:
+    step = route.steps[position]
+    rule = definitions.of_item(registry, item).roles(code)[step.role]
+    item.steps.append(StepRecord(
+        cycle=item.cycle, position=position, name=step.name, party=code, role=step.role,
+        office=rule.office, quorum=rule.quorum,
+        status=StepStatus.PENDING if waiting else StepStatus.OPEN,
+        opened_at=None if waiting else now,
+        due_at=None if waiting else due_after(now, rule.deadline_days, registry.party(code).identity),
+    ))
+
+
+def _show_progress(item: Item, route: Route) -> None:
+    """The item's state names the least advanced step a party is at (the join it waits at
+    when every party is done and nothing is open yet)."""
+    live = [s.position for s in item.current_steps if s.status in StepStatus.live()]
+    item.state = route.steps[min(live, default=item.stage)].name
 
 
 def close_open_steps(item: Item, now: datetime) -> None:
@@ -114,7 +129,7 @@ def finish_step(session: Session, registry: Registry, item: Item, actor: Officer
         if record.status == StepStatus.OPEN:
             record.decisions.append(Decision(officer_id=actor.id, action="submit", at=now))
             record.status, record.closed_at = StepStatus.DONE, now
-    open_stage(session, registry, item, item.stage + 1, now)
+    open_stage(session, registry, item, Route.from_json(item.route).segment(item.stage).stop, now)
 
 
 def apply_decision(
@@ -122,33 +137,59 @@ def apply_decision(
     action: str, target: str, now: datetime,
 ) -> str:
     record.decisions.append(Decision(officer_id=actor.id, action=action, at=now))
+    route = Route.from_json(item.route)
     if target == NEXT:
         counted = sum(1 for d in record.decisions if d.action == action)
         if counted < record.quorum:
             return (f"{action} recorded for {record.party} ({counted} of {record.quorum} "
                     f"needed at {record.name})")
         record.status, record.closed_at = StepStatus.DONE, now
-        current = item.current_steps
-        pending = [s for s in current if s.status == StepStatus.PENDING]
-        if any(s.status == StepStatus.OPEN for s in current):
-            return f"{action} recorded for {record.party}; other parties still to act"
-        if pending:
-            nxt = pending[0]
-            party = registry.party(nxt.party)
-            rule = definitions.item_roles(registry, item, nxt.party)[nxt.role]
-            nxt.status, nxt.opened_at = StepStatus.OPEN, now
-            nxt.due_at = due_after(now, rule.deadline_days, party.identity)
-            return f"{action} recorded for {record.party}; now {nxt.party}'s turn"
-        open_stage(session, registry, item, item.stage + 1, now)
-        return f"{action} recorded; {item.reference} is now at {item.state}"
+        return _move_on(session, registry, item, route, record, action, now)
     close_open_steps(item, now)
     if target == EndState.REJECTED:
         item.state = EndState.REJECTED
         return f"{item.reference} rejected"
-    route = Route.from_json(item.route)
     item.cycle += 1
     open_stage(session, registry, item, route.index(target), now)
     return f"{item.reference} returned for revision (to {target})"
+
+
+def _move_on(session: Session, registry: Registry, item: Item, route: Route, done: StepRecord,
+             action: str, now: datetime) -> str:
+    """After `done` is complete: the next signatory in order, else each party that has
+    finished a step takes its next one; when every party is through, the next join."""
+    current = item.current_steps
+    pending = [s for s in current if s.status == StepStatus.PENDING and s.position == done.position]
+    if pending and not any(s.status == StepStatus.OPEN for s in current):
+        nxt = pending[0]
+        rule = definitions.item_roles(registry, item, nxt.party)[nxt.role]
+        nxt.status, nxt.opened_at = StepStatus.OPEN, now
+        nxt.due_at = due_after(now, rule.deadline_days, registry.party(nxt.party).identity)
+        return f"{action} recorded for {done.party}; now {nxt.party}'s turn"
+    moved = _catch_up(registry, item, route, now)
+    if any(s.status in StepStatus.live() for s in item.current_steps):
+        _show_progress(item, route)
+        if done.party in moved:
+            return f"{action} recorded for {done.party}; {done.party} moves on to {moved[done.party]}"
+        return f"{action} recorded for {done.party}; other parties still to act"
+    open_stage(session, registry, item, route.segment(item.stage).stop, now)
+    return f"{action} recorded; {item.reference} is now at {item.state}"
+
+
+def _catch_up(registry: Registry, item: Item, route: Route, now: datetime) -> dict[str, str]:
+    """Open the next step of each party that has nothing open in this segment but has
+    steps left in it; what each party moved on to."""
+    moved: dict[str, str] = {}
+    current = item.current_steps
+    for code in item.party_codes:
+        mine = [s for s in current if s.party == code]
+        if not mine or any(s.status in StepStatus.live() for s in mine):
+            continue
+        following = route.next_for(code, max(s.position for s in mine))
+        if following is not None:
+            _open_step(registry, item, route, following, code, now)
+            moved[code] = route.steps[following].name
+    return moved
 
 
 def due_after(now: datetime, days: int, identity: PartyIdentity) -> datetime:

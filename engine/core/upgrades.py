@@ -102,7 +102,14 @@ def plan_move(registry: Registry, item: Item, party: str,
     changes = [f"+{name}" for name in names if name not in {s.name for s in old.steps}]
     changes += [f"-{step.name}" for step in old.steps if step.name not in names]
     step = route.steps[names.index(item.state)]
+    at = {record.name for record in item.current_steps if record.status in StepStatus.live()}
+    if len(at) > 1:
+        return Move(item.reference, item.state, None, reason=(
+            f"its parties are at different steps ({', '.join(sorted(at))}); move it once they "
+            "meet at the next joint step")), route, target
     for record in item.current_steps:
+        if record.status not in StepStatus.live():
+            continue
         rule = target.roles(record.party).get(step.role)
         same = rule is not None and (rule.office, rule.quorum) == (record.office, record.quorum)
         if record.party != party or rule is None or same:
@@ -149,10 +156,13 @@ def _move(session: Session, registry: Registry, reference: str, party: str, vers
         return planned[0] if planned else None
     move, route, target = planned
     before = of_item(registry, item).version(party)
-    stage = route.index(item.state)
-    step = route.steps[stage]
+    position = route.index(item.state)
+    stage = route.segment(position).start
+    step = route.steps[position]
     for record in item.current_steps:
-        record.position, record.role = stage, step.role
+        if record.status not in StepStatus.live():
+            continue
+        record.position, record.role = position, step.role
         rule = target.roles(record.party)[step.role]
         if record.office != rule.office:
             record.office, record.assigned_to_id = rule.office, None

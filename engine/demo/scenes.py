@@ -157,9 +157,6 @@ IPMG_JOINT_RESOLUTION = Scene(
         Move(f"{_IPMG_DAY}T15:05", "ncsw.secretary", "submit",
              "The IPMG secretariat at NCSW [sample] shares the resolutions with the participants "
              "for feedback"),
-        Move(f"{_IPMG_DAY}T15:30", "khawar.mumtaz", "feedback",
-             "Khawar Mumtaz, Chairperson NCSW, gives the commission's feedback",
-             comment="Tie the first point to the 16 Days of Activism.", illustrative=True),
         *[Move(f"{_IPMG_DAY}T15:{40 + i}", f"{party}.{office}", "feedback",
                f"{_NAMES[party]} [sample] gives feedback",
                comment="No change requested.", illustrative=True)

@@ -111,21 +111,22 @@ def _officers(session: Session, party: str, office: str) -> list[Officer]:
 
 def _next_move(session: Session, item: Item, drafter: Officer) -> tuple[str, str]:
     """Who acts next and how: the drafter submits, others take the step's forward action."""
-    step = Route.from_json(item.route).steps[item.stage]
+    route = Route.from_json(item.route)
+    step = route.steps[item.stage]
     if step.is_drafting:
         return drafter.username, "submit"
-    action = next(name for name, target in step.actions.items() if target == NEXT)
-    open_records = [record for record in item.steps if record.status == StepStatus.OPEN
-                    and (record.cycle, record.position) == (item.cycle, item.stage)]
+    open_records = [record for record in item.current_steps if record.status == StepStatus.OPEN]
     stuck = None
     for record in open_records:
+        step = route.steps[record.position]
+        action = next(name for name, target in step.actions.items() if target == NEXT)
         decided = {decision.officer_id for decision in record.decisions}
         for officer in _officers(session, record.party, record.office):
             if officer.id != drafter.id and officer.id not in decided:
                 return officer.username, action
         stuck = stuck or record
     raise PluginError(stuck.party if stuck else item.drafting_party, "roles",
-                      f"no [sample] officer other than the drafter can {action} at step "
+                      f"no [sample] officer other than the drafter can act at step "
                       f"{step.name!r}" + (f" for {stuck.party} (office {stuck.office!r}, "
                                           f"quorum {stuck.quorum})"
                                           if stuck else ""))

@@ -35,7 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from engine.errors import InvalidForm, NotAllowed
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 
 class Base(DeclarativeBase):
@@ -106,6 +106,8 @@ class Item(Base):
     """Each party's definition version and the roles then in force (engine.core.definitions);
     None for items drafted before definitions had versions (they follow definition 1)."""
     stage: Mapped[int] = mapped_column(Integer, default=0)
+    """The route position of the join the item is at: from there each party walks its own
+    steps (see engine.core.flows.Route.segment); `state` names the least advanced one."""
     cycle: Mapped[int] = mapped_column(Integer, default=1)
     ordered_signing: Mapped[bool] = mapped_column(Boolean, default=False)
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -125,9 +127,9 @@ class Item(Base):
 
     @property
     def current_steps(self) -> list[StepRecord]:
-        """The step records of the stage the item is at, in this cycle: one per party of a
-        per-party step, whatever their status."""
-        return [s for s in self.steps if s.cycle == self.cycle and s.position == self.stage]
+        """The step records of this cycle from the join the item is at (`stage`) on, whatever
+        their status: each party's steps since that join, at its own pace."""
+        return [s for s in self.steps if s.cycle == self.cycle and s.position >= self.stage]
 
     @property
     def party_codes(self) -> list[str]:
@@ -168,6 +170,11 @@ class Version(Base):
         return self.submitted_at is not None
 
 
+def _steps_open_to(step: type[StepRecord], officer_id: Any) -> ColumnElement[bool]:
+    """`StepRecord.open_to` in SQL."""
+    return or_(step.assigned_to_id.is_(None), step.assigned_to_id == officer_id, step.quorum > 1)
+
+
 class StepRecord(Base):
     """One party's instance of a route step in one cycle of the item's flow."""
 
@@ -189,9 +196,17 @@ class StepRecord(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
-    """Set when the step was reassigned to one officer of its office; only they may act."""
+    """Set when the step was reassigned to one officer of its office; only they may act
+    (on a quorum step the assignee is one of those it needs: the others still count)."""
 
     decisions: Mapped[list[Decision]] = relationship(order_by="Decision.id")
+
+    def _open_to(self, officer_id: int) -> bool:
+        return self.assigned_to_id in (None, officer_id) or self.quorum > 1
+
+    #: Whether the step's assignment leaves `officer_id` free to decide it (the rule in
+    #: Python and, as `StepRecord.open_to(column)`, in a query).
+    open_to = hybrid_method(_open_to, _steps_open_to)
 
 
 class Decision(Base):
