@@ -30,23 +30,40 @@ def database_url() -> str:
     return os.environ.get("MANZOORI_DATABASE_URL") or f"sqlite:///{home() / 'manzoori.db'}"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers go on while an officer's action commits; the busy timeout makes
-    # concurrent writers wait their turn instead of failing at once.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+BUSY_SECONDS = 10.0
+"""How long a writer waits for SQLite's write lock before giving up (`Busy`): a command
+line waits long; the web app waits less (`engine.web.app`), so a held lock costs a request
+a few seconds and a 503, not a thread for long."""
 
 
-def make_engine(url: str | None = None) -> Engine:
+def _sqlite_pragmas(busy_seconds: float) -> Any:
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers go on while an officer's action commits; the busy timeout makes
+        # concurrent writers wait their turn instead of failing at once.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+    return pragmas
+
+
+def make_engine(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS,
+                pool_size: int | None = None, pool_timeout: float | None = None) -> Engine:
+    """An engine on `url`; `pool_size` connections (and a few more at a pinch) are kept for
+    as many threads, and a thread that finds none free waits `pool_timeout` seconds, then
+    gets `Busy` (`engine.store.transaction.busy_from`)."""
     url = url or database_url()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    pooling: dict[str, Any] = {}
+    if pool_size is not None:
+        pooling = {"pool_size": pool_size, "max_overflow": max(2, pool_size // 4)}
+    if pool_timeout is not None:
+        pooling["pool_timeout"] = pool_timeout
+    engine = create_engine(url, **pooling)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_seconds))
     return engine
 
 
@@ -79,9 +96,10 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         factory.kw["bind"].dispose()
 
 
-def open_database(url: str | None = None) -> sessionmaker:
-    """A session factory on the configured database, migrated on first use."""
-    engine = make_engine(url)
+def open_database(url: str | None = None, **engine_options: Any) -> sessionmaker:
+    """A session factory on the configured database, migrated on first use
+    (`engine_options` as `make_engine` takes them)."""
+    engine = make_engine(url, **engine_options)
     if schema_revision(engine) != SCHEMA_REVISION:
         upgrade(engine)
     return sessionmaker(engine, expire_on_commit=False)

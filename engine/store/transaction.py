@@ -6,11 +6,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.errors import Conflict, ManzooriError
+from engine.errors import Busy, Conflict, ManzooriError
+
+#: SQLite's words for a lock it waited for in vain (busy timeout), PostgreSQL's code for a
+#: lock not available (lock_timeout, NOWAIT).
+_LOCKED = ("database is locked", "database table is locked", "database is busy")
+_PG_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def busy_from(error: BaseException) -> Busy | None:
+    """The `Busy` a database error means, if it means the database is busy: a lock not
+    had within the busy timeout, or no free connection within the pool's timeout. Anything
+    else (a real fault) gives None and stays what it is."""
+    if isinstance(error, PoolTimeout):
+        return Busy("every database connection is in use; nothing was changed: try again "
+                    "in a few seconds")
+    if isinstance(error, OperationalError):
+        original = error.orig
+        text = str(original).lower()
+        if any(words in text for words in _LOCKED) or \
+                getattr(original, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE:
+            return Busy("the database is locked by another process; nothing was changed: "
+                        "try again in a few seconds")
+    return None
 
 
 def begin_writing(session: Session) -> None:
@@ -39,7 +62,9 @@ def one_transaction(session: Session, what: str) -> Iterator[None]:
     Concurrent actions on one item take turns (`begin_writing`, `get_item(for_update=True)`):
     the second reads what the first did and is told why it cannot act now, or, retried
     with the same key, gets the first's outcome. The item's `revision` still refuses a
-    session that decided on an older copy it had read before (a Conflict).
+    session that decided on an older copy it had read before (a Conflict). A write lock
+    not had within the busy timeout (another process holds it) rolls everything back and
+    becomes `Busy`: the caller can send the same request again.
     """
     try:
         begin_writing(session)
@@ -54,6 +79,12 @@ def one_transaction(session: Session, what: str) -> Iterator[None]:
             f"{what} was changed by someone else at the same moment; nothing of yours was "
             "saved: look at it again and decide again"
         ) from None
+    except (OperationalError, PoolTimeout) as error:
+        session.rollback()
+        busy = busy_from(error)
+        if busy is None:
+            raise
+        raise busy from None
     except BaseException:
         session.rollback()
         raise

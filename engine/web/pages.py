@@ -27,19 +27,22 @@ from engine.core.queries import inbox, inbox_count, item_detail
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed
 from engine.store import Appointment, Officer
 from engine.web.auth import (
-    COOKIE,
     NotLoggedIn,
     check_csrf,
+    check_login_csrf,
+    client_address,
     current_officer,
     end_session,
-    session_data,
-    session_serializer,
+    keep_login_cookie,
+    login_token,
     start_session,
+    trusted_device,
+    web_session,
 )
-from engine.web.deps import db_session, posted_text, registry_of
+from engine.web.deps import PostedForm, PostedText, db_session, registry_of
 from engine.web.formkit import errors_by_path, fields, parse
 from engine.web.i18n import LANGUAGES
-from engine.web.templating import LANGUAGE_COOKIE, chosen_language, render
+from engine.web.templating import LANGUAGE_COOKIE, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,45 +60,55 @@ def error_page(request: Request, error: ManzooriError) -> Response:
 
 # Logging in and out ----------------------------------------------------------------------
 
+def _login_view(request: Request, target: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """The login page, its form bound to this browser's pre-session cookie (login CSRF)."""
+    value, token = login_token(request)
+    context.setdefault("failed", False)
+    response = render(request, "login.html", status=status, officer=None, next=target,
+                      csrf=token, **context)
+    keep_login_cookie(request, response, value)
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/inbox") -> HTMLResponse:
-    return render(request, "login.html", officer=None, next=_safe_next(next), failed=False)
+    return _login_view(request, _safe_next(next))
 
 
 @router.post("/login")
-async def login(request: Request, session: Session = Depends(db_session)) -> Response:
-    posted = await posted_text(request)
+def login(request: Request, posted: PostedText, session: Session = Depends(db_session)) -> Response:
+    """Check the password (throttled per account, per address and per trusted browser:
+    `engine.core.throttle`) and open a session; refused without the login page's token."""
+    check_login_csrf(request, posted.get("csrf"))
     target = _safe_next(posted.get("next", "/inbox"))
+    username = posted.get("username", "")
     try:
-        officer = check_password(session, posted.get("username", ""), posted.get("password", ""))
+        officer = check_password(session, username, posted.get("password", ""),
+                                 guard=request.app.state.login_guard, client=client_address(request),
+                                 device=trusted_device(request, username))
     except LoginFailed:
-        return render(request, "login.html", status=401, officer=None, next=target, failed=True,
-                      username=posted.get("username", ""))
-    session.commit()  # a rehashed password
+        return _login_view(request, target, status=401, failed=True, username=username)
     response = RedirectResponse(target, status_code=303)
-    start_session(request, response, officer, chosen_language(request))
+    start_session(request, response, session, officer)  # commits a rehashed password too
     return response
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    check_csrf(request, (await posted_text(request)).get("csrf"))
+def logout(request: Request, posted: PostedText, session: Session = Depends(db_session)) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    end_session(response)
+    if web_session(request, session) is not None:
+        check_csrf(request, posted.get("csrf"))
+        end_session(request, response, session)
     return response
 
 
 @router.get("/lang/{code}")
-def language(request: Request, code: str, next: str = "/inbox") -> Response:
-    """Switch the interface's language (a preference, not an action on anything)."""
+def language(code: str, next: str = "/inbox") -> Response:
+    """Switch the interface's language: a preference of the browser, kept in its own
+    cookie; the session is not touched (and so not extended)."""
     code = code if code in LANGUAGES else "en"
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, httponly=True, samesite="lax")
-    data = session_data(request)
-    if data:
-        data["lang"] = code
-        response.set_cookie(COOKIE, session_serializer(request).dumps(data), httponly=True, samesite="lax",
-                            secure=request.app.state.secure_cookies, path="/")
     return response
 
 
@@ -132,9 +145,8 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
 
 
 @router.post("/bulk", response_class=HTMLResponse)
-async def bulk(request: Request, session: Session = Depends(db_session)) -> HTMLResponse:
+def bulk(request: Request, form: PostedForm, session: Session = Depends(db_session)) -> HTMLResponse:
     officer = current_officer(request, session)
-    form = await request.form()
     csrf = form.get("csrf")
     check_csrf(request, csrf if isinstance(csrf, str) else None)
     references = [value for value in form.getlist("reference") if isinstance(value, str)]
@@ -213,9 +225,9 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str]
 
 
 @router.post("/items/{reference}/act", response_class=HTMLResponse)
-async def act_page(request: Request, reference: str, session: Session = Depends(db_session)) -> Response:
+def act_page(request: Request, reference: str, posted: PostedText,
+             session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     revision = posted.get("revision")
     try:
@@ -231,9 +243,9 @@ async def act_page(request: Request, reference: str, session: Session = Depends(
 
 
 @router.post("/items/{reference}/reassign", response_class=HTMLResponse)
-async def reassign_page(request: Request, reference: str, session: Session = Depends(db_session)) -> Response:
+def reassign_page(request: Request, reference: str, posted: PostedText,
+                  session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     try:
         reassign(session, registry_of(request), reference=reference, party=posted.get("party", ""),
@@ -288,9 +300,8 @@ def _form_view(request: Request, session: Session, officer: Officer, *, kind: st
 
 
 @router.post("/draft", response_class=HTMLResponse)
-async def draft_post(request: Request, session: Session = Depends(db_session)) -> Response:
+def draft_post(request: Request, posted: PostedText, session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     kind, parties, title = posted.pop("kind", ""), posted.pop("parties", ""), posted.pop("title", "")
     registry = registry_of(request)
@@ -315,9 +326,9 @@ def revise_page(request: Request, reference: str, session: Session = Depends(db_
 
 
 @router.post("/items/{reference}/revise", response_class=HTMLResponse)
-async def revise_post(request: Request, reference: str, session: Session = Depends(db_session)) -> Response:
+def revise_post(request: Request, reference: str, posted: PostedText,
+                session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     item = get_item(session, reference)
     registry = registry_of(request)
