@@ -35,8 +35,8 @@ class _Failures:
 
 
 class Backoff:
-    """`free` failures per key without delay; then each failure makes the key wait `base`
-    seconds, doubled per further failure, at most `cap`. An attempt is counted as failed
+    """`free` failures per key without delay; then the key waits `base` seconds before its
+    next attempt, twice as long after each further failure, at most `cap`. An attempt is counted as failed
     the moment it starts (`attempt`), so concurrent guesses cannot all slip through
     before the first one's failure is known; `succeeded` forgets the key."""
 
@@ -61,7 +61,7 @@ class Backoff:
             if found.not_before > now:
                 return found.not_before - now
             found.count += 1
-            beyond = found.count - self.free
+            beyond = found.count - self.free + 1  # the free-th failure makes the next one wait
             if beyond > 0:
                 found.not_before = now + min(self.cap, self.base * 2 ** (beyond - 1))
             self._keys[key] = found

@@ -31,9 +31,10 @@ def database_url() -> str:
 
 
 BUSY_SECONDS = 10.0
-"""How long a writer waits for SQLite's write lock before giving up (`Busy`): a command
-line waits long; the web app waits less (`engine.web.app`), so a held lock costs a request
-a few seconds and a 503, not a thread for long."""
+"""How long a writer waits for SQLite's write lock before giving up (`Busy`), unless
+MANZOORI_BUSY_SECONDS says otherwise: a command line waits long; the web app waits less
+(`engine.web.app`), so a held lock costs a request a few seconds and a 503, not a thread
+for long."""
 
 
 def _sqlite_pragmas(busy_seconds: float) -> Any:
@@ -48,7 +49,7 @@ def _sqlite_pragmas(busy_seconds: float) -> Any:
     return pragmas
 
 
-def make_engine(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS,
+def make_engine(url: str | None = None, *, busy_seconds: float | None = None,
                 pool_size: int | None = None, pool_timeout: float | None = None) -> Engine:
     """An engine on `url`; `pool_size` connections (and a few more at a pinch) are kept for
     as many threads, and a thread that finds none free waits `pool_timeout` seconds, then
@@ -63,6 +64,8 @@ def make_engine(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS,
         pooling["pool_timeout"] = pool_timeout
     engine = create_engine(url, **pooling)
     if engine.dialect.name == "sqlite":
+        if busy_seconds is None:
+            busy_seconds = float(os.environ.get("MANZOORI_BUSY_SECONDS") or BUSY_SECONDS)
         event.listen(engine, "connect", _sqlite_pragmas(busy_seconds))
     return engine
 

@@ -46,10 +46,11 @@ waits `engine.store.database.BUSY_SECONDS`)."""
 
 
 def create_app(database_url: str | None = None, *, secret_key: str | None = None,
-               secure_cookies: bool = False, busy_seconds: float = BUSY_SECONDS) -> FastAPI:
+               secure_cookies: bool = False, busy_seconds: float = BUSY_SECONDS,
+               pool_wait: float = POOL_WAIT) -> FastAPI:
     """The application on the configured database (created and migrated if need be)."""
     factory = open_database(database_url, busy_seconds=busy_seconds, pool_size=THREADS,
-                            pool_timeout=POOL_WAIT)
+                            pool_timeout=pool_wait)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
