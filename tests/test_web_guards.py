@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -48,8 +48,11 @@ class FakeClock:
         return self.now
 
 
+Site = tuple[Any, Manzoori]
+
+
 @pytest.fixture
-def site(manzoori: Manzoori) -> Iterator[tuple[Any, Manzoori]]:
+def site(manzoori: Manzoori) -> Iterator[Site]:
     with session_scope(manzoori.url) as session:
         for username in (OFFICER, REVIEWER, "punjab.pdu-director"):
             set_password(session, username, PASSWORD)
@@ -77,16 +80,19 @@ def token_for(manzoori: Manzoori, username: str, days: int = 90) -> str:
 
 # 1. Off the event loop ------------------------------------------------------------------------
 
-def test_no_handler_that_reads_the_database_runs_on_the_event_loop(site) -> None:
+def test_no_handler_that_reads_the_database_runs_on_the_event_loop(site: Site) -> None:
+    """Every handler is a plain `def` (FastAPI's thread pool) but the login, which only
+    consults the throttle on the loop and checks the password in a pool of its own."""
     app, _ = site
     on_loop = [route.path for route in app.routes
                if isinstance(route, APIRoute) and inspect.iscoroutinefunction(route.endpoint)]
-    assert on_loop == []
+    assert on_loop == ["/login"]
 
 
-def test_wrong_logins_hashing_at_once_do_not_hold_up_an_officers_requests(site) -> None:
-    """Twenty concurrent wrong logins (argon2 each) on a served app: the officer's API
-    requests meanwhile answer at once, as before the attack."""
+def test_wrong_logins_hashing_at_once_do_not_hold_up_an_officers_requests(site: Site) -> None:
+    """Twelve concurrent wrong logins (argon2 each, 64 MiB) on a served app: the officer's
+    API requests meanwhile answer at once, as before the attack. (Twenty, on the event
+    loop, froze the whole app for two minutes.)"""
     app, manzoori = site
     token = token_for(manzoori, REVIEWER)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
@@ -103,8 +109,8 @@ def test_wrong_logins_hashing_at_once_do_not_hold_up_an_officers_requests(site) 
                 return browser.post("/login", data={"username": f"nobody.{number}",
                                                     "password": "wrong-password", "csrf": form}).status_code
 
-        with ThreadPoolExecutor(20) as pool:
-            logins = [pool.submit(wrong_login, number) for number in range(20)]
+        with ThreadPoolExecutor(12) as pool:
+            logins = [pool.submit(wrong_login, number) for number in range(12)]
             times = []
             with httpx.Client(base_url=url, timeout=60,
                               headers={"Authorization": f"Bearer {token}"}) as officer:
@@ -116,7 +122,7 @@ def test_wrong_logins_hashing_at_once_do_not_hold_up_an_officers_requests(site) 
     finally:
         server.should_exit = True
         thread.join(10)
-    assert statuses == [401] * 20
+    assert statuses == [401] * 12
     assert max(times) < 2.0, times
 
 
@@ -133,7 +139,7 @@ connection.execute("ROLLBACK")
 
 
 @pytest.mark.sqlite_only
-def test_a_write_lock_held_by_another_process_is_a_503_with_retry_after_and_changes_nothing(site) -> None:
+def test_a_write_lock_held_by_another_process_is_a_503_with_retry_after_and_changes_nothing(site: Site) -> None:
     app, manzoori = site
     reference = in_review(manzoori)
     app = create_app(manzoori.url, secret_key="test-secret", busy_seconds=0.5)
@@ -166,7 +172,7 @@ def test_a_write_lock_held_by_another_process_is_a_503_with_retry_after_and_chan
         assert again.status_code == 200 and manzoori.state(reference) == "approval"
 
 
-def test_no_free_database_connection_is_a_503_not_a_wait_of_half_a_minute(site) -> None:
+def test_no_free_database_connection_is_a_503_not_a_wait_of_half_a_minute(site: Site) -> None:
     app, manzoori = site
     app = create_app(manzoori.url, secret_key="test-secret", pool_wait=0.3)
     token = token_for(manzoori, REVIEWER)
@@ -190,7 +196,7 @@ def test_no_free_database_connection_is_a_503_not_a_wait_of_half_a_minute(site) 
 
 # 3. Throttling -------------------------------------------------------------------------------
 
-def test_guessing_an_accounts_password_is_slowed_down_and_refused_unchecked(site) -> None:
+def test_guessing_an_accounts_password_is_slowed_down_and_refused_unchecked(site: Site) -> None:
     app, manzoori = site
     clock = FakeClock()
     app.state.login_guard = LoginGuard(clock=clock)
@@ -208,7 +214,7 @@ def test_guessing_an_accounts_password_is_slowed_down_and_refused_unchecked(site
     assert manzoori.query("SELECT count(*) FROM web_sessions")[0][0] == 1
 
 
-def test_an_attacker_cannot_lock_the_officer_out_of_a_browser_she_used_before(site) -> None:
+def test_an_attacker_cannot_lock_the_officer_out_of_a_browser_she_used_before(site: Site) -> None:
     app, _manzoori = site
     app.state.login_guard = LoginGuard(clock=FakeClock())
     officer = client_at(app, "198.51.100.7")
@@ -222,7 +228,7 @@ def test_an_attacker_cannot_lock_the_officer_out_of_a_browser_she_used_before(si
     assert try_login(client_at(app, "198.51.100.8"), OFFICER, PASSWORD).status_code == 429
 
 
-def test_one_address_has_a_budget_of_failed_logins_across_accounts(site) -> None:
+def test_one_address_has_a_budget_of_failed_logins_across_accounts(site: Site) -> None:
     app, _ = site
     app.state.login_guard = LoginGuard(clock=FakeClock())
     attacker = client_at(app, "203.0.113.9")
@@ -233,7 +239,7 @@ def test_one_address_has_a_budget_of_failed_logins_across_accounts(site) -> None
     assert try_login(client_at(app, "198.51.100.7"), OFFICER, PASSWORD).status_code == 303
 
 
-def test_wrong_signing_passphrases_are_slowed_down_and_sign_nothing(manzoori, monkeypatch) -> None:
+def test_wrong_signing_passphrases_are_slowed_down_and_sign_nothing(manzoori: Manzoori, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = FakeClock()
     monkeypatch.setattr(signatures, "PASSPHRASE_TRIES", signatures.Backoff(free=5, base=1.0, cap=900.0,
                                                                            clock=clock))
@@ -266,7 +272,7 @@ def with_cookie(app: Any, value: str) -> TestClient:
     return TestClient(app, cookies={"manzoori_session": value})
 
 
-def test_logout_ends_the_session_for_good(site) -> None:
+def test_logout_ends_the_session_for_good(site: Site) -> None:
     app, manzoori = site
     client = TestClient(app)
     form = login(client, OFFICER)
@@ -278,7 +284,7 @@ def test_logout_ends_the_session_for_good(site) -> None:
     assert manzoori.query("SELECT ended_why FROM web_sessions") == [("logout",)]
 
 
-def test_a_new_password_and_an_administrator_end_every_session(site) -> None:
+def test_a_new_password_and_an_administrator_end_every_session(site: Site) -> None:
     app, manzoori = site
     first, second = TestClient(app), TestClient(app)
     login(first, OFFICER)
@@ -299,7 +305,7 @@ def test_a_new_password_and_an_administrator_end_every_session(site) -> None:
 
 
 def test_a_session_ends_after_its_lifetime_and_the_language_switch_does_not_extend_it(
-        site, monkeypatch) -> None:
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     app, manzoori = site
     client = TestClient(app)
     login(client, OFFICER)
@@ -315,7 +321,7 @@ def test_a_session_ends_after_its_lifetime_and_the_language_switch_does_not_exte
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
 
 
-def test_api_tokens_expire_are_listed_and_revoked_from_the_command_line(site, monkeypatch) -> None:
+def test_api_tokens_expire_are_listed_and_revoked_from_the_command_line(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     app, manzoori = site
     client = TestClient(app)
     short = manzoori("officers", "token", REVIEWER, "--name", "script", "--days", "1").stdout.strip()
@@ -341,7 +347,7 @@ def test_api_tokens_expire_are_listed_and_revoked_from_the_command_line(site, mo
 
 # 12. Login CSRF ------------------------------------------------------------------------------
 
-def test_a_cross_site_login_post_is_refused(site) -> None:
+def test_a_cross_site_login_post_is_refused(site: Site) -> None:
     """A page elsewhere posts the attacker's credentials to /login in the victim's
     browser: that browser has no login-page cookie (SameSite=Strict keeps ours from
     cross-site posts), and a token from the attacker's own browser does not match."""

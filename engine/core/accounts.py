@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from engine.clock import utcnow
 from engine.core.credentials import token_digest
 from engine.core.directory import get_officer
-from engine.core.throttle import LoginGuard
 from engine.errors import Busy, InvalidForm, NotAllowed, NotFound
 from engine.store import ApiToken, Officer, WebSession
 
@@ -34,7 +33,7 @@ TOKEN_PREFIX = "mzt_"
 #: Verified against when the username is unknown, so both failures cost the same time.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
-HASHING = 4
+HASHING = 2
 """Password checks running at once (argon2id takes 64 MiB and a core for a moment each)."""
 _hashing = threading.BoundedSemaphore(HASHING)
 HASHING_WAIT = 10.0
@@ -68,16 +67,10 @@ def set_password(session: Session, username: str, password: str,
     return officer
 
 
-def check_password(session: Session, username: str, password: str, *,
-                   guard: LoginGuard | None = None, client: str | None = None,
-                   device: str | None = None) -> Officer:
-    """The officer whose password this is, or LoginFailed.
-
-    With a `guard`, an attempt it throttles is refused (Throttled, with the seconds to
-    wait) before the password is looked at; `client` is the caller's address and `device`
-    the id of a browser this username logged in from before."""
-    if guard is not None:
-        guard.begin(username, client, device)
+def check_password(session: Session, username: str, password: str) -> Officer:
+    """The officer whose password this is, or LoginFailed (or Busy when `HASHING` checks
+    have been running for `HASHING_WAIT` seconds). Throttling guesses is the caller's
+    part, before it comes here: `engine.core.throttle.LoginGuard`."""
     officer = session.scalar(select(Officer).where(Officer.username == username.strip()))
     stored = officer.password_hash if officer is not None and officer.password_hash else _DUMMY_HASH
     if not _hashing.acquire(timeout=HASHING_WAIT):
@@ -91,8 +84,6 @@ def check_password(session: Session, username: str, password: str, *,
         _hashing.release()
     if officer is None or officer.password_hash is None:
         raise LoginFailed("wrong username or password")
-    if guard is not None:
-        guard.succeeded(username, client, device)
     if _hasher.check_needs_rehash(officer.password_hash):
         officer.password_hash = _hasher.hash(password)
     return officer

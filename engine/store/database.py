@@ -8,6 +8,8 @@ production), migrated to `SCHEMA_REVISION` on first use.
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +51,23 @@ def _sqlite_pragmas(busy_seconds: float) -> Any:
     return pragmas
 
 
+_WRITERS: weakref.WeakKeyDictionary[Engine, tuple[threading.RLock, float]] = weakref.WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+def writer_turn(engine: Engine) -> tuple[threading.RLock, float]:
+    """The lock this process's writers on a SQLite `engine` queue at, and how long one
+    waits for its turn (the busy timeout). SQLite's own busy handler polls with sleeps, so
+    among twenty threads waiting for its lock some starve past any timeout; queued here,
+    each is woken as the one before commits, and only a writer of another process is
+    waited for by polling."""
+    with _WRITERS_LOCK:
+        found = _WRITERS.get(engine)
+        if found is None:
+            found = _WRITERS[engine] = (threading.RLock(), BUSY_SECONDS)
+        return found
+
+
 def make_engine(url: str | None = None, *, busy_seconds: float | None = None,
                 pool_size: int | None = None, pool_timeout: float | None = None) -> Engine:
     """An engine on `url`; `pool_size` connections (and a few more at a pinch) are kept for
@@ -67,6 +86,8 @@ def make_engine(url: str | None = None, *, busy_seconds: float | None = None,
         if busy_seconds is None:
             busy_seconds = float(os.environ.get("MANZOORI_BUSY_SECONDS") or BUSY_SECONDS)
         event.listen(engine, "connect", _sqlite_pragmas(busy_seconds))
+        with _WRITERS_LOCK:
+            _WRITERS[engine] = (threading.RLock(), busy_seconds)
     return engine
 
 

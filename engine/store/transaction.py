@@ -3,15 +3,18 @@ actions queue, committed whole or not at all."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Busy, Conflict, ManzooriError
+from engine.store.database import writer_turn
 
 #: SQLite's words for a lock it waited for in vain (busy timeout), PostgreSQL's code for a
 #: lock not available (lock_timeout, NOWAIT).
@@ -66,6 +69,7 @@ def one_transaction(session: Session, what: str) -> Iterator[None]:
     not had within the busy timeout (another process holds it) rolls everything back and
     becomes `Busy`: the caller can send the same request again.
     """
+    turn = _queue(session)
     try:
         begin_writing(session)
         yield
@@ -88,3 +92,20 @@ def one_transaction(session: Session, what: str) -> Iterator[None]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        if turn is not None:
+            turn.release()
+
+
+def _queue(session: Session) -> threading.RLock | None:
+    """Wait for this process's turn to write on SQLite (`writer_turn`): the lock, held
+    until the transaction ends, or Busy after the busy timeout. None on PostgreSQL."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    if engine.dialect.name != "sqlite":
+        return None
+    turn, seconds = writer_turn(engine)
+    if not turn.acquire(timeout=seconds):
+        raise Busy("too many officers are acting at this moment; nothing was changed: try again "
+                   "in a few seconds")
+    return turn

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -24,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from engine.core.accounts import HASHING
 from engine.core.registry import registry
 from engine.core.throttle import LoginGuard
 from engine.errors import ManzooriError
@@ -69,6 +71,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.state.secret_key = secret_key or load_secret()
     app.state.secure_cookies = secure_cookies
     app.state.login_guard = LoginGuard()
+    app.state.hashing = anyio.CapacityLimiter(HASHING)
 
     @app.exception_handler(ManzooriError)
     async def refused(request: Request, error: ManzooriError) -> Response:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import utcnow
 from engine.contract import ItemKind
@@ -24,6 +26,7 @@ from engine.core.directory import holdings
 from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
 from engine.core.queries import inbox, inbox_count, item_detail
+from engine.core.throttle import LoginGuard
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed
 from engine.store import Appointment, Officer
 from engine.web.auth import (
@@ -76,21 +79,35 @@ def login_page(request: Request, next: str = "/inbox") -> HTMLResponse:
 
 
 @router.post("/login")
-def login(request: Request, posted: PostedText, session: Session = Depends(db_session)) -> Response:
-    """Check the password (throttled per account, per address and per trusted browser:
-    `engine.core.throttle`) and open a session; refused without the login page's token."""
+async def login(request: Request, posted: PostedText) -> Response:
+    """Log in from the login page (its token: login CSRF). The throttle
+    (`engine.core.throttle.LoginGuard`: per account, per address, per trusted browser)
+    refuses a guess at once, before anything else; the password check then runs in a
+    thread of a small pool of its own (`HASHING`), so logins waiting for their turn hold
+    none of the threads the officers' requests run in."""
     check_login_csrf(request, posted.get("csrf"))
-    target = _safe_next(posted.get("next", "/inbox"))
     username = posted.get("username", "")
-    try:
-        officer = check_password(session, username, posted.get("password", ""),
-                                 guard=request.app.state.login_guard, client=client_address(request),
-                                 device=trusted_device(request, username))
-    except LoginFailed:
-        return _login_view(request, target, status=401, failed=True, username=username)
-    response = RedirectResponse(target, status_code=303)
-    start_session(request, response, session, officer)  # commits a rehashed password too
+    client, device = client_address(request), trusted_device(request, username)
+    guard: LoginGuard = request.app.state.login_guard
+    guard.begin(username, client, device)
+    checked = partial(_check_login, request, username, posted.get("password", ""),
+                      _safe_next(posted.get("next", "/inbox")), client, device)
+    response: Response = await anyio.to_thread.run_sync(checked, limiter=request.app.state.hashing)
     return response
+
+
+def _check_login(request: Request, username: str, password: str, target: str, client: str | None,
+                 device: str | None) -> Response:
+    factory: sessionmaker[Session] = request.app.state.factory
+    with factory() as session:
+        try:
+            officer = check_password(session, username, password)
+        except LoginFailed:
+            return _login_view(request, target, status=401, failed=True, username=username)
+        request.app.state.login_guard.succeeded(username, client, device)
+        response = RedirectResponse(target, status_code=303)
+        start_session(request, response, session, officer)  # commits a rehashed password too
+        return response
 
 
 @router.post("/logout")
