@@ -255,6 +255,14 @@ def test_wrong_signing_passphrases_are_slowed_down_and_sign_nothing(manzoori: Ma
         refused = client.post(path, headers=headers, json={"action": "sign", "passphrase": manzoori.passphrase})
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
         assert "too many wrong passphrases" in refused.json()["message"]
+        # The web app's sign button is held back the same way.
+        with session_scope(manzoori.url) as session:
+            set_password(session, "punjab.pspa-vice-chair", PASSWORD)
+            session.commit()
+        form = login(client, "punjab.pspa-vice-chair")
+        page = client.post(f"/items/{reference}/act", data={"action": "sign", "csrf": form,
+                                                            "passphrase": manzoori.passphrase})
+        assert page.status_code == 429 and int(page.headers["Retry-After"]) >= 1
         assert manzoori.query("SELECT count(*) FROM signatures")[0][0] == 0
         clock.now += 1.5
         done = client.post(path, headers=headers, json={"action": "sign", "passphrase": manzoori.passphrase})

@@ -27,7 +27,7 @@ from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
 from engine.core.queries import inbox, inbox_count, item_detail
 from engine.core.throttle import LoginGuard
-from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed
+from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, Throttled
 from engine.store import Appointment, Officer
 from engine.web.auth import (
     NotLoggedIn,
@@ -254,8 +254,11 @@ def act_page(request: Request, reference: str, posted: PostedText,
             passphrase=posted.get("passphrase") or None)
     except (NotAllowed, InvalidForm, Conflict) as error:
         session.rollback()
-        return _item_view(request, session, officer, reference, status=error.http_status,
+        page = _item_view(request, session, officer, reference, status=error.http_status,
                           problem=error.message)
+        if isinstance(error, Throttled):  # too many wrong passphrases
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
     return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
 
 
