@@ -48,7 +48,7 @@ WRONG_LOGINS = 50
 """Clients logging in with wrong passwords for accounts that mostly do not exist."""
 GUESSERS = 100
 """Clients guessing one officer's password at once."""
-ATTEMPTS = 20
+ATTEMPTS = 10
 """Each attacking client's attempts at most (it stops earlier when the officers are done)."""
 VICTIM = "punjab.wpc-convener"
 PASSWORD = "the-officers-own-password"

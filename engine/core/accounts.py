@@ -33,8 +33,9 @@ TOKEN_PREFIX = "mzt_"
 #: Verified against when the username is unknown, so both failures cost the same time.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
-HASHING = 2
-"""Password checks running at once (argon2id takes 64 MiB and a core for a moment each)."""
+HASHING = 3
+"""Password checks running at once (argon2id takes 64 MiB and a core for a moment each);
+the web app keeps one of them for browsers that logged in before (`engine.web.app`)."""
 _hashing = threading.BoundedSemaphore(HASHING)
 HASHING_WAIT = 10.0
 """Seconds a login waits for its turn to be checked before it is told the server is busy."""

@@ -55,16 +55,21 @@ _WRITERS: weakref.WeakKeyDictionary[Engine, tuple[threading.RLock, float]] = wea
 _WRITERS_LOCK = threading.Lock()
 
 
+QUEUE_FACTOR = 3
+"""A writer waits this many busy timeouts for its turn among the process's other writers:
+a queue of officers acting at once is the normal course under load, not a held lock."""
+
+
 def writer_turn(engine: Engine) -> tuple[threading.RLock, float]:
     """The lock this process's writers on a SQLite `engine` queue at, and how long one
-    waits for its turn (the busy timeout). SQLite's own busy handler polls with sleeps, so
-    among twenty threads waiting for its lock some starve past any timeout; queued here,
-    each is woken as the one before commits, and only a writer of another process is
-    waited for by polling."""
+    waits for its turn (`QUEUE_FACTOR` busy timeouts). SQLite's own busy handler polls
+    with sleeps, so among twenty threads waiting for its lock some starve past any
+    timeout; queued here, each is woken as the one before commits, and only a writer of
+    another process is waited for by polling."""
     with _WRITERS_LOCK:
         found = _WRITERS.get(engine)
         if found is None:
-            found = _WRITERS[engine] = (threading.RLock(), BUSY_SECONDS)
+            found = _WRITERS[engine] = (threading.RLock(), QUEUE_FACTOR * BUSY_SECONDS)
         return found
 
 
@@ -87,7 +92,7 @@ def make_engine(url: str | None = None, *, busy_seconds: float | None = None,
             busy_seconds = float(os.environ.get("MANZOORI_BUSY_SECONDS") or BUSY_SECONDS)
         event.listen(engine, "connect", _sqlite_pragmas(busy_seconds))
         with _WRITERS_LOCK:
-            _WRITERS[engine] = (threading.RLock(), busy_seconds)
+            _WRITERS[engine] = (threading.RLock(), QUEUE_FACTOR * busy_seconds)
     return engine
 
 

@@ -71,7 +71,10 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.state.secret_key = secret_key or load_secret()
     app.state.secure_cookies = secure_cookies
     app.state.login_guard = LoginGuard()
-    app.state.hashing = anyio.CapacityLimiter(HASHING)
+    # Password checks: all but one for any login, one for browsers that logged in before,
+    # so that an officer's login never queues behind an attacker's guesses.
+    app.state.hashing = anyio.CapacityLimiter(HASHING - 1)
+    app.state.hashing_trusted = anyio.CapacityLimiter(1)
 
     @app.exception_handler(ManzooriError)
     async def refused(request: Request, error: ManzooriError) -> Response:

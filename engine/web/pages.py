@@ -84,7 +84,8 @@ async def login(request: Request, posted: PostedText) -> Response:
     (`engine.core.throttle.LoginGuard`: per account, per address, per trusted browser)
     refuses a guess at once, before anything else; the password check then runs in a
     thread of a small pool of its own (`HASHING`), so logins waiting for their turn hold
-    none of the threads the officers' requests run in."""
+    none of the threads the officers' requests run in, and a browser that logged in
+    before has a thread of that pool to itself, so it never waits behind guesses."""
     check_login_csrf(request, posted.get("csrf"))
     username = posted.get("username", "")
     client, device = client_address(request), trusted_device(request, username)
@@ -92,7 +93,8 @@ async def login(request: Request, posted: PostedText) -> Response:
     guard.begin(username, client, device)
     checked = partial(_check_login, request, username, posted.get("password", ""),
                       _safe_next(posted.get("next", "/inbox")), client, device)
-    response: Response = await anyio.to_thread.run_sync(checked, limiter=request.app.state.hashing)
+    limiter = request.app.state.hashing if device is None else request.app.state.hashing_trusted
+    response: Response = await anyio.to_thread.run_sync(checked, limiter=limiter)
     return response
 
 
