@@ -82,7 +82,9 @@ def memory(size: int, rounds: int = 5) -> dict[str, Any]:
                 time.sleep(0.2)
         started = _status(server.pid)
         with httpx.Client(base_url=url, timeout=300) as client:
-            answer = client.post("/login", data={"username": officer, "password": PASSWORD})
+            form = client.get("/login").text  # the login form's token (login CSRF)
+            token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            answer = client.post("/login", data={"username": officer, "password": PASSWORD, "csrf": token})
             assert answer.status_code in (200, 303), answer.status_code
             for _ in range(rounds):
                 page = client.get("/inbox")

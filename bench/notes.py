@@ -178,3 +178,14 @@ once. Each resumed run is a new Python process of a few seconds on 2 cores: the 
 Prefect's polling and process start, not the engine.""",
     },
 }
+
+
+LOAD_TEST_NOTE = """`manzoori web` on 127.0.0.1 (one uvicorn process, SQLite) while, from a process of
+their own, 50 clients log in with wrong passwords and 100 guess one officer's password (each
+at most 10 attempts, until the officers are done), and 20 officers each make 10 rounds of a
+comment on an item of their party (a write) and their inbox (a read) through the API. The
+test asserts: every officer request answered, 95 % within 1 s, no 5xx to anyone, the guessing
+refused unchecked (429) after the address's burst, the officer's own browser still logs her
+in. Every attempt the throttle refuses still costs the server a request (~3 ms of CPU): the
+flood itself is a reverse proxy's to cap. A figure measured at a load average above 2 is a
+draft."""

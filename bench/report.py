@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from common import CORES, RESULTS, load_line
-from notes import INTRO, NOTES
+from notes import INTRO, LOAD_TEST_NOTE, NOTES
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
@@ -209,6 +209,16 @@ def measured(results: dict[str, Any], run_began: str = "?") -> str:
     return f"Measured {when}{took}{quick}{state}.\n"
 
 
+def _load_test() -> str:
+    """The web app under a login attack: the figures tests/test_load.py wrote last."""
+    title = "## The web app under a login attack (`python -m pytest -m load`)\n\n"
+    path = RESULTS / "load.md"
+    if not path.exists():
+        return title + "Not run yet: `python -m pytest -n 0 -m load -s`.\n"
+    figures = path.read_text(encoding="utf-8").split("\n", 1)[1].strip()
+    return title + LOAD_TEST_NOTE + "\n\n" + figures + "\n"
+
+
 def write_markdown() -> Path:
     machine = _load("machine") or {}
     fields = {key: machine.get(key, "unknown") for key in
@@ -235,6 +245,7 @@ def write_markdown() -> Path:
             parts += [markdown(f"Before: {title}", headers, rows)
                       for title, headers, rows in tables(name, before)]
         parts.append(NOTES[name]["limits"] + "\n")
+    parts.append(_load_test())
     out = ROOT / "BENCHMARKS.md"
     out.write_text("\n".join(parts))
     return out

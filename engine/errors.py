@@ -103,6 +103,34 @@ class VerificationFailed(ManzooriError):
     meaning = "verification failed"
 
 
+class Busy(ManzooriError):
+    """The database is busy (another process holds its write lock, or every connection is
+    in use): nothing was changed; the same request can simply be sent again a little later."""
+
+    exit_code = 9
+    http_status = 503
+    meaning = "busy, try again"
+
+    def __init__(self, message: str = "the database is busy; nothing was changed: try again "
+                 "in a few seconds", *, retry_after: int = 2) -> None:
+        super().__init__(message)
+        #: Seconds to wait before trying again (the HTTP answer's Retry-After).
+        self.retry_after = retry_after
+
+
+class Throttled(NotAllowed):
+    """Too many failed attempts (a login, a signing passphrase): refused without checking,
+    until `retry_after` seconds have passed."""
+
+    exit_code = 10
+    http_status = 429
+    meaning = "too many attempts, wait"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 def exit_codes() -> dict[int, str]:
     """{0: "ok", 1: "error", 3: "not allowed", ...}: the exit codes a script can rely on."""
     codes: dict[int, str] = {0: "ok"}

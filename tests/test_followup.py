@@ -271,11 +271,13 @@ def test_parties_report_and_clear_through_the_web_and_the_api(manzoori, adopted)
     with session_scope(url) as session:
         for username in (writer, checker):
             set_password(session, username, "sample-password-1")
-        token = issue_token(session, checker, "test", datetime(2026, 1, 1))
+        token = issue_token(session, checker, "test", datetime.now())
         session.commit()
     first = action_id(manzoori, quarter, "punjab", 0)
     with TestClient(create_app(url, secret_key="test-secret")) as client:
-        page = client.post("/login", data={"username": writer, "password": "sample-password-1"})
+        login_page = client.get("/login").text
+        page = client.post("/login", data={"username": writer, "password": "sample-password-1",
+                                           "csrf": re.search(r'name="csrf" value="([^"]+)"', login_page)[1]})
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
         page = client.get(f"/plan/{quarter}")
         assert f'action="/plan/actions/{first}/progress"' in page.text

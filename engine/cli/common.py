@@ -53,6 +53,14 @@ def reports_errors(command: F) -> F:
         except ManzooriError as error:
             _report(error, _option_for(error.field, options, kwargs))
             raise typer.Exit(error.exit_code) from None
+        except Exception as error:
+            from engine.store import busy_from  # lazy: SQLAlchemy; keeps --help fast
+
+            busy = busy_from(error)
+            if busy is None:
+                raise
+            _report(busy, None)
+            raise typer.Exit(busy.exit_code) from None
 
     return cast(F, run)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from engine.cli.common import add_row, engine_session, err, out, parse_date, reports_errors
 from engine.clock import utcnow
+from engine.errors import InvalidForm
 
 commands = typer.Typer()
 officers_group = typer.Typer(help="The officer directory: who holds which office.", no_args_is_help=True)
@@ -56,9 +59,9 @@ def officers_password(
     from engine.core.accounts import set_password  # lazy: the core, ~1 s; keeps --help fast
 
     with engine_session() as (session, _registry):
-        set_password(session, username, password)
+        set_password(session, username, password, utcnow())
         session.commit()
-    out.print(f"password set for {escape(username)}", highlight=False)
+    out.print(f"password set for {escape(username)}; their web sessions are ended", highlight=False)
 
 
 @officers_group.command("token")
@@ -66,14 +69,76 @@ def officers_password(
 def officers_token(
     username: str,
     name: str = typer.Option("api", help="What the token is for, shown in listings."),
+    days: int = typer.Option(90, min=1, max=3650, help="Days until the token expires."),
+    revoke: str | None = typer.Option(None, "--revoke", metavar="ID|all",
+                                      help="Revoke USERNAME's token ID (`manzoori officers tokens`), "
+                                           "or all their tokens, instead of making one."),
 ) -> None:
-    """A new API bearer token acting as USERNAME (shown once; only its digest is kept)."""
-    from engine.core.accounts import issue_token  # lazy: the core, ~1 s; keeps --help fast
+    """A new API bearer token acting as USERNAME (shown once; only its digest is kept),
+    or with --revoke, revoke tokens."""
+    from engine.core.accounts import issue_token, revoke_tokens  # lazy: the core, ~1 s; keeps --help fast
 
     with engine_session() as (session, _registry):
-        token = issue_token(session, username, name, utcnow())
+        if revoke is not None:
+            which = None if revoke == "all" else _token_id(revoke)
+            count = revoke_tokens(session, username, utcnow(), which)
+            session.commit()
+            out.print(f"{count} token(s) of {escape(username)} revoked", highlight=False)
+            return
+        token = issue_token(session, username, name, utcnow(), timedelta(days=days))
         session.commit()
     out.print(token, highlight=False)
+    err.print(f"token for {escape(username)}, valid for {days} days; it is shown only now", highlight=False)
+
+
+def _token_id(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise InvalidForm(f"--revoke takes a token's number or 'all', not {text!r}",
+                          problems=[("revoke", "not a token number")])
+    return int(text)
+
+
+@officers_group.command("tokens")
+@reports_errors
+def officers_tokens(username: str) -> None:
+    """USERNAME's API tokens: number, name, made, expires, status (never the token)."""
+    from engine.core.accounts import list_tokens  # lazy: the core, ~1 s; keeps --help fast
+
+    now = utcnow()
+    with engine_session() as (session, _registry):
+        table = Table(title=f"API tokens of {escape(username)}")
+        for column in ("id", "name", "created", "expires", "status"):
+            table.add_column(column)
+        for token in list_tokens(session, username):
+            add_row(table, token.id, token.name, f"{token.created_at:%Y-%m-%d %H:%M}",
+                    f"{token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else "never",
+                    token.status(now))
+        out.print(table)
+
+
+@officers_group.command("sessions")
+@reports_errors
+def officers_sessions(
+    username: str,
+    end: bool = typer.Option(False, "--end", help="End every live web session of USERNAME."),
+) -> None:
+    """USERNAME's live web sessions; with --end, log them all out."""
+    from engine.core.accounts import end_sessions, list_sessions  # lazy: the core, ~1 s
+
+    now = utcnow()
+    with engine_session() as (session, _registry):
+        if end:
+            count = end_sessions(session, username, now, "administrator")
+            session.commit()
+            out.print(f"{count} web session(s) of {escape(username)} ended", highlight=False)
+            return
+        table = Table(title=f"Web sessions of {escape(username)}")
+        for column in ("id", "logged in", "ends", "from"):
+            table.add_column(column)
+        for found in list_sessions(session, username, now):
+            add_row(table, found.id, f"{found.created_at:%Y-%m-%d %H:%M}",
+                    f"{found.expires_at:%Y-%m-%d %H:%M}", found.client or "")
+        out.print(table)
 
 
 @officers_group.command("add")

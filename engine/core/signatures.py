@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.core.credentials import kept_secret, write_private
 from engine.core.directory import get_officer
-from engine.errors import InvalidForm, NotAllowed, NotFound
+from engine.core.throttle import Backoff, seconds
+from engine.errors import InvalidForm, NotAllowed, NotFound, Throttled
 from engine.store import Item, Officer, Signature, SigningKey, Version, audit, home
 
 MIN_PASSPHRASE = 10
@@ -33,6 +34,10 @@ SAMPLE_KDF_ROUNDS = 1
 """[sample] keys sit next to their passphrase file anyway; a slow KDF would only slow tests."""
 SAMPLE_PASSPHRASE = "sample-passphrase"
 """The file in MANZOORI_HOME (mode 600) with the one passphrase of every [sample] key."""
+
+PASSPHRASE_TRIES = Backoff(free=5, base=1.0, cap=900.0)
+"""Wrong passphrases per signing key (in this process): 5 free, then 1 s, 2 s, 4 s, ...
+at most 15 minutes between tries; the right one forgets them (`engine.core.throttle`)."""
 
 
 def new_key(session: Session, username: str, passphrase: str, now: datetime, *,
@@ -128,11 +133,16 @@ def unlock(key: SigningKey, passphrase: str) -> Ed25519PrivateKey:
         except OSError as error:
             raise NotFound(f"{key.officer.username}'s private key file {key.key_file} cannot be "
                            f"read: {error.strerror}") from None
+    wait = PASSPHRASE_TRIES.attempt(key.public_key)
+    if wait:
+        raise Throttled(f"too many wrong passphrases for {key.officer.username}'s signing key; "
+                        f"nothing was signed: try again in {seconds(wait)} s", retry_after=seconds(wait))
     try:
         private = serialization.load_ssh_private_key(pem.encode(), passphrase.encode())
     except ValueError:
         raise NotAllowed(f"wrong passphrase for {key.officer.username}'s signing key; "
                          "nothing was signed") from None
+    PASSPHRASE_TRIES.succeeded(key.public_key)
     if not isinstance(private, Ed25519PrivateKey) or _public_hex(private.public_key()) != key.public_key:
         raise NotAllowed(f"{key.key_file} does not hold {key.officer.username}'s published key")
     return private

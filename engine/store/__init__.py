@@ -32,9 +32,10 @@ from engine.store.models import (
     SigningKey,
     StepRecord,
     Version,
+    WebSession,
     check_text,
 )
-from engine.store.transaction import begin_writing, one_transaction
+from engine.store.transaction import begin_writing, busy_from, one_transaction
 
 __all__ = [
     "SCHEMA_REVISION",
@@ -56,7 +57,9 @@ __all__ = [
     "SigningKey",
     "StepRecord",
     "Version",
+    "WebSession",
     "begin_writing",
+    "busy_from",
     "check_text",
     "database_url",
     "home",

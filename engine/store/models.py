@@ -35,7 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from engine.errors import InvalidForm, NotAllowed
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0010"
 
 
 class Base(DeclarativeBase):
@@ -341,6 +341,30 @@ class ApiToken(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    """The token is refused from this moment on (tokens made before expiries existed got
+    one at the upgrade)."""
+
+    officer: Mapped[Officer] = relationship()
+
+
+class WebSession(Base):
+    """An officer's logged-in browser: the cookie holds a random token, the table only its
+    digest, so logging out, a new password or an administrator ends it for good, and it
+    ends by itself at `expires_at` (an absolute lifetime that nothing extends)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_why: Mapped[str | None] = mapped_column(String(32))
+    """logout, password, administrator."""
+    client: Mapped[str | None] = mapped_column(String(64))
+    """The address it was opened from, for the listing."""
 
     officer: Mapped[Officer] = relationship()
 

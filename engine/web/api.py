@@ -108,7 +108,13 @@ _MEANING = {
          "or the idempotency key was used for another action",
     422: "the request or the form is not valid: the engine's `problems`, or FastAPI's "
          "`detail`, names the fields",
+    429: "too many wrong signing passphrases: nothing was checked; wait the seconds "
+         "`Retry-After` says",
+    503: "the database is busy (another process holds its lock, or every connection is in "
+         "use): nothing was changed; send the same request again after `Retry-After` seconds",
 }
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                                "schema": {"type": "integer"}}}
 
 
 def secret(value: SecretStr | None) -> str | None:
@@ -117,13 +123,15 @@ def secret(value: SecretStr | None) -> str | None:
 
 
 def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of the error answers an operation can give (401 always).
+    """OpenAPI documentation of the error answers an operation can give (401 and 503
+    always).
 
     A 422 is either the engine's InvalidForm or FastAPI's own check of the request."""
     return {
         code: {"model": (Error | RequestInvalid) if code == 422 else Error,
-               "description": _MEANING[code]}
-        for code in sorted({401, *statuses})
+               "description": _MEANING[code],
+               **({"headers": _RETRY_AFTER} if code in (429, 503) else {})}
+        for code in sorted({401, 503, *statuses})
     }
 
 
@@ -241,7 +249,7 @@ def show_item(reference: Reference, session: SessionDep, _officer: OfficerDep) -
 # --- Acting ----------------------------------------------------------------------------------
 
 @router.post("/items/{reference}/actions", response_model=Outcome,
-             responses=refusals(400, 403, 404, 409, 422))
+             responses=refusals(400, 403, 404, 409, 422, 429))
 def act(reference: Reference, body: ActionRequest, session: SessionDep, officer: OfficerDep,
         registry: RegistryDep, idempotency_key: IdempotencyKey = None) -> Outcome:
     """Take one action on an item as the token's officer."""

@@ -1,6 +1,15 @@
 """The application factory: the FastAPI app over one database and the installed parties,
 with the pages, the API and the mail-link pages mounted, and the engine's refusals turned
-into answers (JSON for the API, a page for a browser)."""
+into answers (JSON for the API, a page for a browser).
+
+Every handler that reads the database or checks a password is a plain `def`, which
+FastAPI runs in its thread pool (`THREADS` threads): a slow request waits in its own
+thread while the event loop goes on answering the others. The connection pool holds a
+connection for each of those threads, so a thread never waits for one in the normal
+course; if it does for `POOL_WAIT` seconds, or SQLite's write lock stays taken by another
+process for `BUSY_SECONDS`, the answer is a 503 with Retry-After (`engine.errors.Busy`),
+nothing half-written.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +17,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from engine.core.accounts import HASHING
 from engine.core.registry import registry
+from engine.core.throttle import LoginGuard
 from engine.errors import ManzooriError
-from engine.store import open_database
+from engine.store import busy_from, open_database
 from engine.web.api import router as api_router
 from engine.web.auth import load_secret
 from engine.web.deps import error_body
@@ -23,14 +38,25 @@ from engine.web.pages import error_page
 from engine.web.pages import router as pages_router
 from engine.web.plan_pages import router as plan_router
 
+THREADS = 40
+"""Threads running the handlers (AnyIO's default, stated here because the pool follows it)."""
+POOL_WAIT = 10.0
+"""Seconds a handler waits for a free database connection before answering 503."""
+BUSY_SECONDS = 5.0
+"""Seconds a handler waits for SQLite's write lock before answering 503 (the command line
+waits `engine.store.database.BUSY_SECONDS`)."""
+
 
 def create_app(database_url: str | None = None, *, secret_key: str | None = None,
-               secure_cookies: bool = False) -> FastAPI:
+               secure_cookies: bool = False, busy_seconds: float = BUSY_SECONDS,
+               pool_wait: float = POOL_WAIT) -> FastAPI:
     """The application on the configured database (created and migrated if need be)."""
-    factory = open_database(database_url)
+    factory = open_database(database_url, busy_seconds=busy_seconds, pool_size=THREADS,
+                            pool_timeout=pool_wait)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
         yield
         factory.kw["bind"].dispose()
 
@@ -44,14 +70,36 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.state.registry = registry()
     app.state.secret_key = secret_key or load_secret()
     app.state.secure_cookies = secure_cookies
+    app.state.login_guard = LoginGuard()
+    # Password checks: all but one for any login, one for browsers that logged in before,
+    # so that an officer's login never queues behind an attacker's guesses.
+    app.state.hashing = anyio.CapacityLimiter(HASHING - 1)
+    app.state.hashing_trusted = anyio.CapacityLimiter(1)
 
     @app.exception_handler(ManzooriError)
     async def refused(request: Request, error: ManzooriError) -> Response:
+        headers: dict[str, str] = {}
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
         if request.url.path.startswith("/api/"):
             status = error.http_status
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return JSONResponse(error_body(error), status_code=status, headers=headers)
-        return error_page(request, error)
+            if status == 401:
+                headers["WWW-Authenticate"] = "Bearer"
+            return JSONResponse(error_body(error), status_code=status, headers=headers or None)
+        response = error_page(request, error)
+        response.headers.update(headers)
+        return response
+
+    async def busy(request: Request, error: Exception) -> Response:
+        """A lock or a connection not had in time, wherever it was met: 503, not 500."""
+        found = busy_from(error)
+        if found is None:
+            raise error
+        return await refused(request, found)
+
+    app.add_exception_handler(OperationalError, busy)
+    app.add_exception_handler(PoolTimeout, busy)
 
     app.include_router(api_router)
     app.include_router(pages_router)

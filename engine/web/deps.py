@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import FormData
 
 from engine.core.registry import Registry
 from engine.errors import ManzooriError
@@ -51,10 +52,21 @@ def acting_officer(request: Request, session: SessionDep,
 OfficerDep = Annotated[Officer, Depends(acting_officer)]
 
 
+async def posted_form(request: Request) -> FormData:
+    """A posted form, read on the event loop (a FastAPI dependency), so that the handler
+    itself can be a plain `def`: FastAPI runs those in its thread pool, where database
+    calls and password hashing wait without holding up every other request."""
+    return await request.form()
+
+
 async def posted_text(request: Request) -> dict[str, str]:
     """A posted form's text fields (uploads left out), the last value of a repeated name."""
     form = await request.form()
     return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+PostedText = Annotated[dict[str, str], Depends(posted_text)]
 
 
 def error_body(error: ManzooriError) -> dict[str, Any]:

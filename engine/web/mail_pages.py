@@ -20,7 +20,7 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core.mail import DeadLink, LiveLink, decide, link_actions, local_time, open_link
 from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
-from engine.web.deps import db_session, registry_of
+from engine.web.deps import PostedForm, db_session, registry_of
 from engine.web.formkit import fields
 from engine.web.templating import render
 
@@ -76,8 +76,8 @@ def confirm_page(request: Request, token: str, session: Session = Depends(db_ses
 
 
 @router.post("/mail/{token}", response_class=HTMLResponse)
-async def confirm(request: Request, token: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    form = await request.form()
+def confirm(request: Request, token: str, form: PostedForm,
+            session: Session = Depends(db_session)) -> HTMLResponse:
     action = str(form.get("action", ""))
     comment = str(form.get("comment", "")).strip()
     revision = str(form.get("revision", ""))

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import utcnow
 from engine.contract import ItemKind
@@ -24,22 +26,26 @@ from engine.core.directory import holdings
 from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
 from engine.core.queries import inbox, inbox_count, item_detail
-from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed
+from engine.core.throttle import LoginGuard
+from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, Throttled
 from engine.store import Appointment, Officer
 from engine.web.auth import (
-    COOKIE,
     NotLoggedIn,
     check_csrf,
+    check_login_csrf,
+    client_address,
     current_officer,
     end_session,
-    session_data,
-    session_serializer,
+    keep_login_cookie,
+    login_token,
     start_session,
+    trusted_device,
+    web_session,
 )
-from engine.web.deps import db_session, posted_text, registry_of
+from engine.web.deps import PostedForm, PostedText, db_session, registry_of
 from engine.web.formkit import errors_by_path, fields, parse
 from engine.web.i18n import LANGUAGES
-from engine.web.templating import LANGUAGE_COOKIE, chosen_language, render
+from engine.web.templating import LANGUAGE_COOKIE, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,45 +63,71 @@ def error_page(request: Request, error: ManzooriError) -> Response:
 
 # Logging in and out ----------------------------------------------------------------------
 
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/inbox") -> HTMLResponse:
-    return render(request, "login.html", officer=None, next=_safe_next(next), failed=False)
-
-
-@router.post("/login")
-async def login(request: Request, session: Session = Depends(db_session)) -> Response:
-    posted = await posted_text(request)
-    target = _safe_next(posted.get("next", "/inbox"))
-    try:
-        officer = check_password(session, posted.get("username", ""), posted.get("password", ""))
-    except LoginFailed:
-        return render(request, "login.html", status=401, officer=None, next=target, failed=True,
-                      username=posted.get("username", ""))
-    session.commit()  # a rehashed password
-    response = RedirectResponse(target, status_code=303)
-    start_session(request, response, officer, chosen_language(request))
+def _login_view(request: Request, target: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """The login page, its form bound to this browser's pre-session cookie (login CSRF)."""
+    value, token = login_token(request)
+    context.setdefault("failed", False)
+    response = render(request, "login.html", status=status, officer=None, next=target,
+                      csrf=token, **context)
+    keep_login_cookie(request, response, value)
     return response
 
 
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/inbox") -> HTMLResponse:
+    return _login_view(request, _safe_next(next))
+
+
+@router.post("/login")
+async def login(request: Request, posted: PostedText) -> Response:
+    """Log in from the login page (its token: login CSRF). The throttle
+    (`engine.core.throttle.LoginGuard`: per account, per address, per trusted browser)
+    refuses a guess at once, before anything else; the password check then runs in a
+    thread of a small pool of its own (`HASHING`), so logins waiting for their turn hold
+    none of the threads the officers' requests run in, and a browser that logged in
+    before has a thread of that pool to itself, so it never waits behind guesses."""
+    check_login_csrf(request, posted.get("csrf"))
+    username = posted.get("username", "")
+    client, device = client_address(request), trusted_device(request, username)
+    guard: LoginGuard = request.app.state.login_guard
+    guard.begin(username, client, device)
+    checked = partial(_check_login, request, username, posted.get("password", ""),
+                      _safe_next(posted.get("next", "/inbox")), client, device)
+    limiter = request.app.state.hashing if device is None else request.app.state.hashing_trusted
+    response: Response = await anyio.to_thread.run_sync(checked, limiter=limiter)
+    return response
+
+
+def _check_login(request: Request, username: str, password: str, target: str, client: str | None,
+                 device: str | None) -> Response:
+    factory: sessionmaker[Session] = request.app.state.factory
+    with factory() as session:
+        try:
+            officer = check_password(session, username, password)
+        except LoginFailed:
+            return _login_view(request, target, status=401, failed=True, username=username)
+        request.app.state.login_guard.succeeded(username, client, device)
+        response = RedirectResponse(target, status_code=303)
+        start_session(request, response, session, officer)  # commits a rehashed password too
+        return response
+
+
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    check_csrf(request, (await posted_text(request)).get("csrf"))
+def logout(request: Request, posted: PostedText, session: Session = Depends(db_session)) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    end_session(response)
+    if web_session(request, session) is not None:
+        check_csrf(request, posted.get("csrf"))
+        end_session(request, response, session)
     return response
 
 
 @router.get("/lang/{code}")
-def language(request: Request, code: str, next: str = "/inbox") -> Response:
-    """Switch the interface's language (a preference, not an action on anything)."""
+def language(code: str, next: str = "/inbox") -> Response:
+    """Switch the interface's language: a preference of the browser, kept in its own
+    cookie; the session is not touched (and so not extended)."""
     code = code if code in LANGUAGES else "en"
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, httponly=True, samesite="lax")
-    data = session_data(request)
-    if data:
-        data["lang"] = code
-        response.set_cookie(COOKIE, session_serializer(request).dumps(data), httponly=True, samesite="lax",
-                            secure=request.app.state.secure_cookies, path="/")
     return response
 
 
@@ -132,9 +164,8 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
 
 
 @router.post("/bulk", response_class=HTMLResponse)
-async def bulk(request: Request, session: Session = Depends(db_session)) -> HTMLResponse:
+def bulk(request: Request, form: PostedForm, session: Session = Depends(db_session)) -> HTMLResponse:
     officer = current_officer(request, session)
-    form = await request.form()
     csrf = form.get("csrf")
     check_csrf(request, csrf if isinstance(csrf, str) else None)
     references = [value for value in form.getlist("reference") if isinstance(value, str)]
@@ -213,9 +244,9 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str]
 
 
 @router.post("/items/{reference}/act", response_class=HTMLResponse)
-async def act_page(request: Request, reference: str, session: Session = Depends(db_session)) -> Response:
+def act_page(request: Request, reference: str, posted: PostedText,
+             session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     revision = posted.get("revision")
     try:
@@ -225,15 +256,18 @@ async def act_page(request: Request, reference: str, session: Session = Depends(
             passphrase=posted.get("passphrase") or None)
     except (NotAllowed, InvalidForm, Conflict) as error:
         session.rollback()
-        return _item_view(request, session, officer, reference, status=error.http_status,
+        page = _item_view(request, session, officer, reference, status=error.http_status,
                           problem=error.message)
+        if isinstance(error, Throttled):  # too many wrong passphrases
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
     return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
 
 
 @router.post("/items/{reference}/reassign", response_class=HTMLResponse)
-async def reassign_page(request: Request, reference: str, session: Session = Depends(db_session)) -> Response:
+def reassign_page(request: Request, reference: str, posted: PostedText,
+                  session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     try:
         reassign(session, registry_of(request), reference=reference, party=posted.get("party", ""),
@@ -288,9 +322,8 @@ def _form_view(request: Request, session: Session, officer: Officer, *, kind: st
 
 
 @router.post("/draft", response_class=HTMLResponse)
-async def draft_post(request: Request, session: Session = Depends(db_session)) -> Response:
+def draft_post(request: Request, posted: PostedText, session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     kind, parties, title = posted.pop("kind", ""), posted.pop("parties", ""), posted.pop("title", "")
     registry = registry_of(request)
@@ -315,9 +348,9 @@ def revise_page(request: Request, reference: str, session: Session = Depends(db_
 
 
 @router.post("/items/{reference}/revise", response_class=HTMLResponse)
-async def revise_post(request: Request, reference: str, session: Session = Depends(db_session)) -> Response:
+def revise_post(request: Request, reference: str, posted: PostedText,
+                session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     item = get_item(session, reference)
     registry = registry_of(request)

@@ -32,7 +32,7 @@ from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
 from engine.store import Officer, PlanAction
 from engine.store.statuses import ProgressStatus
 from engine.web.auth import check_csrf, current_officer
-from engine.web.deps import db_session, posted_text, registry_of
+from engine.web.deps import PostedText, db_session, registry_of
 from engine.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -71,10 +71,9 @@ def plan_page(request: Request, quarter: str, session: Session = Depends(db_sess
 
 
 @router.post("/plan/actions/{action_id}/{what}", response_class=HTMLResponse)
-async def plan_post(request: Request, action_id: int, what: str,
-                    session: Session = Depends(db_session)) -> Response:
+def plan_post(request: Request, action_id: int, what: str, posted: PostedText,
+              session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     action = session.get(PlanAction, action_id)
     if action is None:

@@ -11,14 +11,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from engine.web.auth import session_data
+from engine.web.auth import form_token
 from engine.web.i18n import ACTIONS, LANGUAGES, translator
 
 #: The web app's templates; the conformance kit renders a party's form with them too.
 TEMPLATES = Path(__file__).parent / "templates"
 
 LANGUAGE_COOKIE = "manzoori_lang"
-"""The language chosen before logging in (the session keeps it after)."""
+"""The language chosen (a preference of the browser, apart from the session: switching it
+touches no session)."""
 
 _environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -29,17 +30,16 @@ templates = Jinja2Templates(env=_environment)
 
 
 def chosen_language(request: Request) -> str:
-    """The session's language, else the language cookie's, else English."""
-    data = session_data(request)
-    lang = (data or {}).get("lang") or request.cookies.get(LANGUAGE_COOKIE) or "en"
+    """The language cookie's language, else English."""
+    lang = request.cookies.get(LANGUAGE_COOKIE) or "en"
     return lang if lang in LANGUAGES else "en"
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """The template `name` in the officer's language, with `context`."""
     lang = chosen_language(request)
-    data = session_data(request) or {}
+    context.setdefault("csrf", form_token(request))
     return templates.TemplateResponse(request, name, {
-        "t": translator(lang), "lang": lang, "languages": LANGUAGES, "csrf": data.get("csrf", ""),
+        "t": translator(lang), "lang": lang, "languages": LANGUAGES,
         "action_names": {a: names[lang] for a, names in ACTIONS.items()}, **context,
     }, status_code=status)
