@@ -12,14 +12,15 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import utcnow
 from engine.contract import ItemKind
+from engine.core.access import reader_of
 from engine.core.directory import holdings
 from engine.core.followup import (
     clear_report,
+    latest_quarter,
     parse_quarter,
     plan,
     quarter_of,
@@ -40,8 +41,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/plan", response_class=HTMLResponse)
 def latest_plan(request: Request, session: Session = Depends(db_session)) -> Response:
-    current_officer(request, session)
-    latest = session.scalar(select(func.max(PlanAction.quarter))) or quarter_of(utcnow().date())
+    officer = current_officer(request, session)
+    reader = reader_of(session, registry_of(request), officer, utcnow().date())
+    latest = latest_quarter(session, reader) or quarter_of(utcnow().date())
     return RedirectResponse(f"/plan/{latest}", status_code=303)
 
 
@@ -51,7 +53,7 @@ def _plan_view(request: Request, session: Session, officer: Officer, quarter: st
     registry = registry_of(request)
     held = {(h.party, h.office) for h in holdings(officer, utcnow().date())}
     rows = []
-    for action in plan(session, quarter):
+    for action in plan(session, quarter, reader_of(session, registry, officer, utcnow().date())):
         drafting, clearing = reporting_offices(registry, action.party, ItemKind(action.item.kind))
         report = max(action.reports, key=lambda r: r.id) if action.reports else None
         rows.append({
@@ -98,6 +100,8 @@ async def plan_post(request: Request, action_id: int, what: str,
 
 @router.get("/report/{quarter}", response_class=HTMLResponse)
 def report_page(request: Request, quarter: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    current_officer(request, session)
+    officer = current_officer(request, session)
     parse_quarter(quarter)
-    return HTMLResponse(render_report_html(quarter_report(session, quarter, utcnow())))
+    now = utcnow()
+    reader = reader_of(session, registry_of(request), officer, now.date())
+    return HTMLResponse(render_report_html(quarter_report(session, quarter, now, reader)))
