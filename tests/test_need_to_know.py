@@ -261,6 +261,9 @@ def _command_line_pairs(world: World, officers: list[str]) -> None:
                 assert result.exit_code == NotFound.exit_code, where  # the console is told why
                 assert f"{officer} may not read {reference} (need-to-know)" in result.stderr, where
                 assert reference not in result.stdout, where
+            if reference not in allowed:  # acting on it: as unknown, and why
+                acted = manzoori.act(reference, "comment", officer, "--comment", "Seen.", expect=4)
+                assert f"{officer} may not read {reference} (need-to-know)" in acted.stderr, where
         assert _mentioned(manzoori("items", "--as", officer).stdout, every) == allowed, officer
         assert _mentioned(manzoori("inbox", "--as", officer).stdout, every) <= allowed, officer
 
