@@ -28,6 +28,7 @@ from engine.core import items
 from engine.core.accounts import issue_token, set_password
 from engine.core.credentials import issue_code, token_digest
 from engine.core.directory import add_officer
+from engine.core.followup import missing_action
 from engine.core.registry import Registry, registry
 from engine.errors import NotFound, missing_item
 from engine.store import EmailLink, Item, Officer, StepRecord, session_scope
@@ -303,6 +304,23 @@ def test_the_command_line_plan_and_report_answer_as_need_to_know_says(world: Wor
         export = tmp_path / f"{officer}.html"
         manzoori("report", quarter, "--format", "html", "-o", str(export), "--as", officer)
         assert (">punjab<" in export.read_text()) == reads, officer
+    # Reporting on an action of an item one may not read: as for an action that does not exist.
+    [[action]] = manzoori.query("SELECT min(id) FROM plan_actions")
+    outsider = "ntk.ncsw.secretary"
+    headers = {"Authorization": f"Bearer {_token(world, outsider)}"}
+    api = [client.post(f"/api/plan/actions/{number}/progress", headers=headers, json={"status": "done"})
+           for number in (action, 99999)]
+    assert [answer.status_code for answer in api] == [404, 404]
+    assert api[0].json() == {**api[1].json(), "message": missing_action(action)}
+    _login(client, outsider)
+    csrf = _csrf(client.get("/inbox").text)
+    pages = [client.post(f"/plan/actions/{number}/progress", data={"csrf": csrf, "status": "done"})
+             for number in (action, 99999)]
+    assert [page.status_code for page in pages] == [404, 404]
+    assert pages[0].text.replace(missing_action(action), missing_action(99999)).replace(
+        f"/actions/{action}/", "/actions/99999/") == pages[1].text
+    assert missing_action(action) in pages[0].text
+    assert manzoori.query("SELECT count(*) FROM progress_reports") == [(0,)]
     # The operator at the console, without --as, reads everything, as before.
     assert plan in manzoori("plan", quarter).stdout
     assert _mentioned(manzoori("items").stdout, set(world.references.values())) == \

@@ -150,13 +150,18 @@ def reporting_offices(registry: Registry, party: str,
     return reporter.office, clearer.office
 
 
-def _action(session: Session, action_id: int, reader: Reader | None = None) -> PlanAction:
+def missing_action(action_id: int) -> str:
+    """What an officer is told of a plan action that does not exist, or whose item they
+    may not read."""
+    return f"no plan action {action_id} (see `manzoori plan QUARTER`)"
+
+
+def plan_action(session: Session, action_id: int, reader: Reader | None) -> PlanAction:
     """The plan action, if `reader` may read its item (else as if there were none)."""
-    missing = f"no plan action {action_id} (see `manzoori plan QUARTER`)"
     action = session.get(PlanAction, action_id)
     if action is None:
-        raise NotFound(missing)
-    require_readable(session, reader, action.item, missing=missing)
+        raise NotFound(missing_action(action_id))
+    require_readable(session, reader, action.item, missing=missing_action(action_id))
     return action
 
 
@@ -184,7 +189,7 @@ def report_progress(
             raise InvalidForm("a blocked action needs a reason (reason)",
                               problems=[("reason", "required when blocked")])
         actor = get_officer(session, officer)
-        action = _action(session, action_id, reader_of(session, registry, actor, now.date()))
+        action = plan_action(session, action_id, reader_of(session, registry, actor, now.date()))
         drafting, _ = reporting_offices(registry, action.party, ItemKind(action.item.kind))
         require_office(registry, actor, action.party, drafting, now.date(),
                  f"report on action {action.id} of {action.party}")
@@ -212,7 +217,7 @@ def clear_report(session: Session, registry: Registry, *, action_id: int, office
     """Clear the party's drafted report on one action: from now on it counts."""
     with one_transaction(session, f"action {action_id}"):
         actor = get_officer(session, officer)
-        action = _action(session, action_id, reader_of(session, registry, actor, now.date()))
+        action = plan_action(session, action_id, reader_of(session, registry, actor, now.date()))
         report = _report_of(session, action)
         if report is None:
             raise NotFound(f"{action.party} has drafted no report on action {action.id} for "

@@ -23,14 +23,15 @@ from engine.core.followup import (
     latest_quarter,
     parse_quarter,
     plan,
+    plan_action,
     quarter_of,
     quarter_report,
     render_report_html,
     report_progress,
     reporting_offices,
 )
-from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
-from engine.store import Officer, PlanAction
+from engine.errors import Conflict, InvalidForm, NotAllowed
+from engine.store import Officer
 from engine.store.statuses import ProgressStatus
 from engine.web.auth import check_csrf, current_officer
 from engine.web.deps import db_session, posted_text, registry_of
@@ -78,9 +79,8 @@ async def plan_post(request: Request, action_id: int, what: str,
     officer = current_officer(request, session)
     posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
-    action = session.get(PlanAction, action_id)
-    if action is None:
-        raise NotFound(f"no action {action_id} in any plan")
+    action = plan_action(session, action_id, reader_of(session, registry_of(request), officer,
+                                                        utcnow().date()))
     quarter = action.quarter
     try:
         if what == "progress":
