@@ -54,7 +54,7 @@ def test_kit_finds_an_extra_step_for_a_role_the_party_does_not_map(monkeypatch) 
                                            "roles() does not map for work_plan") in failures
 
 
-def test_kit_refuses_an_auditing_office_with_several_seats(monkeypatch) -> None:
+def test_kit_refuses_an_auditing_office_with_several_seats(monkeypatch: pytest.MonkeyPatch) -> None:
     """An office that audits reads every party's items of its kinds: a named, single-seat
     office (the NCSW's secretary), never a body of members (need-to-know)."""
     parties = load_parties()
