@@ -39,11 +39,24 @@ class NotAuthenticated(NotAllowed):
 
 
 class NotFound(ManzooriError):
-    """An item, officer, party, office or form that does not exist."""
+    """An item, officer, party, office or form that does not exist, or an item outside the
+    reading officer's need-to-know (`engine.core.access`), told apart only by `console`."""
 
     exit_code = 4
     http_status = 404
     meaning = "not found"
+
+    def __init__(self, message: str, *, field: str | None = None, console: str | None = None) -> None:
+        super().__init__(message, field=field)
+        #: What the server's console may be told beyond `message`: why an item that exists
+        #: is not shown to an officer. The web app and the API never show it, so an officer
+        #: cannot tell an item they may not read from one that does not exist.
+        self.console = console
+
+
+def missing_item(reference: str) -> str:
+    """What an officer is told of an item that does not exist, or that they may not read."""
+    return f"no item {reference!r} (see `manzoori items`)"
 
 
 class InvalidForm(ManzooriError):

@@ -52,3 +52,17 @@ def test_kit_finds_an_extra_step_for_a_role_the_party_does_not_map(monkeypatch) 
     failures = Conformance("sindh", parties).rules()
     assert Failure("sindh", "extra_steps", "step 'law_review' names role 'law_reviewer', which "
                                            "roles() does not map for work_plan") in failures
+
+
+def test_kit_refuses_an_auditing_office_with_several_seats(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An office that audits reads every party's items of its kinds: a named, single-seat
+    office (the NCSW's secretary), never a body of members (need-to-know)."""
+    parties = load_parties()
+    ncsw = parties.party("ncsw")
+    members = {"code": "member", "title_en": "Member, National Commission on the Status of Women",
+               "title_ur": "رکن", "seats": 9, "audits": ["joint_resolution"]}
+    monkeypatch.setattr(ncsw, "impls", {**ncsw.impls, "offices": lambda: [members]})
+    monkeypatch.delitem(ncsw.__dict__, "offices", raising=False)  # read again, as on loading
+    failures = Conformance("ncsw", parties).offices()
+    assert [(f.party, f.hook) for f in failures] == [("ncsw", "offices")], failures
+    assert "audits joint_resolution but has 9 seats; only a single-seat office may audit" in failures[0].reason

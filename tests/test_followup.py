@@ -129,7 +129,7 @@ def test_quarter_report_counts_only_cleared_reports_and_lists_the_overdue(manzoo
     from engine.core.followup import quarter_report
 
     with session_scope(manzoori.url) as session:
-        report = quarter_report(session, quarter, datetime.fromisoformat(after))
+        report = quarter_report(session, quarter, datetime.fromisoformat(after), None)
     # The figures are the stored cleared reports, and every action without one is unreported.
     cleared = manzoori.query("SELECT a.party, r.status, count(*) FROM progress_reports r "
                              "JOIN plan_actions a ON a.id = r.action_id WHERE r.state = 'cleared' "
@@ -158,7 +158,7 @@ def test_quarter_report_counts_only_cleared_reports_and_lists_the_overdue(manzoo
     assert "Women&#39;s machineries" in html
     # Before the due date nothing is overdue yet.
     with session_scope(manzoori.url) as session:
-        assert quarter_report(session, quarter, datetime.fromisoformat(during)).overdue == []
+        assert quarter_report(session, quarter, datetime.fromisoformat(during), None).overdue == []
 
 
 def test_bad_progress_reports_are_refused_and_change_nothing(manzoori, adopted) -> None:
@@ -197,9 +197,9 @@ def test_bad_progress_reports_are_refused_and_change_nothing(manzoori, adopted) 
 
 
 def test_follow_up_reminds_each_party_owing_reports_once(manzoori, adopted) -> None:
-    from engine.store import session_scope
     from engine.core.followup import quarter_report, remind
     from engine.core.followup import previous_quarter
+    from engine.store import session_scope
     from workflows.followup import markdown_summary
 
     reference, quarter = adopted
@@ -215,7 +215,7 @@ def test_follow_up_reminds_each_party_owing_reports_once(manzoori, adopted) -> N
     with session_scope(url) as session:
         sent = remind(session, quarter, after)
         assert remind(session, quarter, after) == []  # once per quarter and party
-        markdown = markdown_summary(quarter_report(session, quarter, after))
+        markdown = markdown_summary(quarter_report(session, quarter, after, None))
     assert {party for _, party, _ in sent} == set(PARTIES) - {"punjab"}
     reminded = manzoori.query("SELECT e.party FROM events e JOIN items i ON i.id = e.item_id "
                               "WHERE i.reference = :r AND e.action = 'follow-up reminder'", r=reference)

@@ -45,8 +45,9 @@ def test_officer_without_the_steps_role_cannot_approve(manzoori, in_approval) ->
 
 
 def test_officer_of_another_party_cannot_act_on_the_step(manzoori, in_review) -> None:
-    message = refused(manzoori, 3, "act", in_review, "clear", "--as", "balochistan.wpc-member.1")
-    assert "balochistan.wpc-member.1 cannot clear" in message
+    # Outside need-to-know the item is not there for them (exit 4), and the console says why.
+    message = refused(manzoori, 4, "act", in_review, "clear", "--as", "balochistan.wpc-member.1")
+    assert f"balochistan.wpc-member.1 may not read {in_review} (need-to-know)" in message
 
 
 def test_drafter_cannot_approve_own_work_plan(manzoori, in_approval) -> None:

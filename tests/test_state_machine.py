@@ -8,7 +8,8 @@ service layer with the real plugins and a real database, and checks after each s
 - every refusal left every row of every table as it was;
 - maker ≠ checker: nobody who drafted or wrote a version of an item decided on it;
 - a submitted (frozen) version's stored row never changes, and its digest is its content's;
-- the item's state rebuilt from its events alone (engine.core.replay) equals the stored state.
+- the item's state rebuilt from its events alone (engine.core.replay) equals the stored state;
+- nobody outside need-to-know reads an item (the `read` rule's block, below).
 
 The number of sequences and their length come from the hypothesis profile
 (tests/hypothesis_profiles.py: 100 sequences in the README's run, 2,000 in `.ci/run`'s step
@@ -38,11 +39,11 @@ from hypothesis.stateful import (
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.core import items, replay, routing
+from engine.core import access, items, queries, replay, routing
 from engine.contract import ItemKind
 from engine.store import Item, Officer, open_database
 from engine.core.directory import holdings, list_officers
-from engine.errors import ManzooriError, NotAllowed, NotFound
+from engine.errors import ManzooriError, NotAllowed, NotFound, missing_item
 from engine.core.flows import CHECKER_ACTIONS
 from engine.core.registry import registry
 from tests.forms import form_for
@@ -216,6 +217,7 @@ class Invariants(RuleBasedStateMachine):
         self.touched: set[str] = set()  # the items the last step acted on
         self.rows = self.database.snapshot()  # every row, as the last step left them
         self.steps = 0
+        self.reads: list[tuple[str, Any, set[str]]] = []  # (officer, day, references shown)
 
     def teardown(self) -> None:
         RUN["sequences"] += 1
@@ -555,6 +557,65 @@ class Invariants(RuleBasedStateMachine):
                 assert difference is None, difference
         self.touched = set()
 
+    # -- reading: need-to-know (issue 13, part 4) --------------------------------------------
+    # Kept apart from the rules that act: reading changes nothing, so this block only
+    # records what each officer was shown, and the invariant judges it against the rule as
+    # the test states it (`need_to_know`), not as the engine's SQL does.
+
+    @rule(data=st.data())
+    def read(self, data: st.DataObject) -> None:
+        """An officer reads: the item list, each item in full, the inbox and its count."""
+        officer = data.draw(st.sampled_from(sorted(self.officers)))
+        day = self.tick().date()
+        shown: set[str] = set()
+        with self.database.session() as session:
+            reader = access.reader_of(session, registry(), officer, day)
+            listed = {item.reference for item in queries.list_items(session, reader=reader, limit=1000)}
+            for reference in self.references:
+                try:
+                    queries.item_detail(session, reference, reader)
+                    shown.add(reference)
+                except NotFound as error:  # told exactly what a missing item is told
+                    assert error.message == missing_item(reference), error.message
+                    assert error.console and officer in error.console, error.console
+            waiting = {entry.reference for entry in queries.inbox(session, officer, day)}
+            count = queries.inbox_count(session, officer, day)
+        assert listed == shown, f"{officer}'s list {sorted(listed)} differs from the items shown {sorted(shown)}"
+        assert waiting <= shown and count == len(waiting), f"{officer}'s inbox {waiting}, count {count}"
+        missed = {r for r in self.references if self.need_to_know(officer, r, day)} - shown
+        assert not missed, f"{officer} may read {sorted(missed)}, yet was not shown them"
+        self.reads.append((officer, day, shown | waiting))
+        self.unchanged(f"{officer} read")
+
+    @invariant()
+    def nobody_reads_outside_need_to_know(self) -> None:
+        for officer, day, shown in self.reads:
+            outside = sorted(r for r in shown if not self.need_to_know(officer, r, day))
+            assert not outside, f"{officer} read {outside}, outside need-to-know on {day}"
+        self.reads = []
+
+    def need_to_know(self, officer: str, reference: str, day: Any) -> bool:
+        """The rule as DESIGN.md states it: an office of one of the item's parties held at
+        some time in the item's life (creation to withdrawal or rejection, else to `day`),
+        or an office today that audits the item's kind."""
+        (kind, state, created, updated), = self.database.query(
+            "SELECT kind, state, created_at, updated_at FROM items WHERE reference = :r", r=reference)
+        parties = {row[0] for row in self.database.query(
+            "SELECT p.party FROM item_parties p JOIN items i ON i.id = p.item_id "
+            "WHERE i.reference = :r", r=reference)}
+        first = _moment(created).date()
+        last = _moment(updated).date() if state in ("withdrawn", "rejected") else day
+        for appointment in self.directory[officer].appointments:
+            since, until = appointment.since, appointment.until
+            if appointment.party in parties and (since is None or since <= min(last, day)) \
+                    and (until is None or until >= first):
+                return True
+            held_today = (since is None or since <= day) and (until is None or until >= day)
+            office = registry().party(appointment.party).offices.get(appointment.office)
+            if held_today and office is not None and kind in office.audits:
+                return True
+        return False
+
     # -- helpers ---------------------------------------------------------------------------
 
     def unchanged(self, what: str) -> None:
@@ -577,6 +638,11 @@ def _step_actions(item: Item | None) -> list[str]:
     positions = {s.position for s in item.current_steps if s.status == "open"} or {item.stage}
     return list(dict.fromkeys(action for position in sorted(positions)
                               for action in item.route[position]["actions"]))
+
+
+def _moment(value: Any) -> datetime:
+    """A timestamp read with plain SQL: SQLite gives its text."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def _text_fine(value: Any) -> bool:

@@ -45,7 +45,7 @@ def quarterly_follow_up(quarter: str | None = None, now: str | None = None) -> s
                         action.party, action.due_on, action.text)
         for reference, party, count in remind(session, quarter, moment):
             logger.info("reminded %s on %s: %s action(s) unreported", party, reference, count)
-        report = quarter_report(session, quarter, moment)
+        report = quarter_report(session, quarter, moment, None)
     path = home() / "reports" / f"{quarter}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report_html(report), encoding="utf-8")

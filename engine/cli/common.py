@@ -31,6 +31,7 @@ from engine.errors import InvalidForm, ManzooriError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from engine.core.access import Reader
     from engine.core.registry import Registry
 
 out = Console()
@@ -93,7 +94,8 @@ def _report(error: ManzooriError, hint: str | None) -> None:
         for where, message in error.problems:
             err.print(f"  - {where}: {message}", highlight=False, markup=False)
         return
-    text = error.message
+    # The console sees every item, so it may be told why one is not shown to an officer.
+    text = getattr(error, "console", None) or error.message
     if hint is not None and hint.split()[-1] not in text:
         text += f"; {hint}"
     err.print(f"[bold red]{kind}:[/] {escape(text)}", highlight=False)
@@ -131,6 +133,22 @@ def read_form(path: Path | None) -> dict[str, Any] | None:
         raise InvalidForm(f"form file {path} must hold a mapping of field names to values",
                           problems=[("form", "not a mapping")])
     return data
+
+
+def reader_option(what: str) -> Any:
+    """`--as USER`: read as this officer, within their need-to-know; without it, the
+    operator at the server's console reads everything."""
+    return typer.Option(None, "--as", help=f"Show {what} as this officer may read them "
+                        "(need-to-know); without it, everything (the operator's console).")
+
+
+def as_reader(session: Session, registry: Registry, username: str | None) -> Reader | None:
+    """The reader `--as` names (an `engine.core.access.Reader`), or None: the console."""
+    if username is None:
+        return None
+    from engine.core.access import reader_of  # lazy: the core, ~1 s; keeps --help fast
+
+    return reader_of(session, registry, username, utcnow().date())
 
 
 def parse_date(value: str | None, name: str) -> date | None:

@@ -10,7 +10,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli.common import add_row, engine_session, err, moment, out, reports_errors
+from engine.cli.common import (
+    add_row,
+    as_reader,
+    engine_session,
+    err,
+    moment,
+    out,
+    reader_option,
+    reports_errors,
+)
 from engine.errors import InvalidForm
 
 if TYPE_CHECKING:
@@ -24,12 +33,13 @@ NOW_OPTION = typer.Option(None, "--now", help="The moment of the action (YYYY-MM
 
 @commands.command("plan")
 @reports_errors
-def plan_command(quarter: str = typer.Argument(..., help="Like 2016-Q1.")) -> None:
+def plan_command(quarter: str = typer.Argument(..., help="Like 2016-Q1."),
+                 officer: str | None = reader_option("the actions")) -> None:
     """The actions of a quarter's plan from adopted joint resolutions, with their reports."""
     from engine.core.followup import plan  # lazy: the core, ~1 s; keeps --help fast
 
-    with engine_session() as (session, _registry):
-        actions = plan(session, quarter)
+    with engine_session() as (session, registry):
+        actions = plan(session, quarter, as_reader(session, registry, officer))
         if not actions:
             out.print(f"No actions are planned for {quarter}.")
             return
@@ -93,6 +103,7 @@ def report_command(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the report here."),
     chart: Path | None = typer.Option(None, "--chart", help="Write the bar chart (PNG) here."),
     now: str | None = NOW_OPTION,
+    officer: str | None = reader_option("the report, on the items"),
 ) -> None:
     """The secretariat's quarter report: cleared reports by party and priority area, overdue actions."""
     from engine.core.followup import (  # lazy: the core, ~1 s; keeps --help fast
@@ -102,8 +113,8 @@ def report_command(
 
     if format not in ("table", "html"):
         raise InvalidForm(f"no format {format!r} (formats: table, html)", problems=[("format", "unknown")])
-    with engine_session() as (session, _registry):
-        report = quarter_report(session, quarter, moment(now))
+    with engine_session() as (session, registry):
+        report = quarter_report(session, quarter, moment(now), as_reader(session, registry, officer))
     if chart is not None:
         chart.write_bytes(report.chart_png)
         err.print(f"chart written to {escape(str(chart))}", highlight=False)

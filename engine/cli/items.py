@@ -9,7 +9,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli.common import add_row, engine_session, err, out, read_form, reports_errors
+from engine.cli.common import (
+    add_row,
+    as_reader,
+    engine_session,
+    err,
+    out,
+    read_form,
+    reader_option,
+    reports_errors,
+)
 from engine.cli.trust import passphrase_to_sign
 
 commands = typer.Typer()
@@ -43,15 +52,17 @@ def items(
     state: str | None = typer.Option(None),
     kind: str | None = typer.Option(None),
     party: str | None = typer.Option(None),
+    officer: str | None = reader_option("the items"),
 ) -> None:
     """List items, newest first, filtered by state, kind or party."""
     from engine.core.queries import list_items  # lazy: the core, ~1 s; keeps --help fast
 
-    with engine_session() as (session, _registry):
-        table = Table(title="Items")
+    with engine_session() as (session, registry):
+        table = Table(title="Items" + (f" {officer} may read" if officer else ""))
         for column in ("reference", "kind", "title", "state", "parties", "updated"):
             table.add_column(column)
-        for item in list_items(session, state=state, kind=kind, party=party):
+        reader = as_reader(session, registry, officer)
+        for item in list_items(session, reader=reader, state=state, kind=kind, party=party):
             add_row(table, item.reference, item.kind, item.title, item.state,
                     ", ".join(item.party_codes), f"{item.updated_at:%Y-%m-%d %H:%M}")
         out.print(table)
@@ -108,13 +119,14 @@ def act(
 
 @commands.command()
 @reports_errors
-def show(reference: str = typer.Argument(..., metavar="ITEM")) -> None:
+def show(reference: str = typer.Argument(..., metavar="ITEM"),
+         officer: str | None = reader_option("the item")) -> None:
     """One item: its parties, versions, steps and history."""
     from engine.core.definitions import of_item  # lazy: the core, ~1 s; keeps --help fast
     from engine.core.queries import item_detail  # lazy: the core, ~1 s; keeps --help fast
 
     with engine_session() as (session, registry):
-        detail = item_detail(session, reference)
+        detail = item_detail(session, reference, as_reader(session, registry, officer))
         item = detail.item
         out.print(f"[bold]{item.reference}[/] — {escape(item.title)}", highlight=False)
         out.print(f"{item.kind} · state [bold]{item.state}[/] · parties {', '.join(item.party_codes)}"

@@ -17,7 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from engine.cli.common import add_row, engine_session, err, out, reports_errors
+from engine.cli.common import add_row, as_reader, engine_session, err, out, reader_option, reports_errors
 from engine.clock import utcnow
 from engine.errors import InvalidForm, ManzooriError, VerificationFailed
 
@@ -146,16 +146,20 @@ def render(
     reference: str = typer.Argument(..., metavar="ITEM"),
     format: Format = typer.Option(Format.html, "--format", help="html or pdf."),  # noqa: A002
     output: Path | None = typer.Option(None, "--out", "-o", help="Write here (HTML: else stdout)."),
+    officer: str | None = reader_option("the document"),
 ) -> None:
     """Render an item's latest submitted version: letterheads, content in English and
     Urdu, and a block per signature with its verification code."""
+    from engine.core.access import require_readable  # lazy: the core; keeps --help fast
     from engine.core.documents import document_data, render_data, render_pdf  # lazy: the core
     from engine.core.items import get_item  # lazy: the core, ~1 s; keeps --help fast
 
     if format is Format.pdf and output is None:
         raise InvalidForm("a PDF needs a file: add -o FILE.pdf", problems=[("out", "required")])
     with engine_session() as (session, registry):
-        data = document_data(get_item(session, reference))
+        item = get_item(session, reference)
+        require_readable(session, as_reader(session, registry, officer), item)
+        data = document_data(item)
     if output is None:
         sys.stdout.write(render_data(data, registry))
         return

@@ -75,6 +75,13 @@ def offices() -> list[Office]:
     Required. Signatories are offices, not people. An office with several holders at
     once (caucus members) says so with ``seats``. Office codes must be unique within
     the party; every office named by ``roles`` must be listed here.
+
+    Reading is need-to-know: an officer reads the items of the parties whose offices
+    they hold or held during the item's life. An office that must read every party's
+    items of some kinds, as the IPMG secretariat reads the joint resolutions it
+    coordinates, lists those kinds in ``audits`` (``Office(..., audits=(ItemKind.
+    JOINT_RESOLUTION,))``); only a single-seat office may, and it gives no right to act.
+    ``docs/need-to-know.md`` explains the rule.
     """
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ItemKind(StrEnum):
@@ -62,6 +62,20 @@ class Office(_Frozen):
     title_ur: str = Field(min_length=2)
     seats: int = Field(default=1, ge=1)
     """How many officers hold it at once: 1 for a Convener, more for caucus members."""
+    audits: tuple[ItemKind, ...] = ()
+    """Item kinds this office reads in full as an auditor, whatever their parties: the
+    IPMG secretariat for the joint resolutions it coordinates. Reading is otherwise
+    need-to-know (an officer reads the items of the parties whose offices they hold or
+    held during the item's life); its holders read from the day they take the office,
+    and it gives no right to act. Only a single-seat office may audit."""
+
+    @model_validator(mode="after")
+    def _auditors_are_single_seats(self) -> Office:
+        # Reading every party's items is for a named office, not for a body of members.
+        if self.audits and self.seats != 1:
+            raise ValueError(f"office {self.code!r} audits {', '.join(self.audits)} but has "
+                             f"{self.seats} seats; only a single-seat office may audit")
+        return self
 
 
 class OfficeHolder(_Frozen):

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.contract import ItemKind, RoleRule
 from engine.core import routing
+from engine.core.access import Reader, reader_of, require_readable
 from engine.core.directory import get_officer, require_office
 from engine.core.followup_chart import grouped_bars
 from engine.core.registry import Registry
@@ -107,13 +108,24 @@ def adopt(session: Session, item: Item, now: datetime) -> list[PlanAction]:
     return actions
 
 
-def plan(session: Session, quarter: str) -> list[PlanAction]:
-    """The actions of `quarter`'s plan, by resolution, point and party."""
+def plan(session: Session, quarter: str, reader: Reader | None) -> list[PlanAction]:
+    """The actions of `quarter`'s plan, by resolution, point and party: of the items
+    `reader` may read (need-to-know), or all of them for the console (`None`)."""
     parse_quarter(quarter)
+    query = select(PlanAction).where(PlanAction.quarter == quarter)
+    if reader is not None:
+        query = query.join(Item, Item.id == PlanAction.item_id).where(reader.items())
     return list(session.scalars(
-        select(PlanAction).where(PlanAction.quarter == quarter)
-        .options(selectinload(PlanAction.item), selectinload(PlanAction.reports))
+        query.options(selectinload(PlanAction.item), selectinload(PlanAction.reports))
         .order_by(PlanAction.item_id, PlanAction.point_index, PlanAction.id)))
+
+
+def latest_quarter(session: Session, reader: Reader | None) -> str | None:
+    """The last quarter with actions `reader` may read (any, for the console)."""
+    query = select(func.max(PlanAction.quarter))
+    if reader is not None:
+        query = query.join(Item, Item.id == PlanAction.item_id).where(reader.items())
+    return session.scalar(query)
 
 
 # -- reporting ------------------------------------------------------------------------
@@ -138,10 +150,18 @@ def reporting_offices(registry: Registry, party: str,
     return reporter.office, clearer.office
 
 
-def _action(session: Session, action_id: int) -> PlanAction:
+def missing_action(action_id: int) -> str:
+    """What an officer is told of a plan action that does not exist, or whose item they
+    may not read."""
+    return f"no plan action {action_id} (see `manzoori plan QUARTER`)"
+
+
+def plan_action(session: Session, action_id: int, reader: Reader | None) -> PlanAction:
+    """The plan action, if `reader` may read its item (else as if there were none)."""
     action = session.get(PlanAction, action_id)
     if action is None:
-        raise NotFound(f"no plan action {action_id} (see `manzoori plan QUARTER`)")
+        raise NotFound(missing_action(action_id))
+    require_readable(session, reader, action.item, missing=missing_action(action_id))
     return action
 
 
@@ -168,8 +188,8 @@ def report_progress(
         if status == ProgressStatus.BLOCKED and reason is None:
             raise InvalidForm("a blocked action needs a reason (reason)",
                               problems=[("reason", "required when blocked")])
-        action = _action(session, action_id)
         actor = get_officer(session, officer)
+        action = plan_action(session, action_id, reader_of(session, registry, actor, now.date()))
         drafting, _ = reporting_offices(registry, action.party, ItemKind(action.item.kind))
         require_office(registry, actor, action.party, drafting, now.date(),
                  f"report on action {action.id} of {action.party}")
@@ -196,8 +216,8 @@ def clear_report(session: Session, registry: Registry, *, action_id: int, office
                  now: datetime) -> ProgressReport:
     """Clear the party's drafted report on one action: from now on it counts."""
     with one_transaction(session, f"action {action_id}"):
-        action = _action(session, action_id)
         actor = get_officer(session, officer)
+        action = plan_action(session, action_id, reader_of(session, registry, actor, now.date()))
         report = _report_of(session, action)
         if report is None:
             raise NotFound(f"{action.party} has drafted no report on action {action.id} for "
@@ -228,7 +248,7 @@ def _cleared(action: PlanAction) -> ProgressReport | None:
 
 def open_round(session: Session, quarter: str, now: datetime) -> list[PlanAction]:
     """The actions of `quarter` without a cleared report at `now`."""
-    return [action for action in plan(session, quarter) if _cleared(action) is None]
+    return [action for action in plan(session, quarter, None) if _cleared(action) is None]
 
 
 def overdue(session: Session, quarter: str, now: datetime) -> list[PlanAction]:
@@ -256,9 +276,11 @@ class QuarterReport:
         return sum(sum(row.values()) for row in self.by_party.values())
 
 
-def quarter_report(session: Session, quarter: str, now: datetime) -> QuarterReport:
-    """What the parties reported (cleared reports only) on `quarter`'s plan, at `now`."""
-    actions = plan(session, quarter)
+def quarter_report(session: Session, quarter: str, now: datetime,
+                   reader: Reader | None) -> QuarterReport:
+    """What the parties reported (cleared reports only) on `quarter`'s plan, at `now`:
+    on the actions of items `reader` may read (all of them for the console, `None`)."""
+    actions = plan(session, quarter, reader)
     by_party: dict[str, dict[str, int]] = {}
     by_area: dict[str, dict[str, int]] = {}
     for action in actions:
@@ -268,7 +290,7 @@ def quarter_report(session: Session, quarter: str, now: datetime) -> QuarterRepo
             table.setdefault(key, dict.fromkeys(COLUMNS, 0))[status] += 1
     late = [{"action": a.id, "item": a.item.reference, "party": a.party,
              "priority_area": a.priority_area, "due_on": a.due_on.isoformat(), "text": a.text}
-            for a in overdue(session, quarter, now)]
+            for a in actions if _cleared(a) is None and now.date() > a.due_on]
     report = QuarterReport(quarter, now, sorted(by_party), by_party, by_area, late)
     report.chart_png = render_chart(report)
     return report

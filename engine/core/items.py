@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.clock import utcnow
 from engine.contract import ItemKind
-from engine.core import authority, definitions, routing, signatures
+from engine.core import access, authority, definitions, routing, signatures
 from engine.core.credentials import spend_code
 from engine.core.directory import get_officer, holdings, holds, require_office
 from engine.core.flows import CHECKER_ACTIONS, EndState, Route, current_flow, flow_for
 from engine.core.followup import adopt
 from engine.core.registry import Registry
-from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound
+from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, NotFound, missing_item
 from engine.store import (
     AuditEvent,
     Item,
@@ -82,7 +82,7 @@ def get_item(session: Session, reference: str, *, for_update: bool = False) -> I
                       selectinload(Item.steps).selectinload(StepRecord.decisions)))
     item = session.scalar(query.with_for_update(of=Item) if for_update else query)
     if item is None:
-        raise NotFound(f"no item {reference!r} (see `manzoori items`)")
+        raise NotFound(missing_item(reference))
     return item
 
 
@@ -178,6 +178,8 @@ def _act(
     item = get_item(session, reference, for_update=True)
     known_steps = len(item.steps)
     actor = get_officer(session, officer)
+    # Outside need-to-know the item is not there, whatever the action (and the Prefect UI's).
+    access.require_readable(session, access.reader_of(session, registry, actor, now.date()), item)
     if code is not None:
         spend_code(session, actor, code, now)
     if key is not None:
@@ -449,6 +451,7 @@ def reassign(
     with one_transaction(session, reference):
         item = get_item(session, reference, for_update=True)
         actor = get_officer(session, officer)
+        access.require_readable(session, access.reader_of(session, registry, actor, now.date()), item)
         target = get_officer(session, to_officer)
         if not (reason and reason.strip()):
             raise InvalidForm("give a reason to reassign", problems=[("reason", "required")])

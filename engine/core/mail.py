@@ -30,6 +30,7 @@ from sqlalchemy import CursorResult, and_, exists, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from engine.contract import ItemKind
+from engine.core.access import reader_of, require_readable
 from engine.core.credentials import token_digest
 from engine.core.items import Outcome, act, get_item, possible_actions
 from engine.core.queries import waits_for
@@ -294,12 +295,15 @@ def open_link(session: Session, registry: Registry, token: str, now: datetime) -
         raise NotFound("This link is not valid.")
     step = session.get_one(StepRecord, link.step_id)
     reference = session.execute(select(Item.reference).where(Item.id == step.item_id)).scalar_one()
+    item = get_item(session, reference)
+    # Sent only to officers a step waits for, so readable when sent; asked again all the same.
+    require_readable(session, reader_of(session, registry, link.officer, now.date()), item,
+                     missing="This link is not valid.")
     timezone = registry.party(step.party).identity.timezone
     if link.used_at is not None:
         raise DeadLink(f"This link was already used on {local_time(link.used_at, timezone)}.")
     if link.expires_at <= now:
         raise DeadLink(f"This link expired on {local_time(link.expires_at, timezone)}.")
-    item = get_item(session, reference)
     if step.status != StepStatus.OPEN:
         raise DeadLink(f"{reference} has moved on since this link was sent: the {step.name} "
                        f"step it was for is {step.status}, and the item is now at {item.state}.")

@@ -1,4 +1,9 @@
-"""What officers look at: the inbox, lists of items, one item in full."""
+"""What officers look at: the inbox, lists of items, one item in full.
+
+Each obeys need-to-know (`engine.core.access`) in its SQL: the inbox and its count, and a
+list, hold only items the reading officer may read; one item in full is refused as if
+it did not exist. `reader=None` is the server's console, which reads everything.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from engine.core.access import Reader, readable_by, require_readable
 from engine.core.directory import get_officer, holdings
 from engine.core.items import get_item, parse_kind
 from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord
@@ -69,13 +75,18 @@ def _waiting(session: Session, officer: str, day: date | None, query: Select) ->
     # same plan on every database, rather than by joining the appointments and leaving
     # the join order to the planner (SQLite without statistics scanned every open step).
     person = get_officer(session, officer)
-    offices = sorted({(held.party, held.office) for held in holdings(person, day or date.today())})
+    day = day or date.today()
+    offices = sorted({(held.party, held.office) for held in holdings(person, day)})
     if not offices:
         return query.where(false())
     return query.where(
         or_(*(and_(StepRecord.status == StepStatus.OPEN, StepRecord.party == party, StepRecord.office == office)
               for party, office in offices)),
         *step_waits_for(person.id),
+        # A step of one's own office is of an item one may read; the rule is asked all the
+        # same, so that the inbox and its count can never show more than need-to-know.
+        select(Item.id).where(Item.id == StepRecord.item_id, readable_by(person, day))
+        .correlate_except(Item).exists(),
     )
 
 
@@ -101,10 +112,13 @@ def step_waits_for(officer_id: Any) -> list[ColumnElement[bool]]:
 
 
 def list_items(
-    session: Session, *, state: str | None = None, kind: str | None = None,
-    party: str | None = None, limit: int = 200,
+    session: Session, *, reader: Reader | None, state: str | None = None,
+    kind: str | None = None, party: str | None = None, limit: int = 200,
 ) -> list[Item]:
+    """Items `reader` may read (all of them for the console, `None`), newest first."""
     query = select(Item).options(selectinload(Item.parties)).order_by(Item.id.desc()).limit(limit)
+    if reader is not None:
+        query = query.where(reader.items())
     if state:
         query = query.where(Item.state == state)
     if kind:
@@ -120,8 +134,11 @@ class ItemDetail:
     events: list[AuditEvent]
 
 
-def item_detail(session: Session, reference: str) -> ItemDetail:
+def item_detail(session: Session, reference: str, reader: Reader | None) -> ItemDetail:
+    """One item and its history, if `reader` may read it (NotFound as for a missing item
+    otherwise; `None`, the console, reads every item)."""
     item = get_item(session, reference)
+    require_readable(session, reader, item)
     events = list(session.scalars(
         select(AuditEvent).where(AuditEvent.item_id == item.id)
         .options(selectinload(AuditEvent.officer)).order_by(AuditEvent.seq)

@@ -107,7 +107,7 @@ def _follow_up(session: Session, registry: Registry, console: Console) -> None:
     """One quarter of follow-up on the adopted resolution: illustrative [sample] reports."""
     console.rule(f"[bold]IPMG follow-up, {FOLLOW_UP_QUARTER}[/]  (contexts 002 and 003: "
                  "the resolutions become the next quarter's action plan)")
-    console.print(f"{len(plan(session, FOLLOW_UP_QUARTER))} actions in the {FOLLOW_UP_QUARTER} plan.",
+    console.print(f"{len(plan(session, FOLLOW_UP_QUARTER, None))} actions in the {FOLLOW_UP_QUARTER} plan.",
                   highlight=False)
     for move in FOLLOW_UP:
         action = session.scalars(select(PlanAction).join(PlanAction.item).where(

@@ -15,7 +15,8 @@ Three ways to run it, each reporting a failure as ``party.hook: reason``:
 
 - from Python: ``conformance("gilgit-baltistan", home)`` returns the list of failures.
 
-The checks: the hooks the party implements return valid data; every office its flows
+The checks: the hooks the party implements return valid data (an office that audits a
+kind, `Office.audits`, is a single-seat one); every office its flows
 need exists and every role a flow step asks of it is mapped; each form builds from its
 fields (a field the kit cannot guess carries ``examples=[...]``) and renders with English
 and Urdu labels; its rules return findings instead of raising, and name only roles it

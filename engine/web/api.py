@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import SecretStr
@@ -24,6 +24,7 @@ from engine.contract import ItemKind
 from engine.contract.forms import form_fields
 from engine.core import followup, queries
 from engine.core import items as services
+from engine.core.access import Reader, reader_of
 from engine.core.registry import Party, Registry
 from engine.web.api_models import (
     ActionRequest,
@@ -149,6 +150,14 @@ def today() -> date:
     return utcnow().date()
 
 
+def reading(session: SessionDep, officer: OfficerDep, registry: RegistryDep) -> Reader:
+    """The token's officer as a reader today: what every read below is limited to."""
+    return reader_of(session, registry, officer, today())
+
+
+ReaderDep = Annotated[Reader, Depends(reading)]
+
+
 # --- Officers and parties --------------------------------------------------------------------
 
 def _kinds(party: Party) -> list[ItemKind]:
@@ -204,14 +213,16 @@ def party(code: str, _officer: OfficerDep, registry: RegistryDep) -> PartyDetail
 
 @router.get("/items", response_model=list[ItemSummary], responses=refusals(422))
 def list_items(
-    session: SessionDep, _officer: OfficerDep,
+    session: SessionDep, reader: ReaderDep,
     state: Annotated[Text | None, Query(max_length=64)] = None,
     kind: ItemKind | None = None,
     party: Annotated[Text | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ItemSummary]:
-    """Items, newest first, filtered by state, kind and party."""
-    found = queries.list_items(session, state=state, kind=kind, party=party, limit=limit)
+    """Items the token's officer may read (need-to-know), newest first, filtered by state,
+    kind and party."""
+    found = queries.list_items(session, reader=reader, state=state, kind=kind, party=party,
+                               limit=limit)
     return [ItemSummary.of(item) for item in found]
 
 
@@ -232,10 +243,11 @@ def draft_item(body: NewItem, response: Response, session: SessionDep, officer: 
 
 
 @router.get("/items/{reference}", response_model=ItemDetail, responses=refusals(404, 422))
-def show_item(reference: Reference, session: SessionDep, _officer: OfficerDep) -> ItemDetail:
+def show_item(reference: Reference, session: SessionDep, reader: ReaderDep) -> ItemDetail:
     """One item in full: its parties, versions with their form data and digests, steps with
-    their decisions, and its history."""
-    detail = queries.item_detail(session, reference)
+    their decisions, and its history. An item outside the officer's need-to-know is a 404,
+    the same answer as for one that does not exist."""
+    detail = queries.item_detail(session, reference, reader)
     item = detail.item
     return ItemDetail(
         **ItemSummary.of(item).model_dump(), drafter=item.drafter.username,
@@ -288,10 +300,10 @@ Quarter = Annotated[str, Path(pattern=r"^20\d\d-Q[1-4]$", description="e.g. 2016
 
 
 @router.get("/plan/{quarter}", response_model=list[PlanActionOut], responses=refusals(422))
-def quarter_plan(quarter: Quarter, session: SessionDep, _officer: OfficerDep) -> list[PlanActionOut]:
+def quarter_plan(quarter: Quarter, session: SessionDep, reader: ReaderDep) -> list[PlanActionOut]:
     """The quarter's action plan: every point of an adopted joint resolution, per party,
-    with the party's report on it."""
-    return [PlanActionOut.of(action) for action in followup.plan(session, quarter)]
+    with the party's report on it; of the items the officer may read."""
+    return [PlanActionOut.of(action) for action in followup.plan(session, quarter, reader)]
 
 
 @router.post("/plan/actions/{action_id}/progress", response_model=PlanActionOut,
@@ -318,10 +330,11 @@ def clear_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session:
 
 
 @router.get("/report/{quarter}", response_model=QuarterReportOut, responses=refusals(422))
-def quarter_report(quarter: Quarter, session: SessionDep, _officer: OfficerDep) -> QuarterReportOut:
+def quarter_report(quarter: Quarter, session: SessionDep, reader: ReaderDep) -> QuarterReportOut:
     """The secretariat's follow-up report of a quarter: progress by party and by priority
-    area, counting cleared reports only, and what is overdue."""
-    report = followup.quarter_report(session, quarter, utcnow())
+    area, counting cleared reports only, and what is overdue; of the items the officer may
+    read (the secretariat audits every joint resolution)."""
+    report = followup.quarter_report(session, quarter, utcnow(), reader)
     return QuarterReportOut(quarter=report.quarter, parties=report.parties, by_party=report.by_party,
                             by_area=report.by_area, overdue=report.overdue, total=report.total)
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import utcnow
 from engine.contract import ItemKind
+from engine.core.access import reader_of, require_readable
 from engine.core.accounts import LoginFailed, check_password
 from engine.core.directory import holdings
 from engine.core.documents import render_document
@@ -28,7 +29,7 @@ from engine.core.items import act, act_many, draft, get_item, may_reassign, poss
 from engine.core.queries import inbox, inbox_count, item_detail
 from engine.core.throttle import LoginGuard
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, Throttled
-from engine.store import Appointment, Officer
+from engine.store import Appointment, Item, Officer
 from engine.web.auth import (
     NotLoggedIn,
     check_csrf,
@@ -189,9 +190,9 @@ def item_page(request: Request, reference: str, session: Session = Depends(db_se
 def _item_view(request: Request, session: Session, officer: Officer, reference: str,
                status: int = 200, problem: str | None = None) -> HTMLResponse:
     registry = registry_of(request)
-    detail = item_detail(session, reference)
-    item = detail.item
     now = utcnow()
+    detail = item_detail(session, reference, reader_of(session, registry, officer, now.date()))
+    item = detail.item
     model = registry.party(item.drafting_party).form(ItemKind(item.kind))
     versions = item.versions
     current = versions[-1]
@@ -212,6 +213,13 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
         possible=possible_actions(session, registry, item, officer, now),
         reassignable=open_parties, problem=problem, registry=registry,
     )
+
+
+def _readable_item(request: Request, session: Session, officer: Officer, reference: str) -> Item:
+    """The item, if the officer may read it (need-to-know); else the 404 of a missing one."""
+    item = get_item(session, reference)
+    require_readable(session, reader_of(session, registry_of(request), officer, utcnow().date()), item)
+    return item
 
 
 def _holders(session: Session, party: str, office: str, now: datetime) -> list[str]:
@@ -342,7 +350,7 @@ def draft_post(request: Request, posted: PostedText, session: Session = Depends(
 @router.get("/items/{reference}/revise", response_class=HTMLResponse)
 def revise_page(request: Request, reference: str, session: Session = Depends(db_session)) -> HTMLResponse:
     officer = current_officer(request, session)
-    item = get_item(session, reference)
+    item = _readable_item(request, session, officer, reference)
     return _form_view(request, session, officer, kind=item.kind, parties=",".join(item.party_codes),
                       title=item.versions[-1].title, data=item.versions[-1].form, reference=reference)
 
@@ -352,7 +360,7 @@ def revise_post(request: Request, reference: str, posted: PostedText,
                 session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
     check_csrf(request, posted.get("csrf"))
-    item = get_item(session, reference)
+    item = _readable_item(request, session, officer, reference)
     registry = registry_of(request)
     model = registry.party(item.drafting_party).form(ItemKind(item.kind))
     title = posted.pop("title", item.title)
@@ -374,7 +382,8 @@ def revise_post(request: Request, reference: str, posted: PostedText,
 
 @router.get("/items/{reference}/document", response_class=HTMLResponse)
 def document_page(request: Request, reference: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    current_officer(request, session)
-    return HTMLResponse(render_document(get_item(session, reference), registry_of(request)))
+    officer = current_officer(request, session)
+    item = _readable_item(request, session, officer, reference)
+    return HTMLResponse(render_document(item, registry_of(request)))
 
 

@@ -12,24 +12,26 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import utcnow
 from engine.contract import ItemKind
+from engine.core.access import reader_of
 from engine.core.directory import holdings
 from engine.core.followup import (
     clear_report,
+    latest_quarter,
     parse_quarter,
     plan,
+    plan_action,
     quarter_of,
     quarter_report,
     render_report_html,
     report_progress,
     reporting_offices,
 )
-from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
-from engine.store import Officer, PlanAction
+from engine.errors import Conflict, InvalidForm, NotAllowed
+from engine.store import Officer
 from engine.store.statuses import ProgressStatus
 from engine.web.auth import check_csrf, current_officer
 from engine.web.deps import PostedText, db_session, registry_of
@@ -40,8 +42,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/plan", response_class=HTMLResponse)
 def latest_plan(request: Request, session: Session = Depends(db_session)) -> Response:
-    current_officer(request, session)
-    latest = session.scalar(select(func.max(PlanAction.quarter))) or quarter_of(utcnow().date())
+    officer = current_officer(request, session)
+    reader = reader_of(session, registry_of(request), officer, utcnow().date())
+    latest = latest_quarter(session, reader) or quarter_of(utcnow().date())
     return RedirectResponse(f"/plan/{latest}", status_code=303)
 
 
@@ -51,7 +54,7 @@ def _plan_view(request: Request, session: Session, officer: Officer, quarter: st
     registry = registry_of(request)
     held = {(h.party, h.office) for h in holdings(officer, utcnow().date())}
     rows = []
-    for action in plan(session, quarter):
+    for action in plan(session, quarter, reader_of(session, registry, officer, utcnow().date())):
         drafting, clearing = reporting_offices(registry, action.party, ItemKind(action.item.kind))
         report = max(action.reports, key=lambda r: r.id) if action.reports else None
         rows.append({
@@ -75,9 +78,8 @@ def plan_post(request: Request, action_id: int, what: str, posted: PostedText,
               session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
     check_csrf(request, posted.get("csrf"))
-    action = session.get(PlanAction, action_id)
-    if action is None:
-        raise NotFound(f"no action {action_id} in any plan")
+    action = plan_action(session, action_id, reader_of(session, registry_of(request), officer,
+                                                        utcnow().date()))
     quarter = action.quarter
     try:
         if what == "progress":
@@ -97,6 +99,8 @@ def plan_post(request: Request, action_id: int, what: str, posted: PostedText,
 
 @router.get("/report/{quarter}", response_class=HTMLResponse)
 def report_page(request: Request, quarter: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    current_officer(request, session)
+    officer = current_officer(request, session)
     parse_quarter(quarter)
-    return HTMLResponse(render_report_html(quarter_report(session, quarter, utcnow())))
+    now = utcnow()
+    reader = reader_of(session, registry_of(request), officer, now.date())
+    return HTMLResponse(render_report_html(quarter_report(session, quarter, now, reader)))

@@ -33,8 +33,11 @@ def offices() -> list[Office]:
     return [
         Office(code="chairperson", title_en="Chairperson, National Commission on the Status of Women",
                title_ur="چیئرپرسن، قومی کمیشن برائے وقارِ نسواں"),
+        # The IPMG secretariat reads every joint resolution it coordinates, also those it
+        # is not a party to (engine.core.access).
         Office(code="secretary", title_en="Secretary, National Commission on the Status of Women",
-               title_ur="سیکرٹری، قومی کمیشن برائے وقارِ نسواں"),
+               title_ur="سیکرٹری، قومی کمیشن برائے وقارِ نسواں",
+               audits=(ItemKind.JOINT_RESOLUTION,)),
     ]
 
 
