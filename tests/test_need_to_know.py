@@ -187,7 +187,9 @@ def _token(world: World, username: str) -> str:
 
 def _login(client: TestClient, username: str) -> None:
     client.cookies.clear()
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/inbox"})
+    form = _csrf(client.get("/login").text)  # the login page's own token (no login CSRF)
+    answer = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/inbox",
+                                         "csrf": form})
     assert answer.status_code == 200 and answer.url.path == "/inbox", answer.text[:300]
 
 
