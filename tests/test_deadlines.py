@@ -129,7 +129,8 @@ def test_overdue_review_is_escalated_once_to_the_deputy_speaker(manzoori) -> Non
     assert officer is None and step == "review"
     assert comment.startswith(f"Overdue: Review of {reference} by {BALOCHISTAN_MEMBER} (balochistan) "
                               f"was due on {due_at + PKT:%Y-%m-%d}")
-    assert comment.endswith("escalated to Deputy Speaker, Provincial Assembly of Balochistan.")
+    assert comment.endswith("escalated to Deputy Speaker, Provincial Assembly of Balochistan, "
+                            "who may now decide it.")
     assert stored_json(payload)["to_office"] == "deputy-speaker"
     assert manzoori.state(reference) == "review"
 

@@ -211,9 +211,10 @@ def _act(
     else:
         record = _decide(session, registry, item, actor, action, now)
         message, party = record.message, record.party
+        payload.update(authority.event_fields(record.capacity, registry))
         if action == "sign":
             signature = signatures.sign(session, item, actor, record.party, record.office,
-                                        passphrase, now)
+                                        passphrase, now, acting_for=record.capacity.absent)
             payload["signature"] = signatures.event_copy(signature, actor.username)
     item.updated_at = now
     event = routing.record(
@@ -311,6 +312,7 @@ class Decided:
     message: str
     party: str
     office: str
+    capacity: authority.Capacity
 
 
 def _decide(
@@ -326,12 +328,15 @@ def _decide(
         )
     day = now.date()
     current = item.current_steps
-    mine = [capacity.record for capacity in authority.capacities(item, actor, day)]
+    mine = authority.capacities(session, registry, item, actor, day)
     if not mine:
         waiting = [s for s in current if s.status == StepStatus.PENDING and holds(actor, s.party, s.office, day)]
         if waiting:
             raise NotAllowed(f"{waiting[0].party} signs {item.reference} after the parties "
                              "before it in the agreement's order; its turn has not come")
+        lapsed = authority.out_of_period(session, registry, item, actor, day)
+        if lapsed:
+            raise NotAllowed(lapsed)
         needs = "; ".join(
             f"{registry.party(s.party).office(s.office).title_en} ({s.party})"
             for s in current if s.status == StepStatus.OPEN
@@ -341,22 +346,30 @@ def _decide(
             f"{actor.username} cannot {action} at step {step.name!r} of {item.reference}: "
             f"it needs {needs}; {actor.username} holds {held}"
         )
-    if action in CHECKER_ACTIONS and _is_maker(item, actor):
-        raise NotAllowed(
-            f"{actor.username} drafted {item.reference}; maker and checker must differ, "
-            f"so another officer must {action} it"
-        )
-    record = mine[0]
-    if record.assigned_to_id is not None and record.assigned_to_id != actor.id:
-        assignee = session.get_one(Officer, record.assigned_to_id)
-        raise NotAllowed(f"step {step.name!r} of {item.reference} for {record.party} was assigned "
-                         f"to {assignee.username}; only they may decide it now")
-    if any(d.officer_id == actor.id for d in record.decisions):
-        raise Conflict(f"{actor.username} has already decided at step {step.name!r} of "
-                       f"{item.reference} for {record.party}")
+    refusals: list[ManzooriError] = []
+    for capacity in mine:
+        makers = authority.makers(item, actor, capacity)
+        if action in CHECKER_ACTIONS and makers:
+            acting = "" if makers == [actor] else f" (acting for {makers[-1].username})"
+            refusals.append(NotAllowed(
+                f"{makers[-1].username} drafted {item.reference}; maker and checker must differ, "
+                f"so {actor.username}{acting} cannot {action} it: another officer must"))
+            continue
+        problem = authority.refusal(session, item, actor, capacity)
+        if problem is None:
+            break
+        refusals.append(problem)
+    else:
+        raise refusals[0]
+    record = capacity.record
     message = routing.apply_decision(session, registry, item, actor, record, action,
                                       step.actions[action], now)
-    return Decided(message, record.party, record.office)
+    if capacity.basis != authority.HOLDER:
+        decision = next(d for d in reversed(record.decisions) if d.officer_id == actor.id)
+        decision.capacity = capacity.basis
+        decision.for_officer_id = capacity.absent.id if capacity.absent else None
+        message = f"{authority.who(actor.username, authority.event_fields(capacity, registry))}: {message}"
+    return Decided(message, record.party, record.office, capacity)
 
 
 def possible_actions(session: Session, registry: Registry, item: Item, officer: Officer,
@@ -375,13 +388,12 @@ def possible_actions(session: Session, registry: Registry, item: Item, officer: 
         if is_drafter:
             possible += ["submit", "revise"]
     else:
-        current = [s for s in (capacity.record for capacity in authority.capacities(item, officer, day))
-                   if s.assigned_to_id in (None, officer.id)
-                   and not any(d.officer_id == officer.id for d in s.decisions)]
-        if current:
-            maker = _is_maker(item, officer)
+        usable = [capacity for capacity in authority.capacities(session, registry, item, officer, day)
+                  if authority.refusal(session, item, officer, capacity) is None]
+        if usable:
+            checker = not all(authority.makers(item, officer, capacity) for capacity in usable)
             possible += [action for action in step.actions
-                         if not (action in CHECKER_ACTIONS and maker)]
+                         if checker or action not in CHECKER_ACTIONS]
     if any(h.party in item.party_codes for h in holdings(officer, day)):
         possible.append("comment")
     if is_drafter and not is_signed(session, item):
@@ -394,7 +406,12 @@ def may_reassign(registry: Registry, item: Item, officer: Officer, party: str,
     """Whether `officer` may move `party`'s waiting step of `item` (see `reassign`)."""
     day = (now or utcnow()).date()
     roles = definitions.item_roles(registry, item, party)
-    return any(holds(officer, party, roles[role].office, day) for role in REASSIGNERS if role in roles)
+    if any(holds(officer, party, roles[role].office, day) for role in REASSIGNERS if role in roles):
+        return True
+    # The office an overdue step was escalated to, when the party's rule lets it decide.
+    return any(record.party == party and record.escalated_to
+               and holds(officer, party, record.escalated_to, day)
+               for record in authority.open_records(item))
 
 
 @dataclass(frozen=True)
@@ -449,6 +466,7 @@ def reassign(
         roles = definitions.item_roles(registry, item, party)
         offices = {roles[role].office for role in REASSIGNERS if role in roles}
         if not may_reassign(registry, item, actor, party, now):
+            offices |= {record.escalated_to} if record.escalated_to else set()
             titles = ", ".join(registry.party(party).office(o).title_en for o in sorted(offices))
             raise NotAllowed(f"{actor.username} cannot reassign {party}'s steps on {reference}: "
                              f"that needs {titles} ({party})")
@@ -484,10 +502,6 @@ def _opened(records: list[StepRecord]) -> list[dict[str, Any]]:
     """The step records an action opened, as its event records them (see engine.core.replay)."""
     return [{"party": r.party, "office": r.office, "quorum": r.quorum, "status": r.status}
             for r in records]
-
-
-def _is_maker(item: Item, actor: Officer) -> bool:
-    return item.drafter_id == actor.id or any(v.author_id == actor.id for v in item.versions)
 
 
 def _check_parties(registry: Registry, kind: ItemKind, multi: bool, parties: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from engine.store.database import (
 )
 from engine.store.models import (
     SCHEMA_REVISION,
+    Absence,
     ApiToken,
     Appointment,
     AuditEvent,
@@ -38,6 +39,7 @@ from engine.store.transaction import begin_writing, one_transaction
 
 __all__ = [
     "SCHEMA_REVISION",
+    "Absence",
     "ApiToken",
     "Appointment",
     "AuditEvent",
