@@ -228,9 +228,10 @@ def test_reminder_and_escalation_windows() -> None:
 def test_escalation_office_is_the_rules_choice_or_the_approver() -> None:
     parties = registry()
     baloch = deadlines.policy(parties.party("balochistan"), ItemKind.WORK_PLAN, "reviewer")
-    assert baloch == deadlines.DeadlinePolicy(remind_days_before=1, escalate_to="deputy-speaker")
+    assert baloch == deadlines.DeadlinePolicy(remind_days_before=1, escalate_to="deputy-speaker",
+                                              decides=True)
     kp = deadlines.policy(parties.party("kp"), ItemKind.WORK_PLAN, "reviewer")
-    assert kp.escalate_to == "swd-secretary"
+    assert kp.escalate_to == "swd-secretary" and not kp.decides  # KP's escalation only tells
     # Sindh names no escalation office: its work-plan approver is told.
     sindh = deadlines.policy(parties.party("sindh"), ItemKind.WORK_PLAN, "reviewer")
     assert sindh.escalate_to == "wdd-minister"

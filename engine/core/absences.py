@@ -134,12 +134,12 @@ def record_absence(
         if not holdings(absent, first):
             raise NotAllowed(f"{absent.username} holds no office on {first}; there is nothing "
                              "to delegate")
+        _refuse_overlaps(session, absent, stand_in, since, until)
         if not fit_offices(registry, stand_in, absent, first):
             held = ", ".join(f"{h.office} ({h.party})" for h in holdings(absent, first))
             raise NotAllowed(f"{stand_in.username} cannot stand in for {absent.username}: a "
                              f"substitute must hold the same office ({held}) or one its party "
                              "allows as substitute for it")
-        _refuse_overlaps(session, absent, stand_in, since, until)
         absence = Absence(officer=absent, substitute=stand_in, since=since, until=until,
                           reason=reason, recorded_by=actor, recorded_at=now)
         session.add(absence)
