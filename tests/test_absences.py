@@ -7,18 +7,22 @@ substitute sees the absent officer's waiting steps and decides them, every recor
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from engine.contract import DelegationRule
 from engine.contract.hookspecs import hookimpl
 from engine.core import replay
+from engine.core.accounts import issue_token
 from engine.core.items import get_item
 from engine.store import make_engine
+from engine.web import create_app
 from tests.conftest import Manzoori, stored_json
 from tests.forms import form_for
 from tests.provinces import Install, TestProvince
@@ -242,3 +246,62 @@ def test_a_province_whose_delegation_names_an_unknown_office_is_reported(install
         "broken-delegation.delegation: names office 'chief-secretary' for 'secretary', "
         "which offices() lacks"]
     assert Conformance("punjab", loaded).delegation() == []
+
+
+# The API ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(manzoori: Manzoori) -> Iterator[Callable[..., Any]]:
+    """`api(method, path, officer, json=...)`: a request with that officer's own token."""
+    engine = make_engine(manzoori.url)
+    tokens: dict[str, str] = {}
+
+    def call(method: str, path: str, officer: str, **request: Any) -> Any:
+        if officer not in tokens:
+            with Session(engine) as session:
+                tokens[officer] = issue_token(session, officer, "tests", datetime.now())
+                session.commit()
+        return client.request(method, path, headers={"Authorization": f"Bearer {tokens[officer]}"},
+                              **request)
+
+    with TestClient(create_app(manzoori.url, secret_key="test secret")) as client:
+        yield call
+    engine.dispose()
+
+
+def test_an_absence_is_recorded_listed_and_ended_over_the_api(manzoori: Manzoori,
+                                                               api: Callable[..., Any]) -> None:
+    reference = in_approval(manzoori)
+    body = {"substitute": STAND_IN, "since": str(TODAY), "until": str(TODAY + timedelta(days=3)),
+            "reason": "Official tour to Quetta"}
+    made = api("POST", "/api/absences", CONVENER, json=body)
+    assert made.status_code == 201, made.text
+    assert {k: made.json()[k] for k in ("officer", "substitute", "last_day", "recorded_by")} == {
+        "officer": CONVENER, "substitute": STAND_IN, "last_day": str(TODAY + timedelta(days=3)),
+        "recorded_by": CONVENER}
+    [entry] = [e for e in api("GET", "/api/inbox", STAND_IN).json() if e["reference"] == reference]
+    assert (entry["capacity"], entry["acting_for"]) == ("substitute", CONVENER)
+
+    before = manzoori.snapshot()
+    again = api("POST", "/api/absences", CONVENER, json={**body, "substitute": "punjab.wpc-member.3"})
+    assert again.status_code == 409 and "already away" in again.json()["message"]
+    other = api("POST", "/api/absences", DRAFTER, json={**body, "officer": "punjab.wpc-member.3"})
+    assert other.status_code == 403
+    backwards = api("POST", "/api/absences", CONVENER, json={**body, "until": str(TODAY - timedelta(days=1))})
+    assert backwards.status_code == 422
+    assert manzoori.snapshot() == before
+
+    acted = api("POST", f"/api/items/{reference}/actions", STAND_IN, json={"action": "approve"})
+    assert acted.status_code == 200, acted.text
+    detail = api("GET", f"/api/items/{reference}", CONVENER).json()
+    decision = detail["steps"][-2]["decisions"][0]
+    assert (decision["officer"], decision["capacity"], decision["for_officer"]) == (
+        STAND_IN, "substitute", CONVENER)
+    assert detail["history"][-1]["payload"]["for"] == CONVENER
+
+    [listed] = api("GET", "/api/absences", STAND_IN).json()
+    assert listed["officer"] == CONVENER
+    ended = api("POST", "/api/absences/back", CONVENER, json={})
+    assert ended.status_code == 200 and ended.json()["back_on"] == str(TODAY)
+    assert api("GET", "/api/inbox", STAND_IN).json() == []
