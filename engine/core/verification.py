@@ -116,7 +116,8 @@ def _signatures(session: Session, item: Item, events: list[AuditEvent],
         else:
             for name, value in signatures.event_copy(row, username).items():
                 if copy.get(name) != value:
-                    column = {"officer": "officer_id", "key": "key_id"}.get(name, name)
+                    column = {"officer": "officer_id", "key": "key_id",
+                              "acting_for": "acting_for_id"}.get(name, name)
                     findings.append(Finding(place, column, f"differs from the copy kept in its "
                                             f"sign event {row.event_seq}"))
         version = versions.get(row.version)
@@ -140,6 +141,8 @@ def _signatures(session: Session, item: Item, events: list[AuditEvent],
             findings.append(Finding(place, "key_id", f"the key was revoked on {key.revoked_at:%Y-%m-%d}, "
                                     "before this signature"))
         officer = session.get(Officer, row.officer_id)
+        if row.acting_for_id is not None and absent is None:
+            findings.append(Finding(place, "acting_for_id", "names no officer of the directory"))
         if absent is not None:
             findings += _delegation(session, place, row, username, absent)
         elif officer is not None and not holds(officer, row.party, row.office, row.signed_at.date()):

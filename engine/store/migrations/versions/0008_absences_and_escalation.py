@@ -51,9 +51,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('steps', schema=None) as batch_op:
-        batch_op.drop_index('ix_steps_escalated')
-        batch_op.drop_column('escalated_to')
+    # Not a batch (copy and move) on SQLite: decisions and email links refer to the steps,
+    # whose table cannot be dropped under them. Both databases drop a column in place.
+    op.drop_index('ix_steps_escalated', table_name='steps')
+    op.execute("ALTER TABLE steps DROP COLUMN escalated_to")
     with op.batch_alter_table('signatures', schema=None) as batch_op:
         batch_op.drop_constraint('fk_signatures_acting_for_id', type_='foreignkey')
         batch_op.drop_column('acting_for_id')
