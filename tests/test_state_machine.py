@@ -222,6 +222,10 @@ class Invariants(RuleBasedStateMachine):
         RUN["sequences"] += 1
         RUN["steps"] += self.steps
         RUN["items"] += len(self.references)
+        for capacity, count in self.database.query(
+                "SELECT capacity, COUNT(*) FROM decisions WHERE capacity != 'holder' GROUP BY capacity"):
+            RUN[capacity] = RUN.get(capacity, 0) + count
+        RUN["absences"] += self.database.query("SELECT COUNT(*) FROM absences")[0][0]
         try:
             self.touched = set(self.references)
             self.events_rebuild_the_stored_state()
@@ -506,22 +510,26 @@ class Invariants(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def away(self, data: st.DataObject) -> None:
-        reference = self.draw_reference(data, None)
+        """A holder some item waits for goes away, mostly naming a fit substitute and a
+        period running today; sometimes with one thing wrong."""
         now = self.tick()
-        with self.database.session() as session:
-            item = items.get_item(session, reference)
-            waiting = [(s.party, s.office) for s in item.steps if s.status == "open"]
-        if not waiting:
-            waiting = [("punjab", "wpc-convener")]
-        party, office = data.draw(st.sampled_from(sorted(set(waiting))))
-        absent_pool = holders(self.officers, party, office) or [NOBODY]
-        officer = data.draw(st.sampled_from(absent_pool))
-        fit = sorted({name for o in (office, *registry().party(party).delegation(office).substitutes)
-                      for name in holders(self.officers, party, o)} - {officer})
+        waiting = sorted({(row.party, row.office) for row in self.database.query(
+            "SELECT party, office FROM steps WHERE status = 'open'")})
+        fit_for = {(party, office): self.fit(party, office) for party, office in waiting}
+        # Offices someone else may stand in for: several seats, or a substitute office.
+        offices = [pair for pair in waiting if len(fit_for[pair]) > 1] or [("punjab", "wpc-convener")]
+        # Mostly one whose substitutes hold another office (Punjab's Convener): they decide
+        # as substitutes, where a holder of the same office would decide as a holder.
+        other = [pair for pair in offices if registry().party(pair[0]).delegation(pair[1]).substitutes]
+        party, office = data.draw(st.sampled_from(other if other and data.draw(st.integers(0, 3)) else offices))
+        officer = data.draw(st.sampled_from(holders(self.officers, party, office) or [NOBODY]))
+        fit = sorted(set(self.fit(party, office)) - {officer})
+        fault = data.draw(st.sampled_from((None, None, None, None, "substitute", "period")))
         substitute = data.draw(st.sampled_from(
-            fit if fit and data.draw(st.integers(0, 4)) else [officer, NOBODY, *sorted(self.officers)]))
-        start = now.date() + timedelta(days=data.draw(st.integers(-2, 2)))
-        until = start + timedelta(days=data.draw(st.integers(-1, 6)))
+            [officer, NOBODY, *sorted(self.officers)] if fault == "substitute" or not fit else fit))
+        start = now.date() + timedelta(days=data.draw(st.sampled_from((0, 0, 0, -1, 2))))
+        until = start + timedelta(days=data.draw(st.integers(-3, -1) if fault == "period"
+                                                  else st.integers(0, 6)))
         self.touched = set()
         try:
             with self.database.session() as session:
@@ -536,6 +544,12 @@ class Invariants(RuleBasedStateMachine):
         assert officer != substitute and start <= until and substitute in fit, (
             f"an improper absence of {officer} with {substitute} was recorded")
         self.rows = self.database.snapshot()
+
+    def fit(self, party: str, office: str) -> list[str]:
+        """Who may stand in for a holder of `office`: holders of it or of an office the
+        party allows as substitute for it."""
+        offices = (office, *registry().party(party).delegation(office).substitutes)
+        return sorted({name for o in offices for name in holders(self.officers, party, o)})
 
     @precondition(lambda self: self.database.query("SELECT 1 FROM absences LIMIT 1"))
     @rule(data=st.data())
@@ -553,7 +567,27 @@ class Invariants(RuleBasedStateMachine):
             return
         self.rows = self.database.snapshot()
 
-    @rule(days=st.integers(3, 20))
+    @precondition(lambda self: len(self.references) < 3)
+    @rule(data=st.data())
+    def submit_a_caucus_plan(self, data: st.DataObject) -> None:
+        """A Punjab or Balochistan caucus work plan, drafted and submitted: their reviews
+        escalate to an office that may decide, and Punjab's Convener has a substitute office."""
+        party = data.draw(st.sampled_from(("punjab", "balochistan")))
+        drafter = holders(self.officers, party, registry().party(party).roles(
+            ItemKind.WORK_PLAN)["drafter"].office)[0]
+        with self.database.session() as session:
+            outcome = call(items.draft, session, kind="work_plan", parties=[party],
+                           title=TITLES[0], form=make_form("valid", "work_plan", [party]),
+                           officer=drafter, now=self.tick())
+        with self.database.session() as session:
+            outcome = call(items.act, session, reference=outcome.reference, action="submit",
+                           officer=drafter, now=self.tick())
+        self.references.append(outcome.reference)
+        self.states[outcome.reference] = outcome.state
+        self.touched = {outcome.reference}
+        self.rows = self.database.snapshot()
+
+    @rule(days=st.integers(8, 25))
     def escalate(self, days: int) -> None:
         """Days pass; the deadline sweep reminds and escalates what is overdue."""
         self.now += timedelta(days=days)
@@ -567,7 +601,14 @@ class Invariants(RuleBasedStateMachine):
     def decide_in_another_capacity(self, data: st.DataObject) -> None:
         """A substitute of an absence in force, or a holder of the office a step was
         escalated to, takes an action possible_actions offers them (or one it does not)."""
-        reference = self.draw_reference(data, None)
+        # Mostly an item with a step escalated, or waiting for an officer who is away.
+        candidates = sorted({row[0] for row in self.database.query(
+            "SELECT i.reference FROM steps s JOIN items i ON i.id = s.item_id "
+            "WHERE s.status = 'open' AND (s.escalated_to IS NOT NULL OR EXISTS (SELECT 1 FROM "
+            "absences a JOIN appointments p ON p.officer_id = a.officer_id "
+            "WHERE p.party = s.party AND p.office = s.office))")})
+        reference = (data.draw(st.sampled_from(candidates)) if candidates and data.draw(st.integers(0, 3))
+                     else self.draw_reference(data, None))
         now = self.tick()
         with self.database.session() as session:
             item = items.get_item(session, reference)
@@ -718,7 +759,7 @@ def _text_fine(value: Any) -> bool:
     return True
 
 
-RUN = {"sequences": 0, "steps": 0, "items": 0}
+RUN = {"sequences": 0, "steps": 0, "items": 0, "absences": 0}
 """What the machine did in this process: printed after the run (pytest -s shows it)."""
 
 
@@ -731,4 +772,6 @@ def test_random_sequences_keep_every_invariant(seeded_home: Path) -> None:
         machine._hypothesis_internal_use_seed = index  # type: ignore[attr-defined]
         chosen = settings(chosen, derandomize=False, max_examples=-(-chosen.max_examples // count))
     run_state_machine_as_test(machine, settings=chosen)
-    print(f"state machine: {RUN['sequences']} sequences, {RUN['steps']} steps, {RUN['items']} items")
+    print(f"state machine: {RUN['sequences']} sequences, {RUN['steps']} steps, {RUN['items']} items, "
+          f"{RUN['absences']} absences, {RUN.get('substitute', 0)} decisions by substitutes, "
+          f"{RUN.get('escalated', 0)} escalated decisions")
