@@ -206,7 +206,7 @@ def test_maker_is_never_checker_through_delegation(manzoori: Manzoori, install: 
     reference = manzoori.draft(WP, "deputies", "Hostels plan", data, "deputies.director")
     manzoori.act(reference, "submit", "deputies.director")
     away(manzoori, "deputies.secretary", "deputies.director", TODAY, TODAY + timedelta(days=4))
-    assert f"for deputies.secretary" in manzoori("inbox", "--as", "deputies.director").stdout
+    assert "for deputies.secretary" in manzoori("inbox", "--as", "deputies.director").stdout
     message = refused(manzoori, 3, "act", reference, "clear", "--as", "deputies.director")
     assert "deputies.director drafted" in message and "maker and checker must differ" in message
 
