@@ -116,6 +116,8 @@ def test_the_office_escalated_to_reassigns_the_overdue_step_over_the_api(
         "SELECT o.username FROM steps s JOIN officers o ON o.id = s.assigned_to_id "
         "WHERE s.status = 'open'")
     assert assignee == "balochistan.wpc-member.4"
+    [(payload,)] = manzoori.query("SELECT payload FROM events WHERE action = 'reassign'")
+    assert stored_json(payload)["capacity"] == "escalated"
     # Another member cannot, and the step now waits for member 4 (and still the Speaker).
     member = _headers(engine, "balochistan.wpc-member.1")
     assert http.post(f"/api/items/{reference}/actions", headers=member,

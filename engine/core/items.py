@@ -482,11 +482,19 @@ def reassign(
         routing.record(session, item, actor, "reassign", now, step=record.name, party=party,
                         comment=reason.strip(),
                         payload={"step_id": record.id, "from": before, "to": target.username,
-                                 "office": record.office})
+                                 "office": record.office, **_escalated(registry, actor, record, now)})
         outcome = Outcome(reference, "reassign", item.state,
                           f"step {record.name!r} of {reference} ({party}) assigned to {target.username}",
                           item.revision)
     return replace(outcome, revision=_revision(session, reference))
+
+
+def _escalated(registry: Registry, actor: Officer, record: StepRecord, now: datetime) -> dict[str, Any]:
+    """How a reassignment records that it was made by the office the step was escalated to
+    (and not by one of the party's reassigning offices)."""
+    if record.escalated_to and holds(actor, record.party, record.escalated_to, now.date()):
+        return authority.event_fields(authority.Capacity(record, authority.ESCALATED), registry)
+    return {}
 
 
 def _revision(session: Session, reference: str) -> int:
