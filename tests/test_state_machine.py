@@ -617,7 +617,8 @@ class Invariants(RuleBasedStateMachine):
         substitutes = {row[0] for row in self.database.query(
             "SELECT o.username FROM absences a JOIN officers o ON o.id = a.substitute_id")}
         pool = sorted(escalated | substitutes) or [NOBODY]
-        officer = data.draw(st.sampled_from(pool))
+        officer = data.draw(st.sampled_from(sorted(escalated) if escalated and data.draw(st.booleans())
+                                            else pool))
         with self.database.session() as session:
             item = items.get_item(session, reference)
             possible = self.possible(session, item, self.directory.get(officer), now)
