@@ -3,6 +3,7 @@ first release; the contract itself is `engine.contract.hookspecs`."""
 
 from engine.contract.hookspecs import (
     check,
+    delegation,
     extra_steps,
     form,
     hookimpl,
@@ -17,6 +18,7 @@ from engine.contract.hookspecs import (
 
 __all__ = [
     "check",
+    "delegation",
     "extra_steps",
     "form",
     "hookimpl",

@@ -129,7 +129,8 @@ def test_overdue_review_is_escalated_once_to_the_deputy_speaker(manzoori) -> Non
     assert officer is None and step == "review"
     assert comment.startswith(f"Overdue: Review of {reference} by {BALOCHISTAN_MEMBER} (balochistan) "
                               f"was due on {due_at + PKT:%Y-%m-%d}")
-    assert comment.endswith("escalated to Deputy Speaker, Provincial Assembly of Balochistan.")
+    assert comment.endswith("escalated to Deputy Speaker, Provincial Assembly of Balochistan, "
+                            "who may now decide it.")
     assert stored_json(payload)["to_office"] == "deputy-speaker"
     assert manzoori.state(reference) == "review"
 
@@ -227,9 +228,10 @@ def test_reminder_and_escalation_windows() -> None:
 def test_escalation_office_is_the_rules_choice_or_the_approver() -> None:
     parties = registry()
     baloch = deadlines.policy(parties.party("balochistan"), ItemKind.WORK_PLAN, "reviewer")
-    assert baloch == deadlines.DeadlinePolicy(remind_days_before=1, escalate_to="deputy-speaker")
+    assert baloch == deadlines.DeadlinePolicy(remind_days_before=1, escalate_to="deputy-speaker",
+                                              decides=True)
     kp = deadlines.policy(parties.party("kp"), ItemKind.WORK_PLAN, "reviewer")
-    assert kp.escalate_to == "swd-secretary"
+    assert kp.escalate_to == "swd-secretary" and not kp.decides  # KP's escalation only tells
     # Sindh names no escalation office: its work-plan approver is told.
     sindh = deadlines.policy(parties.party("sindh"), ItemKind.WORK_PLAN, "reviewer")
     assert sindh.escalate_to == "wdd-minister"

@@ -18,6 +18,7 @@ with HYPOTHESIS_PROFILE=ci, HYPOTHESIS_PROFILE=nightly for more).
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -39,11 +40,11 @@ from hypothesis.stateful import (
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.core import access, items, queries, replay, routing
+from engine.core import absences, access, deadlines, items, queries, replay, routing
 from engine.contract import ItemKind
 from engine.store import Item, Officer, open_database
 from engine.core.directory import holdings, list_officers
-from engine.errors import ManzooriError, NotAllowed, NotFound, missing_item
+from engine.errors import Conflict, ManzooriError, NotAllowed, NotFound, missing_item
 from engine.core.flows import CHECKER_ACTIONS
 from engine.core.registry import registry
 from tests.forms import form_for
@@ -223,6 +224,10 @@ class Invariants(RuleBasedStateMachine):
         RUN["sequences"] += 1
         RUN["steps"] += self.steps
         RUN["items"] += len(self.references)
+        for capacity, count in self.database.query(
+                "SELECT capacity, COUNT(*) FROM decisions WHERE capacity != 'holder' GROUP BY capacity"):
+            RUN[capacity] = RUN.get(capacity, 0) + count
+        RUN["absences"] += self.database.query("SELECT COUNT(*) FROM absences")[0][0]
         try:
             self.touched = set(self.references)
             self.events_rebuild_the_stored_state()
@@ -499,6 +504,193 @@ class Invariants(RuleBasedStateMachine):
         assert proper, f"{officer} reassigned {party}'s step of {reference} to {target} improperly"
         self.rows = self.database.snapshot()
 
+    # -- the organisation model: away and back, escalation, other capacities (issue 13) ------
+    # An absence is recorded for a holder an item waits for, mostly with a fit substitute;
+    # the clock jumps past the deadlines and the sweep escalates; substitutes and offices
+    # escalated to then decide. The engine's refusals must leave every row as it was, and
+    # what possible_actions offers them must be what the engine accepts.
+
+    @rule(data=st.data())
+    def away(self, data: st.DataObject) -> None:
+        """A holder some item waits for goes away, mostly naming a fit substitute and a
+        period running today; sometimes with one thing wrong."""
+        now = self.tick()
+        waiting = sorted({(row.party, row.office) for row in self.database.query(
+            "SELECT party, office FROM steps WHERE status = 'open'")})
+        fit_for = {(party, office): self.fit(party, office) for party, office in waiting}
+        # Offices someone else may stand in for: several seats, or a substitute office.
+        offices = [pair for pair in waiting if len(fit_for[pair]) > 1] or [("punjab", "wpc-convener")]
+        # Mostly one whose substitutes hold another office (Punjab's Convener): they decide
+        # as substitutes, where a holder of the same office would decide as a holder.
+        other = [pair for pair in offices if registry().party(pair[0]).delegation(pair[1]).substitutes]
+        party, office = data.draw(st.sampled_from(other if other and data.draw(st.integers(0, 3)) else offices))
+        officer = data.draw(st.sampled_from(holders(self.officers, party, office) or [NOBODY]))
+        fit = sorted(set(self.fit(party, office)) - {officer})
+        fault = data.draw(st.sampled_from((None, None, None, None, "substitute", "period")))
+        substitute = data.draw(st.sampled_from(
+            [officer, NOBODY, *sorted(self.officers)] if fault == "substitute" or not fit else fit))
+        start = now.date() + timedelta(days=data.draw(st.sampled_from((0, 0, 0, -1, 2))))
+        until = start + timedelta(days=data.draw(st.integers(-3, -1) if fault == "period"
+                                                  else st.integers(0, 6)))
+        self.touched = set()
+        try:
+            with self.database.session() as session:
+                call(absences.record_absence, session, officer=officer, substitute=substitute,
+                     since=start, until=until, reason="Earned leave", now=now)
+        except ManzooriError as error:
+            self.unchanged(f"refused absence: {error}")
+            assert officer == substitute or until < start or until < now.date() \
+                or substitute not in fit or officer == NOBODY or isinstance(error, Conflict), (
+                f"a proper absence of {officer} ({substitute} standing in) was refused: {error}")
+            return
+        assert officer != substitute and start <= until and substitute in fit, (
+            f"an improper absence of {officer} with {substitute} was recorded")
+        self.rows = self.database.snapshot()
+
+    def fit(self, party: str, office: str) -> list[str]:
+        """Who may stand in for a holder of `office`: holders of it or of an office the
+        party allows as substitute for it."""
+        offices = (office, *registry().party(party).delegation(office).substitutes)
+        return sorted({name for o in offices for name in holders(self.officers, party, o)})
+
+    @precondition(lambda self: self.database.query("SELECT 1 FROM absences LIMIT 1"))
+    @rule(data=st.data())
+    def back(self, data: st.DataObject) -> None:
+        [officer] = data.draw(st.sampled_from(self.database.query(
+            "SELECT DISTINCT o.username FROM absences a JOIN officers o ON o.id = a.officer_id "
+            "ORDER BY 1")))
+        now = self.tick()
+        try:
+            with self.database.session() as session:
+                call(absences.end_absence, session, officer=officer, now=now)
+        except ManzooriError as error:
+            self.unchanged(f"refused return: {error}")
+            assert isinstance(error, NotFound), f"{officer} could not come back: {error}"
+            return
+        self.rows = self.database.snapshot()
+
+    @precondition(lambda self: len(self.references) < 3)
+    @rule(data=st.data())
+    def submit_a_caucus_plan(self, data: st.DataObject) -> None:
+        """A Punjab or Balochistan caucus work plan, drafted and submitted: their reviews
+        escalate to an office that may decide, and Punjab's Convener has a substitute office."""
+        party = data.draw(st.sampled_from(("punjab", "balochistan")))
+        drafter = holders(self.officers, party, registry().party(party).roles(
+            ItemKind.WORK_PLAN)["drafter"].office)[0]
+        with self.database.session() as session:
+            outcome = call(items.draft, session, kind="work_plan", parties=[party],
+                           title=TITLES[0], form=make_form("valid", "work_plan", [party]),
+                           officer=drafter, now=self.tick())
+        with self.database.session() as session:
+            outcome = call(items.act, session, reference=outcome.reference, action="submit",
+                           officer=drafter, now=self.tick())
+        self.references.append(outcome.reference)
+        self.states[outcome.reference] = outcome.state
+        self.touched = {outcome.reference}
+        self.rows = self.database.snapshot()
+
+    @rule(days=st.integers(8, 25))
+    def escalate(self, days: int) -> None:
+        """Days pass; the deadline sweep reminds and escalates what is overdue."""
+        self.now += timedelta(days=days)
+        self.tick()
+        with self.database.session() as session:
+            deadlines.sweep(session, registry(), self.now)
+        self.touched = set(self.references)
+        self.rows = self.database.snapshot()
+
+    @rule(data=st.data())
+    def decide_in_another_capacity(self, data: st.DataObject) -> None:
+        """A substitute of an absence in force, or a holder of the office a step was
+        escalated to, takes an action possible_actions offers them (or one it does not)."""
+        # Mostly an item with a step escalated, or waiting for an officer who is away.
+        candidates = sorted({row[0] for row in self.database.query(
+            "SELECT i.reference FROM steps s JOIN items i ON i.id = s.item_id "
+            "WHERE s.status = 'open' AND (s.escalated_to IS NOT NULL OR EXISTS (SELECT 1 FROM "
+            "absences a JOIN appointments p ON p.officer_id = a.officer_id "
+            "WHERE p.party = s.party AND p.office = s.office))")})
+        reference = (data.draw(st.sampled_from(candidates)) if candidates and data.draw(st.integers(0, 3))
+                     else self.draw_reference(data, None))
+        now = self.tick()
+        with self.database.session() as session:
+            item = items.get_item(session, reference)
+            escalated = {name for s in item.steps if s.status == "open" and s.escalated_to
+                         for name in holders(self.officers, s.party, s.escalated_to)}
+        substitutes = {row[0] for row in self.database.query(
+            "SELECT o.username FROM absences a JOIN officers o ON o.id = a.substitute_id")}
+        pool = sorted(escalated | substitutes) or [NOBODY]
+        officer = data.draw(st.sampled_from(sorted(escalated) if escalated and data.draw(st.booleans())
+                                            else pool))
+        with self.database.session() as session:
+            item = items.get_item(session, reference)
+            possible = self.possible(session, item, self.directory.get(officer), now)
+        decisions = [a for a in possible if a not in ("submit", "revise", "comment", "withdraw")]
+        action = data.draw(st.sampled_from(decisions or ["clear", "approve", "sign"]))
+        self.touched = {reference}
+        try:
+            with self.database.session() as session:
+                outcome = call(items.act, session, reference=reference, action=action,
+                               officer=officer, comment=COMMENTS[0], now=now,
+                               passphrase=self.passphrase)
+        except ManzooriError as error:
+            self.unchanged(f"refused {action} by {officer}: {error}")
+            assert action not in possible, f"{officer} was offered {action}, yet refused: {error}"
+            return
+        assert action in possible, f"{officer} took {action} on {reference}, not offered: {possible}"
+        self.states[reference] = outcome.state
+        self.rows = self.database.snapshot()
+
+    @invariant()
+    def nobody_decides_outside_a_capacity_in_force(self) -> None:
+        """A relieved or out-of-period officer never decides: each decision's officer held
+        the step's office that day, stood in for a holder by an absence in force that day,
+        or held the office the step was escalated to."""
+        for row in self.database.query(
+                "SELECT d.id, d.officer_id, d.for_officer_id, d.capacity, d.at, s.party, s.office, "
+                "s.escalated_to FROM decisions d JOIN steps s ON s.id = d.step_id WHERE d.id > :seen",
+                seen=self.decisions_seen):
+            day = str(row.at)[:10]
+            if row.capacity == "substitute":
+                assert row.for_officer_id not in (None, row.officer_id), row
+                assert self.held(row.for_officer_id, row.party, row.office, day), row
+                assert self.database.query(
+                    "SELECT 1 FROM absences WHERE officer_id = :a AND substitute_id = :s "
+                    "AND since <= :d AND until >= :d AND (back_on IS NULL OR back_on > :d)",
+                    a=row.for_officer_id, s=row.officer_id, d=day), f"no delegation in force: {row}"
+            elif row.capacity == "escalated":
+                assert row.escalated_to and self.held(row.officer_id, row.party, row.escalated_to, day), row
+            else:
+                assert row.capacity == "holder" and row.for_officer_id is None, row
+                assert self.held(row.officer_id, row.party, row.office, day), row
+            self.decisions_seen = max(self.decisions_seen, row.id)
+
+    @invariant()
+    def every_delegated_decision_names_both_officers(self) -> None:
+        rows = self.database.query(
+            "SELECT d.action, d.at, o.username, f.username AS absent, e.payload "
+            "FROM decisions d JOIN steps s ON s.id = d.step_id "
+            "JOIN officers o ON o.id = d.officer_id JOIN officers f ON f.id = d.for_officer_id "
+            "JOIN events e ON e.item_id = s.item_id AND e.officer_id = d.officer_id "
+            "AND e.action = d.action AND e.at = d.at WHERE d.capacity = 'substitute'")
+        for row in rows:
+            payload = json.loads(row.payload) if isinstance(row.payload, str) else row.payload
+            assert (payload.get("capacity"), payload.get("for")) == ("substitute", row.absent), row
+        count = self.database.query("SELECT COUNT(*) FROM decisions WHERE capacity = 'substitute'")[0][0]
+        assert len(rows) == count, "a delegated decision without its event naming both officers"
+        signed = self.database.query(
+            "SELECT COUNT(*) FROM signatures g WHERE g.acting_for_id IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM absences a WHERE a.officer_id = g.acting_for_id "
+            "AND a.substitute_id = g.officer_id)")[0][0]
+        assert signed == 0, "a signature acting for someone without a delegation"
+
+    def held(self, officer_id: int, party: str, office: str, day: str) -> bool:
+        return bool(self.database.query(
+            "SELECT 1 FROM appointments WHERE officer_id = :o AND party = :p AND office = :f "
+            "AND (since IS NULL OR since <= :d) AND (until IS NULL OR until >= :d)",
+            o=officer_id, p=party, f=office, d=day))
+
+    decisions_seen = 0
+
     # -- invariants ------------------------------------------------------------------------
 
     @invariant()
@@ -654,7 +846,7 @@ def _text_fine(value: Any) -> bool:
     return True
 
 
-RUN = {"sequences": 0, "steps": 0, "items": 0}
+RUN = {"sequences": 0, "steps": 0, "items": 0, "absences": 0}
 """What the machine did in this process: printed after the run (pytest -s shows it)."""
 
 
@@ -667,4 +859,6 @@ def test_random_sequences_keep_every_invariant(seeded_home: Path) -> None:
         machine._hypothesis_internal_use_seed = index  # type: ignore[attr-defined]
         chosen = settings(chosen, derandomize=False, max_examples=-(-chosen.max_examples // count))
     run_state_machine_as_test(machine, settings=chosen)
-    print(f"state machine: {RUN['sequences']} sequences, {RUN['steps']} steps, {RUN['items']} items")
+    print(f"state machine: {RUN['sequences']} sequences, {RUN['steps']} steps, {RUN['items']} items, "
+          f"{RUN['absences']} absences, {RUN.get('substitute', 0)} decisions by substitutes, "
+          f"{RUN.get('escalated', 0)} escalated decisions")

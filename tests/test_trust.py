@@ -154,7 +154,7 @@ VERSION_FIELDS = ["item_id", "number", "title", "form_model", "form", "author_id
 EVENT_FIELDS = ["item_id", "seq", "at", "officer_id", "action", "step", "party", "version",
                 "comment", "payload", "idempotency_key", "prev_hash", "hash", "global_seq"]
 SIGNATURE_FIELDS = ["item_id", "version", "event_seq", "party", "office", "officer_id", "holder",
-                    "signed_at", "digest", "signature", "public_key", "key_id"]
+                    "signed_at", "digest", "signature", "public_key", "key_id", "acting_for_id"]
 
 
 def test_the_tampering_tests_cover_every_stored_field(signed) -> None:

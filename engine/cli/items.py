@@ -85,8 +85,10 @@ def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox."),
             table.add_column(column)
         for entry in entries:
             due = f"{entry.due_at:%Y-%m-%d}" if entry.due_at else ""
+            capacity = (f" for {entry.acting_for}" if entry.acting_for
+                        else " (escalated)" if entry.capacity == "escalated" else "")
             add_row(table, entry.reference, entry.kind, entry.title, entry.step,
-                    f"{entry.office} ({entry.party})", due, str(entry.revision))
+                    f"{entry.office} ({entry.party}){capacity}", due, str(entry.revision))
         out.print(table if entries else f"Nothing waits for {officer}.")
 
 
@@ -122,6 +124,7 @@ def act(
 def show(reference: str = typer.Argument(..., metavar="ITEM"),
          officer: str | None = reader_option("the item")) -> None:
     """One item: its parties, versions, steps and history."""
+    from engine.core.authority import who  # lazy: the core, ~1 s; keeps --help fast
     from engine.core.definitions import of_item  # lazy: the core, ~1 s; keeps --help fast
     from engine.core.queries import item_detail  # lazy: the core, ~1 s; keeps --help fast
 
@@ -149,7 +152,10 @@ def show(reference: str = typer.Argument(..., metavar="ITEM"),
         for column in ("cycle", "step", "party", "office", "status", "decisions", "due"):
             steps.add_column(column)
         for step in item.steps:
-            decided = ", ".join(f"{d.action}" for d in step.decisions)
+            decided = ", ".join(f"{d.action}" + (f" by {d.officer.username} for {d.for_officer.username}"
+                                                 if d.for_officer else " (escalated)"
+                                                 if d.capacity == "escalated" else "")
+                                for d in step.decisions)
             add_row(steps, str(step.cycle), step.name, step.party, step.office, step.status, decided,
                     f"{step.due_at:%Y-%m-%d}" if step.due_at else "")
         out.print(steps)
@@ -158,7 +164,7 @@ def show(reference: str = typer.Argument(..., metavar="ITEM"),
             history.add_column(column)
         for event in detail.events:
             add_row(history, str(event.seq), f"{event.at:%Y-%m-%d %H:%M}",
-                    event.officer.username if event.officer else "system", event.action,
+                    who(event.officer.username if event.officer else None, event.payload), event.action,
                     event.step or "", event.comment or "")
         out.print(history)
 

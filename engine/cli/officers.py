@@ -163,3 +163,63 @@ def officers_add(
                               now=utcnow())
         session.commit()
         out.print(escape(f"{officer.username} ({officer.name}) holds {party}/{office}."))
+
+
+@officers_group.command("away")
+@reports_errors
+def officers_away(
+    username: str,
+    substitute: str = typer.Option(..., help="Who acts for USERNAME meanwhile: a holder of the "
+                                   "same office, or of one the party allows as substitute."),
+    since: str = typer.Option(..., "--from", help="First day away (YYYY-MM-DD)."),
+    until: str = typer.Option(..., help="Last day away (YYYY-MM-DD)."),
+    reason: str = typer.Option(..., help="Why (leave, tour, training)."),
+    by: str | None = typer.Option(None, "--as", help="Who records it: USERNAME (default) or the "
+                                  "holder of their supervising office."),
+) -> None:
+    """Record that USERNAME will be away, and who decides their waiting steps meanwhile."""
+    from engine.core.absences import period, record_absence  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, registry):
+        absence = record_absence(
+            session, registry, officer=username, substitute=substitute,
+            since=parse_date(since, "from") or utcnow().date(),
+            until=parse_date(until, "until") or utcnow().date(), reason=reason, by=by, now=utcnow())
+        out.print(escape(f"{username} is away {period(absence)}; {substitute} acts for them."),
+                  highlight=False)
+
+
+@officers_group.command("back")
+@reports_errors
+def officers_back(
+    username: str,
+    on: str | None = typer.Option(None, help="First day back (YYYY-MM-DD); default today."),
+    by: str | None = typer.Option(None, "--as", help="Who records it: USERNAME (default) or the "
+                                  "holder of their supervising office."),
+) -> None:
+    """End USERNAME's absence early: their substitute stops acting for them from that day."""
+    from engine.core.absences import end_absence, period  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, registry):
+        absence = end_absence(session, registry, officer=username, back_on=parse_date(on, "on"),
+                              by=by, now=utcnow())
+        out.print(escape(f"{username} is back; the delegation to {absence.substitute.username} "
+                         f"ran {period(absence)}."), highlight=False)
+
+
+@officers_group.command("absences")
+@reports_errors
+def officers_absences(username: str | None = typer.Argument(None, help="Only this officer's "
+                                                             "(away or standing in).")) -> None:
+    """Absences and their substitutes, newest first."""
+    from engine.core.absences import absences  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, _registry):
+        table = Table(title="Absences")
+        for column in ("officer", "substitute", "from", "until", "back on", "reason", "recorded by"):
+            table.add_column(column)
+        for absence in absences(session, username):
+            add_row(table, absence.officer.username, absence.substitute.username,
+                    str(absence.since), str(absence.until), str(absence.back_on or ""),
+                    absence.reason, absence.recorded_by.username)
+        out.print(table)

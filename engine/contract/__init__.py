@@ -6,6 +6,7 @@ importable from here.
 """
 
 from engine.contract.terms import (
+    DelegationRule,
     EventNotice,
     ExtraStep,
     Finding,
@@ -17,6 +18,7 @@ from engine.contract.terms import (
 )
 
 __all__ = [
+    "DelegationRule",
     "EventNotice",
     "ExtraStep",
     "Finding",

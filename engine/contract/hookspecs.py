@@ -41,6 +41,7 @@ import pluggy
 # return annotation to check what a plugin returns (`engine.core.registry`).
 from engine.contract.forms import FormModel
 from engine.contract.terms import (
+    DelegationRule,
     EventNotice,
     ExtraStep,
     Finding,
@@ -179,4 +180,22 @@ def on_event(event: EventNotice) -> None:
     committed: once per event, in the order of the item's history, possibly later than
     the action if Prefect was down. An error here is logged with the plugin's name and
     never undoes the action.
+    """
+
+
+@hookspec
+def delegation(office: str) -> DelegationRule | None:
+    """Who may stand in for the holder of ``office`` while they are away, and which office
+    supervises them (``DelegationRule``). Optional.
+
+    An officer going on leave records an absence with a substitute and a period
+    (``manzoori officers away``, the web app's "I will be away" page, the API); during the
+    period the substitute sees the absent officer's waiting steps and may decide them,
+    recorded as "SUBSTITUTE for HOLDER (Office)". A holder of the same office may always
+    stand in; ``substitutes`` names the other offices of this party whose holders may
+    (e.g. a department's Additional Secretary for its Secretary). ``supervisor`` names the
+    office whose holder may record or end the absence for the holder, as well as the
+    holder themself. Return ``None`` (or do not implement the hook) for the default: same
+    office only, and only the holder records their own absence. Every office named must be
+    one of ``offices()``.
     """

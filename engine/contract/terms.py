@@ -105,6 +105,21 @@ class RoleRule(_Frozen):
     escalate_to: str | None = None
     """The office of this party told when the deadline passes (once per step). None: the
     party's approver office for the kind, or the step's own office if the kind has none."""
+    escalation_decides: bool = False
+    """Whether the office escalated to may then decide the overdue step itself (or reassign
+    it), recorded as an escalated decision; False: it is only told."""
+
+
+class DelegationRule(_Frozen):
+    """Who may stand in for the holder of one office while they are away, and who may
+    record their absence besides the holder (see `delegation` in `engine.contract.hookspecs`)."""
+
+    substitutes: tuple[str, ...] = ()
+    """Offices of this party whose holders may act for the absent holder (holders of the
+    same office always may)."""
+    supervisor: str | None = None
+    """The office of this party whose holder may record the absence for the holder (and
+    end it early); None: only the holder."""
 
 
 class ExtraStep(_Frozen):

@@ -23,14 +23,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from engine.core.directory import get_officer, holdings
 from engine.core.flows import EndState
 from engine.core.registry import Registry
 from engine.errors import NotFound, missing_item
-from engine.store import Item, ItemParty, Officer
+from engine.store import Absence, Appointment, Item, ItemParty, Officer
 
 #: The end states that end an item's life; an item in force lives on (see the module's doc).
 DEAD_ENDS: tuple[str, ...] = (EndState.WITHDRAWN, EndState.REJECTED)
@@ -69,13 +69,16 @@ def held_during_life(officer: Officer, day: date) -> ColumnElement[bool]:
 
 
 def substitute_reads(officer: Officer, day: date) -> ColumnElement[bool]:
-    """Items `officer` reads on `day` as the substitute of an absent officer: those the
-    absent officer may read, while the delegation runs.
-
-    The seam for delegation (`engine.core.authority` and the absences table): the
-    substitute's clause goes here and every list, count, report and single read obeys
-    it. Until delegation exists, nobody reads as a substitute."""
-    return false()
+    """Items `officer` reads on `day` as the substitute of an absent officer, while the
+    delegation runs (engine.core.absences): those of the parties whose offices the absent
+    officer holds that day — the items whose steps the substitute may decide."""
+    held = aliased(Appointment)
+    return exists().where(
+        Absence.substitute_id == officer.id, Absence.since <= day, Absence.until >= day,
+        or_(Absence.back_on.is_(None), Absence.back_on > day),
+        held.officer_id == Absence.officer_id, held.active_on(day),
+        Item.parties.any(ItemParty.party == held.party),
+    )
 
 
 def readable_by(officer: Officer, day: date, audits: Collection[str] = ()) -> ColumnElement[bool]:

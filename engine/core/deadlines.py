@@ -8,11 +8,14 @@ scheduler, the CLI and the tests all say what time it is — records, for each o
   `remind_days_before` working days before the deadline, on the party's calendar and
   clock, until the deadline;
 - one "escalate" event once the deadline has passed, telling the rule's `escalate_to`
-  office (by default the party's approver office for the kind).
+  office (by default the party's approver office for the kind). When the rule lets
+  escalation decide (`RoleRule.escalation_decides`), the step also records that office
+  (`StepRecord.escalated_to`): it sees the step in its inbox and may decide or reassign it
+  (engine.core.authority).
 
 Both are system events (no officer) in the item's hash chain, so the parties hear of
-them like of any other event (through the outbox and the item's flow run); the item
-itself is not changed. A step is reminded and escalated at most once, however often
+them like of any other event (through the outbox and the item's flow run); the item's
+state is not changed. A step is reminded and escalated at most once, however often
 the sweep runs.
 """
 
@@ -65,6 +68,8 @@ class DeadlinePolicy:
     remind_days_before: int
     escalate_to: str | None
     """The office told when the deadline passes; None: the step's own office."""
+    decides: bool = False
+    """Whether that office may then decide the step (`RoleRule.escalation_decides`)."""
 
 
 def parse_moment(text: str) -> datetime:
@@ -98,9 +103,10 @@ def policy(party: Party, kind: ItemKind, role: str,
                 f"role {role!r} of {kind} escalates to office {rule.escalate_to!r}, "
                 f"which offices() lacks (offices: {', '.join(party.offices)})",
             )
-        return DeadlinePolicy(rule.remind_days_before, rule.escalate_to)
+        return DeadlinePolicy(rule.remind_days_before, rule.escalate_to, rule.escalation_decides)
     approver = roles.get("approver")
-    return DeadlinePolicy(rule.remind_days_before, approver.office if approver else None)
+    return DeadlinePolicy(rule.remind_days_before, approver.office if approver else None,
+                          rule.escalation_decides and approver is not None)
 
 
 def reminder_from(due_at: datetime, days_before: int, identity: PartyIdentity) -> datetime:
@@ -172,12 +178,16 @@ def _sweep(session: Session, registry: Registry, now: datetime) -> list[Notice]:
         notice = Notice(item.reference, record.name, record.party, record.office, due,
                         record.due_at,
                         record.office if due == REMIND else rule.escalate_to or record.office)
-        comment = _comment(party, item, record, notice)
+        decides = due == ESCALATE and rule.decides and rule.escalate_to is not None
+        if decides:  # the office escalated to sees the step in its inbox and may decide it
+            record.escalated_to = rule.escalate_to
+        comment = _comment(party, item, record, notice, decides)
         routing.record(
             session, item, None, due, now, step=record.name, party=record.party,
             comment=comment, key=f"deadline:{due}:step-{record.id}",
             payload={"step_id": record.id, "office": record.office,
-                     "due_at": record.due_at.isoformat(), "to_office": notice.to_office},
+                     "due_at": record.due_at.isoformat(), "to_office": notice.to_office,
+                     **({"decides": True} if decides else {})},
         )
         notices.append(notice)
     return notices
@@ -207,7 +217,7 @@ def _reminder_from(party: Party, due_at: datetime, rule: DeadlinePolicy) -> date
                           "zone database (the `tzdata` package provides one)") from None
 
 
-def _comment(party: Party, item: Item, record: StepRecord, notice: Notice) -> str:
+def _comment(party: Party, item: Item, record: StepRecord, notice: Notice, decides: bool) -> str:
     """The event's comment in plain English, with the due date on the party's clock."""
     route = Route.from_json(item.route).steps
     step = route[record.position].label_en if record.position < len(route) else record.name
@@ -215,8 +225,9 @@ def _comment(party: Party, item: Item, record: StepRecord, notice: Notice) -> st
     who = f"{_title(party, record.office)} ({record.party})"
     if notice.kind == REMIND:
         return f"Reminder: {step} of {item.reference} by {who} is due on {due_on}."
+    may = ", who may now decide it" if decides else ""
     return (f"Overdue: {step} of {item.reference} by {who} was due on {due_on}; "
-            f"escalated to {_title(party, notice.to_office)}.")
+            f"escalated to {_title(party, notice.to_office)}{may}.")
 
 
 def _title(party: Party, office: str) -> str:

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from engine.contract import ItemKind
 from engine.core.registry import Party, Registry
-from engine.core.signatures import verification_code, version_content
+from engine.core.signatures import acting_for_of, verification_code, version_content
 from engine.errors import NotFound, PluginError
 from engine.store import Item
 
@@ -47,6 +47,8 @@ class SignatureBlock:
     at: str
     digest: str
     code: str
+    acting_for: str | None = None
+    """"USERNAME2 for USERNAME (Office)" when a substitute signed for an absent holder."""
 
 
 KIND_LABELS_UR = {
@@ -120,7 +122,8 @@ def document_data(item: Item) -> dict[str, Any]:
         {"party": s.party, "office": s.office,
          "holder": {"username": s.officer.username, "name": s.holder},
          "signed_at": s.signed_at.isoformat(), "digest": s.digest, "signature": s.signature,
-         "public_key": s.public_key}
+         "public_key": s.public_key,
+         **({"acting_for": acting_for_of(s.acting_for)} if s.acting_for else {})}
         for s in item.signatures if s.version == version.number
     ]
     return {"manzoori_document": 1, "content": version_content(item, version),
@@ -149,7 +152,8 @@ def render_data(data: dict[str, Any], registry: Registry) -> str:
         SignatureBlock(s["party"], s["holder"]["name"],
                        registry.party(s["party"]).office(s["office"]).title_en,
                        f"{datetime.fromisoformat(s['signed_at']):%d %B %Y}", s["digest"],
-                       verification_code(s["signature"]))
+                       verification_code(s["signature"]),
+                       _acting_for(s, registry.party(s["party"]).office(s["office"]).title_en))
         for s in data["signatures"]
     ]
     return environment.get_template("document.html").render(
@@ -157,6 +161,14 @@ def render_data(data: dict[str, Any], registry: Registry) -> str:
         letterheads=letterheads, data=data,
         entries=_entries(model, content["form"]), signatures=blocks,
     )
+
+
+def _acting_for(signature: dict[str, Any], office: str) -> str | None:
+    absent = signature.get("acting_for")
+    if not absent:
+        return None
+    return (f"{signature['holder']['username']} for {absent['username']} ({office}): "
+            f"signed for {absent['name']}, who was away")
 
 
 def render_pdf(data: dict[str, Any], registry: Registry) -> bytes:

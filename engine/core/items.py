@@ -213,9 +213,10 @@ def _act(
     else:
         record = _decide(session, registry, item, actor, action, now)
         message, party, at_step = record.message, record.party, record.step
+        payload.update(authority.event_fields(record.capacity, registry))
         if action == "sign":
             signature = signatures.sign(session, item, actor, record.party, record.office,
-                                        passphrase, now)
+                                        passphrase, now, acting_for=record.capacity.absent)
             payload["signature"] = signatures.event_copy(signature, actor.username)
     item.updated_at = now
     event = routing.record(
@@ -314,6 +315,7 @@ class Decided:
     party: str
     office: str
     step: str
+    capacity: authority.Capacity
 
 
 def _decide(
@@ -330,7 +332,7 @@ def _decide(
             f"{action!r} is not possible at step {at!r} of {item.reference} (possible now: {possible})"
         )
     day = now.date()
-    mine = [capacity.record for capacity in authority.capacities(item, actor, day)
+    mine = [capacity for capacity in authority.capacities(session, registry, item, actor, day)
             if action in route.steps[capacity.record.position].actions]
     if not mine:
         current = item.current_steps
@@ -338,6 +340,9 @@ def _decide(
         if waiting:
             raise NotAllowed(f"{waiting[0].party} signs {item.reference} after the parties "
                              "before it in the agreement's order; its turn has not come")
+        lapsed = authority.out_of_period(session, registry, item, actor, day)
+        if lapsed:
+            raise NotAllowed(lapsed)
         needs = "; ".join(
             f"{registry.party(s.party).office(s.office).title_en} ({s.party})"
             for s in open_now if action in route.steps[s.position].actions
@@ -347,28 +352,30 @@ def _decide(
             f"{actor.username} cannot {action} at step {item.state!r} of {item.reference}: "
             f"it needs {needs}; {actor.username} holds {held}"
         )
-    if action in CHECKER_ACTIONS and _is_maker(item, actor):
-        raise NotAllowed(
-            f"{actor.username} drafted {item.reference}; maker and checker must differ, "
-            f"so another officer must {action} it"
-        )
-    record = mine[0]
-    if _reserved_for_another(record, actor):
-        assignee = session.get_one(Officer, record.assigned_to_id)
-        raise NotAllowed(f"step {record.name!r} of {item.reference} for {record.party} was assigned "
-                         f"to {assignee.username}; only they may decide it now")
-    if any(d.officer_id == actor.id for d in record.decisions):
-        raise Conflict(f"{actor.username} has already decided at step {record.name!r} of "
-                       f"{item.reference} for {record.party}")
+    refusals: list[ManzooriError] = []
+    for capacity in mine:
+        makers = authority.makers(item, actor, capacity)
+        if action in CHECKER_ACTIONS and makers:
+            acting = "" if makers == [actor] else f" (acting for {makers[-1].username})"
+            refusals.append(NotAllowed(
+                f"{makers[-1].username} drafted {item.reference}; maker and checker must differ, "
+                f"so {actor.username}{acting} cannot {action} it: another officer must"))
+            continue
+        problem = authority.refusal(session, item, actor, capacity)
+        if problem is None:
+            break
+        refusals.append(problem)
+    else:
+        raise refusals[0]
+    record = capacity.record
     message = routing.apply_decision(session, registry, item, actor, record, action,
                                       route.steps[record.position].actions[action], now)
-    return Decided(message, record.party, record.office, record.name)
-
-
-def _reserved_for_another(record: StepRecord, officer: Officer) -> bool:
-    """A step reassigned to one officer waits for them alone; on a quorum step the
-    assignee is one of the deciders the quorum needs, and the other holders still count."""
-    return not record.open_to(officer.id)
+    if capacity.basis != authority.HOLDER:
+        decision = next(d for d in reversed(record.decisions) if d.officer_id == actor.id)
+        decision.capacity = capacity.basis
+        decision.for_officer_id = capacity.absent.id if capacity.absent else None
+        message = f"{authority.who(actor.username, authority.event_fields(capacity, registry))}: {message}"
+    return Decided(message, record.party, record.office, record.name, capacity)
 
 
 def possible_actions(session: Session, registry: Registry, item: Item, officer: Officer,
@@ -387,13 +394,12 @@ def possible_actions(session: Session, registry: Registry, item: Item, officer: 
         if is_drafter:
             possible += ["submit", "revise"]
     else:
-        mine = [s for s in (capacity.record for capacity in authority.capacities(item, officer, day))
-                if not _reserved_for_another(s, officer)
-                and not any(d.officer_id == officer.id for d in s.decisions)]
-        maker = _is_maker(item, officer)
-        possible += [action for action in dict.fromkeys(
-                         a for record in mine for a in route.steps[record.position].actions)
-                     if not (action in CHECKER_ACTIONS and maker)]
+        usable = [capacity for capacity in authority.capacities(session, registry, item, officer, day)
+                  if authority.refusal(session, item, officer, capacity) is None]
+        possible += dict.fromkeys(
+            action for capacity in usable
+            for action in route.steps[capacity.record.position].actions
+            if action not in CHECKER_ACTIONS or not authority.makers(item, officer, capacity))
     if any(h.party in item.party_codes for h in holdings(officer, day)):
         possible.append("comment")
     if is_drafter and not is_signed(session, item):
@@ -406,7 +412,12 @@ def may_reassign(registry: Registry, item: Item, officer: Officer, party: str,
     """Whether `officer` may move `party`'s waiting step of `item` (see `reassign`)."""
     day = (now or utcnow()).date()
     roles = definitions.item_roles(registry, item, party)
-    return any(holds(officer, party, roles[role].office, day) for role in REASSIGNERS if role in roles)
+    if any(holds(officer, party, roles[role].office, day) for role in REASSIGNERS if role in roles):
+        return True
+    # The office an overdue step was escalated to, when the party's rule lets it decide.
+    return any(record.party == party and record.escalated_to
+               and holds(officer, party, record.escalated_to, day)
+               for record in authority.open_records(item))
 
 
 @dataclass(frozen=True)
@@ -462,6 +473,7 @@ def reassign(
         roles = definitions.item_roles(registry, item, party)
         offices = {roles[role].office for role in REASSIGNERS if role in roles}
         if not may_reassign(registry, item, actor, party, now):
+            offices |= {record.escalated_to} if record.escalated_to else set()
             titles = ", ".join(registry.party(party).office(o).title_en for o in sorted(offices))
             raise NotAllowed(f"{actor.username} cannot reassign {party}'s steps on {reference}: "
                              f"that needs {titles} ({party})")
@@ -469,7 +481,7 @@ def reassign(
             title = registry.party(party).office(record.office).title_en
             raise NotAllowed(f"{target.username} does not hold {title} ({party}), which step "
                              f"{record.name!r} needs")
-        if not Route.from_json(item.route).steps[record.position].is_drafting and _is_maker(item, target):
+        if not Route.from_json(item.route).steps[record.position].is_drafting and authority.is_maker(item, target.id):
             raise NotAllowed(f"{target.username} drafted {reference}; maker and checker must "
                              f"differ, so step {record.name!r} cannot be assigned to them")
         if any(d.officer_id == target.id for d in record.decisions):
@@ -480,11 +492,19 @@ def reassign(
         routing.record(session, item, actor, "reassign", now, step=record.name, party=party,
                         comment=reason.strip(),
                         payload={"step_id": record.id, "from": before, "to": target.username,
-                                 "office": record.office})
+                                 "office": record.office, **_escalated(registry, actor, record, now)})
         outcome = Outcome(reference, "reassign", item.state,
                           f"step {record.name!r} of {reference} ({party}) assigned to {target.username}",
                           item.revision)
     return replace(outcome, revision=_revision(session, reference))
+
+
+def _escalated(registry: Registry, actor: Officer, record: StepRecord, now: datetime) -> dict[str, Any]:
+    """How a reassignment records that it was made by the office the step was escalated to
+    (and not by one of the party's reassigning offices)."""
+    if record.escalated_to and holds(actor, record.party, record.escalated_to, now.date()):
+        return authority.event_fields(authority.Capacity(record, authority.ESCALATED), registry)
+    return {}
 
 
 def _revision(session: Session, reference: str) -> int:
@@ -500,10 +520,6 @@ def _opened(records: list[StepRecord]) -> list[dict[str, Any]]:
     """The step records an action opened, as its event records them (see engine.core.replay)."""
     return [{"party": r.party, "position": r.position, "office": r.office, "quorum": r.quorum,
              "status": r.status} for r in records]
-
-
-def _is_maker(item: Item, actor: Officer) -> bool:
-    return item.drafter_id == actor.id or any(v.author_id == actor.id for v in item.versions)
 
 
 def _check_parties(registry: Registry, kind: ItemKind, multi: bool, parties: list[str]) -> list[str]:

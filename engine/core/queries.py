@@ -14,10 +14,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from engine.core import absences
 from engine.core.access import Reader, readable_by, require_readable
+from engine.core.authority import ESCALATED, HOLDER, SUBSTITUTE
 from engine.core.directory import get_officer, holdings
 from engine.core.items import get_item, parse_kind
-from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord
+from engine.core.registry import registry
+from engine.store import AuditEvent, Decision, Item, ItemParty, Officer, StepRecord
 from engine.store.statuses import StepStatus
 
 
@@ -32,6 +35,9 @@ class InboxEntry:
     due_at: datetime | None
     parties: tuple[str, ...]
     revision: int
+    capacity: str = HOLDER
+    """holder, substitute (for `acting_for`, who is away) or escalated (engine.core.authority)."""
+    acting_for: str | None = None
 
 
 def inbox(session: Session, officer: str, day: date | None = None,
@@ -40,11 +46,16 @@ def inbox(session: Session, officer: str, day: date | None = None,
     `limit` of them if given; `inbox_count` says how many there are in all).
 
     A step waits for an officer who holds its office in its party on the day, and who
-    has not already decided on it.
+    has not already decided on it; for a substitute, while the absence is in force, the
+    absent officer's steps too; for the office an overdue step was escalated to (when its
+    party's rule lets it decide), that step.
     """
-    query = _waiting(session, officer, day, select(
+    person = get_officer(session, officer)
+    day = day or date.today()
+    stand_ins = absences.stand_ins(session, registry(), person, day)
+    query = _waiting(person, stand_ins, day, select(
         StepRecord.name, StepRecord.party, StepRecord.office, StepRecord.due_at, Item.id,
-        Item.reference, Item.kind, Item.title, Item.revision,
+        Item.reference, Item.kind, Item.title, Item.revision, StepRecord.assigned_to_id,
     ).join(Item, Item.id == StepRecord.item_id)).order_by(StepRecord.due_at, Item.reference)
     if limit is not None:
         query = query.limit(limit)
@@ -57,34 +68,59 @@ def inbox(session: Session, officer: str, day: date | None = None,
         .order_by(ItemParty.item_id, ItemParty.position)
     ):
         parties.setdefault(item_id, []).append(party)
-    return [
-        InboxEntry(row.reference, row.kind, row.title, row.name, row.party, row.office,
-                   row.due_at, tuple(parties.get(row.id, ())), row.revision)
-        for row in rows
-    ]
+    held = {(h.party, h.office) for h in holdings(person, day)}
+    entries = []
+    for row in rows:
+        capacity, acting_for = HOLDER, None
+        if (row.party, row.office) not in held or row.assigned_to_id not in (None, person.id):
+            stand = next((s for s in stand_ins if (s.party, s.office) == (row.party, row.office)), None)
+            capacity, acting_for = ((SUBSTITUTE, stand.absence.officer.username) if stand
+                                    else (ESCALATED, None))
+        entries.append(InboxEntry(row.reference, row.kind, row.title, row.name, row.party,
+                                  row.office, row.due_at, tuple(parties.get(row.id, ())),
+                                  row.revision, capacity, acting_for))
+    return entries
 
 
 def inbox_count(session: Session, officer: str, day: date | None = None) -> int:
     """How many steps wait for this officer today."""
-    return session.scalar(_waiting(session, officer, day, select(func.count(StepRecord.id))))
+    person = get_officer(session, officer)
+    day = day or date.today()
+    stand_ins = absences.stand_ins(session, registry(), person, day)
+    return session.scalar(_waiting(person, stand_ins, day, select(func.count(StepRecord.id))))
 
 
-def _waiting(session: Session, officer: str, day: date | None, query: Select) -> Select:
+def _waiting(person: Officer, stand_ins: list[absences.StandIn], day: date, query: Select) -> Select:
     # The offices the officer holds on the day are few and already loaded with them, so
     # the steps are found by (status, party, office) on ix_steps_waiting directly, the
     # same plan on every database, rather than by joining the appointments and leaving
     # the join order to the planner (SQLite without statistics scanned every open step).
-    person = get_officer(session, officer)
-    day = day or date.today()
     offices = sorted({(held.party, held.office) for held in holdings(person, day)})
-    if not offices:
+    waiting = []
+    if offices:
+        waiting.append(and_(
+            or_(*(and_(StepRecord.status == StepStatus.OPEN, StepRecord.party == party,
+                       StepRecord.office == office) for party, office in offices)),
+            *step_waits_for(person.id)))
+        # Overdue steps escalated to an office held, where the party's rule lets it decide.
+        waiting.append(and_(
+            or_(*(and_(StepRecord.escalated_to == office, StepRecord.status == StepStatus.OPEN,
+                       StepRecord.party == party) for party, office in offices)),
+            ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == person.id)))
+    for stand in stand_ins:  # an absent officer's steps, for their substitute
+        ids = (person.id, stand.absence.officer_id)
+        waiting.append(and_(
+            StepRecord.status == StepStatus.OPEN, StepRecord.party == stand.party,
+            StepRecord.office == stand.office,
+            ~exists().where(Decision.step_id == StepRecord.id,
+                            Decision.officer_id.in_(ids) | Decision.for_officer_id.in_(ids)),
+            StepRecord.open_to(stand.absence.officer_id)))
+    if not waiting:
         return query.where(false())
     return query.where(
-        or_(*(and_(StepRecord.status == StepStatus.OPEN, StepRecord.party == party, StepRecord.office == office)
-              for party, office in offices)),
-        *step_waits_for(person.id),
-        # A step of one's own office is of an item one may read; the rule is asked all the
-        # same, so that the inbox and its count can never show more than need-to-know.
+        or_(*waiting),
+        # A step one may decide is of an item one may read; the rule is asked all the same,
+        # so that the inbox and its count can never show more than need-to-know.
         select(Item.id).where(Item.id == StepRecord.item_id, readable_by(person, day))
         .correlate_except(Item).exists(),
     )

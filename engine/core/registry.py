@@ -23,6 +23,7 @@ import pluggy
 from pydantic import TypeAdapter, ValidationError
 
 from engine.contract import (
+    DelegationRule,
     ItemKind,
     Office,
     PartyIdentity,
@@ -39,7 +40,7 @@ log = logging.getLogger("manzoori.plugins")
 _REQUIRED = ("party", "offices")
 _EMPTY: dict[str, Any] = {
     "office_holders": [], "roles": None, "form": None, "check": [], "extra_steps": [],
-    "letterhead": "", "on_event": None,
+    "letterhead": "", "on_event": None, "delegation": None,
 }
 
 
@@ -137,6 +138,16 @@ class Party:
             hint = f"; it maps {guess[0]!r}, which no step asks for" if guess else ""
             raise PluginError(self.name, "roles", f"maps no office to role {step.role!r} of {kind} "
                                                   f"(step {step.name!r} needs it){hint}")
+
+    def delegation(self, office: str) -> DelegationRule:
+        """Who may stand in for the holder of `office` while they are away, and which
+        office supervises them (the default when the party does not say)."""
+        rule = self.call("delegation", office=office) or DelegationRule()
+        for named in (*rule.substitutes, *([rule.supervisor] if rule.supervisor else [])):
+            if named not in self.offices:
+                raise PluginError(self.name, "delegation", f"names office {named!r} for "
+                                  f"{office!r}, which offices() lacks")
+        return rule
 
     def form(self, kind: ItemKind) -> type[FormModel] | None:
         model = self.call("form", kind=kind)

@@ -49,8 +49,9 @@ class StepState:
     quorum: int
     status: str
     assigned_to: str | None = None
-    decisions: list[tuple[str, str]] = field(default_factory=list)
-    """(officer, action) in the order they were taken."""
+    decisions: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    """(officer, action, capacity, absent officer acted for) in the order they were taken."""
+    escalated_to: str | None = None
 
 
 @dataclass
@@ -99,7 +100,8 @@ def stored(session: Session, item: Item) -> ItemState:
         steps=[
             StepState(s.cycle, s.position, s.name, s.party, s.office, s.quorum, s.status,
                       names.get(s.assigned_to_id),
-                      [(names[d.officer_id], d.action) for d in s.decisions])
+                      [(names[d.officer_id], d.action, d.capacity, names.get(d.for_officer_id))
+                       for d in s.decisions], s.escalated_to)
             for s in item.steps
         ],
     )
@@ -164,7 +166,9 @@ class _Fold:
             self._record(event).assigned_to = payload["to"]
         elif event.action in ("clear", "feedback", "approve", "reject", "sign", "return"):
             self._decide(event)
-        else:  # comments, reminders, follow-up: recorded, the item's state unchanged
+        elif event.action == "escalate" and payload.get("decides"):
+            self._record(event).escalated_to = payload["to_office"]
+        else:  # comments, reminders, told-only escalations, follow-up: state unchanged
             pass
         self._finish(event)
         for name in ("state", "stage", "cycle"):
@@ -184,17 +188,18 @@ class _Fold:
         if not latest.frozen:
             latest.frozen, latest.digest = True, payload.get("digest")
         for record in self._current(StepStatus.OPEN):
-            record.decisions.append((event.officer or "", "submit"))
+            record.decisions.append((event.officer or "", "submit", "holder", None))
             record.status = StepStatus.DONE
         self._open_stage(self.route.segment(item.stage).stop, event)
 
     def _decide(self, event: Event) -> None:
         item = self.item
         record = self._record(event)
-        record.decisions.append((event.officer or "", event.action))
+        record.decisions.append((event.officer or "", event.action,
+                                 event.payload.get("capacity", "holder"), event.payload.get("for")))
         target = self.route.steps[record.position].actions[event.action]
         if target == NEXT:
-            counted = sum(1 for _, action in record.decisions if action == event.action)
+            counted = sum(1 for _, action, _, _ in record.decisions if action == event.action)
             if counted < record.quorum:
                 return
             record.status = StepStatus.DONE

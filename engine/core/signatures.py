@@ -168,11 +168,21 @@ def version_content(item: Item, version: Version) -> dict[str, Any]:
 
 
 def signed_content(content: dict[str, Any], party: str, office: str, username: str,
-                   holder: str, signed_at: str) -> dict[str, Any]:
+                   holder: str, signed_at: str,
+                   acting_for: dict[str, str] | None = None) -> dict[str, Any]:
     """What one signature covers: the version's content, the party and office signed
-    for, the holder and the moment (ISO 8601, UTC)."""
-    return {**content, "party": party, "office": office,
-            "holder": {"username": username, "name": holder}, "signed_at": signed_at}
+    for, the holder and the moment (ISO 8601, UTC), and, when a substitute signs for an
+    absent holder, that holder (`{"username", "name"}`)."""
+    signed = {**content, "party": party, "office": office,
+              "holder": {"username": username, "name": holder}, "signed_at": signed_at}
+    if acting_for is not None:
+        signed["acting_for"] = acting_for
+    return signed
+
+
+def acting_for_of(officer: Officer | None) -> dict[str, str] | None:
+    """The absent holder as a signature names them."""
+    return {"username": officer.username, "name": officer.name} if officer is not None else None
 
 
 def content_digest(content: dict[str, Any]) -> str:
@@ -195,26 +205,30 @@ def verification_code(signature: str) -> str:
 
 
 def sign(session: Session, item: Item, officer: Officer, party: str, office: str,
-         passphrase: str | None, now: datetime) -> Signature:
-    """`officer`'s signature for `party` on `item`'s latest submitted version."""
+         passphrase: str | None, now: datetime, *, acting_for: Officer | None = None) -> Signature:
+    """`officer`'s signature for `party` on `item`'s latest submitted version, with their
+    own key, marked as acting for `acting_for` when they stand in for an absent holder."""
     key = current_key(session, officer)
     if not passphrase:
         raise InvalidForm(f"signing needs {officer.username}'s key passphrase",
                           problems=[("passphrase", "required")])
-    return sign_with(session, key, unlock(key, passphrase), item, officer, party, office, now)
+    return sign_with(session, key, unlock(key, passphrase), item, officer, party, office, now,
+                     acting_for=acting_for)
 
 
 def sign_with(session: Session, key: SigningKey, private: Ed25519PrivateKey, item: Item,
-              officer: Officer, party: str, office: str, now: datetime) -> Signature:
+              officer: Officer, party: str, office: str, now: datetime, *,
+              acting_for: Officer | None = None) -> Signature:
     """The signature itself, with a key already unlocked."""
     version = [v for v in item.versions if v.submitted_at is not None][-1]
     content = signed_content(version_content(item, version), party, office, officer.username,
-                             officer.name, now.isoformat())
+                             officer.name, now.isoformat(), acting_for_of(acting_for))
     digest = content_digest(content)
     signature = Signature(
         item_id=item.id, version=version.number, event_seq=0, party=party, office=office,
         officer=officer, holder=officer.name, signed_at=now, digest=digest,
-        signature=private.sign(bytes.fromhex(digest)).hex(), public_key=key.public_key, key_id=key.id)
+        signature=private.sign(bytes.fromhex(digest)).hex(), public_key=key.public_key, key_id=key.id,
+        acting_for=acting_for)
     session.add(signature)
     return signature
 
@@ -225,7 +239,8 @@ def event_copy(signature: Signature, username: str | None) -> dict[str, Any]:
             "officer": username, "holder": signature.holder,
             "signed_at": signature.signed_at.isoformat(), "digest": signature.digest,
             "signature": signature.signature, "public_key": signature.public_key,
-            "key": signature.key_id}
+            "key": signature.key_id,
+            **({"acting_for": acting_for_of(signature.acting_for)} if signature.acting_for else {})}
 
 
 def sample_passphrase() -> str:

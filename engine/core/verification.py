@@ -26,7 +26,7 @@ from engine.core.documents import DATA_FILE, render_data, render_pdf
 from engine.core.items import get_item
 from engine.core.registry import Registry
 from engine.errors import InvalidForm
-from engine.store import AuditEvent, Item, Officer, Signature, SigningKey, StepRecord, audit
+from engine.store import Absence, AuditEvent, Item, Officer, Signature, SigningKey, StepRecord, audit
 
 
 @dataclass(frozen=True)
@@ -116,16 +116,18 @@ def _signatures(session: Session, item: Item, events: list[AuditEvent],
         else:
             for name, value in signatures.event_copy(row, username).items():
                 if copy.get(name) != value:
-                    column = {"officer": "officer_id", "key": "key_id"}.get(name, name)
+                    column = {"officer": "officer_id", "key": "key_id",
+                              "acting_for": "acting_for_id"}.get(name, name)
                     findings.append(Finding(place, column, f"differs from the copy kept in its "
                                             f"sign event {row.event_seq}"))
         version = versions.get(row.version)
         if version is None:
             findings.append(Finding(place, "version", f"{item.reference} has no version {row.version}"))
             continue
+        absent = session.get(Officer, row.acting_for_id) if row.acting_for_id is not None else None
         content = signatures.signed_content(signatures.version_content(item, version), row.party,
                                             row.office, username or "", row.holder,
-                                            row.signed_at.isoformat())
+                                            row.signed_at.isoformat(), signatures.acting_for_of(absent))
         if signatures.content_digest(content) != row.digest:
             findings.append(Finding(place, "digest", f"version {row.version} as stored, with this "
                                     "party, office, holder and date, no longer gives the signed digest"))
@@ -139,12 +141,33 @@ def _signatures(session: Session, item: Item, events: list[AuditEvent],
             findings.append(Finding(place, "key_id", f"the key was revoked on {key.revoked_at:%Y-%m-%d}, "
                                     "before this signature"))
         officer = session.get(Officer, row.officer_id)
-        if officer is not None and not holds(officer, row.party, row.office, row.signed_at.date()):
+        if row.acting_for_id is not None and absent is None:
+            findings.append(Finding(place, "acting_for_id", "names no officer of the directory"))
+        if absent is not None:
+            findings += _delegation(session, place, row, username, absent)
+        elif officer is not None and not holds(officer, row.party, row.office, row.signed_at.date()):
             findings.append(Finding(place, "office", f"{username} did not hold {row.office} "
                                     f"({row.party}) on {row.signed_at:%Y-%m-%d}"))
     for seq in sorted(set(signs) - {row.event_seq for row in rows}):
         findings.append(Finding(f"event {seq} (#{signs[seq].global_seq})", "signature",
                                 "the signature this sign event recorded is missing"))
+    return findings
+
+
+def _delegation(session: Session, place: str, row: Signature, username: str | None,
+                absent: Officer) -> list[Finding]:
+    """A substitute's signature: the absent officer held the office that day, and a
+    delegation to the signer was in force on it."""
+    day = row.signed_at.date()
+    findings = []
+    if not holds(absent, row.party, row.office, day):
+        findings.append(Finding(place, "office", f"{absent.username}, signed for by {username}, "
+                                f"did not hold {row.office} ({row.party}) on {day:%Y-%m-%d}"))
+    delegated = session.scalars(select(Absence).where(
+        Absence.officer_id == absent.id, Absence.substitute_id == row.officer_id))
+    if not any(absence.in_force(day) for absence in delegated):
+        findings.append(Finding(place, "acting_for_id", f"no delegation from {absent.username} "
+                                f"to {username} was in force on {day:%Y-%m-%d}"))
     return findings
 
 
@@ -212,7 +235,8 @@ def _document_signature(content: dict[str, Any], entry: dict[str, Any],
     try:
         username = entry["holder"]["username"]
         signed = signatures.signed_content(content, entry["party"], entry["office"], username,
-                                           entry["holder"]["name"], entry["signed_at"])
+                                           entry["holder"]["name"], entry["signed_at"],
+                                           entry.get("acting_for"))
         digest, public_key = entry["digest"], entry["public_key"]
     except (KeyError, TypeError) as error:
         return [Finding(place, "signature data", f"is incomplete ({error})")]

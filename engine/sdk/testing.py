@@ -20,7 +20,9 @@ kind, `Office.audits`, is a single-seat one); every office its flows
 need exists and every role a flow step asks of it is mapped; each form builds from its
 fields (a field the kit cannot guess carries ``examples=[...]``) and renders with English
 and Urdu labels; its rules return findings instead of raising, and name only roles it
-maps; its letterhead renders; and a joint resolution with the party as a party runs from
+maps; its letterhead renders; who stands in for an absent holder and who supervises them
+(``delegation``) name other offices of its own, and an escalation that may decide goes to
+another office than the step's; and a joint resolution with the party as a party runs from
 draft to adoption on a throw-away database, its document carrying the party's letterhead.
 """
 
@@ -204,6 +206,29 @@ class Conformance:
             return [] if html.strip() else [self._fail("letterhead", "renders nothing")]
         return self._guarded("letterhead", check)
 
+    def delegation(self) -> list[Failure]:
+        """Who stands in for each office, and who supervises it, names offices of the
+        party other than the office itself; an escalation that may decide names an office
+        other than the step's own."""
+        def check() -> list[Failure]:
+            failures = []
+            for code in self.party.offices:
+                stand_in = self.party.delegation(code)
+                if code in stand_in.substitutes or stand_in.supervisor == code:
+                    failures.append(self._fail("delegation", f"names office {code!r} as "
+                                               "substitute or supervisor of itself"))
+            for kind in ItemKind:
+                roles = self.party.roles(kind) or {}
+                approver = roles.get("approver")
+                for role, rule in roles.items():
+                    to = rule.escalate_to or (approver.office if approver else None)
+                    if rule.escalation_decides and to in (None, rule.office):
+                        failures.append(self._fail("roles", f"role {role!r} of {kind} lets "
+                                                   "escalation decide, but escalates to no other "
+                                                   "office than its own"))
+            return failures
+        return self._guarded("delegation", check)
+
     def full_flow(self, home: Path) -> list[Failure]:
         """A joint resolution with this party as a party, drafted by another (the IPMG
         secretariat when installed), driven to adoption by sample officers."""
@@ -218,7 +243,7 @@ class Conformance:
         if identity:
             return identity
         return [*self.offices(), *self.roles(), *self.forms(), *self.rules(),
-                *self.letterhead(), *self.full_flow(home)]
+                *self.letterhead(), *self.delegation(), *self.full_flow(home)]
 
 
 def conformance(code: str, home: Path, parties: Registry | None = None) -> list[Failure]:
@@ -257,6 +282,9 @@ class ConformanceSuite:
 
     def test_letterhead_renders(self, kit: Conformance) -> None:
         _report(kit.letterhead())
+
+    def test_delegation_and_escalation_name_other_offices_of_the_party(self, kit: Conformance) -> None:
+        _report(kit.delegation())
 
     def test_joint_resolution_with_the_party_is_adopted(self, kit: Conformance, tmp_path: Path) -> None:
         _report(kit.full_flow(tmp_path))

@@ -14,6 +14,7 @@ from engine.store.database import (
 )
 from engine.store.models import (
     SCHEMA_REVISION,
+    Absence,
     ApiToken,
     Appointment,
     AuditEvent,
@@ -39,6 +40,7 @@ from engine.store.transaction import begin_writing, busy_from, one_transaction
 
 __all__ = [
     "SCHEMA_REVISION",
+    "Absence",
     "ApiToken",
     "Appointment",
     "AuditEvent",

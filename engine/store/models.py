@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -88,6 +88,37 @@ class Appointment(Base):
     #: Held on `day`, both ends inclusive: `appointment.active_on(day)` in Python,
     #: `Appointment.active_on(day)` (or an alias's) in a query; one rule for both.
     active_on = hybrid_method(_active_on, _appointments_active_on)
+
+
+class Absence(Base):
+    """An officer away between two dates (inclusive), with the substitute who acts for
+    them meanwhile (engine.core.absences)."""
+
+    __tablename__ = "absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    back_on: Mapped[date | None] = mapped_column(Date)
+    """Set when the absence was ended early: the officer's first day back."""
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+
+    officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
+    substitute: Mapped[Officer] = relationship(foreign_keys=[substitute_id])
+    recorded_by: Mapped[Officer] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def last_day(self) -> date:
+        """The last day the delegation runs: `until`, or the day before the officer came back."""
+        return min(self.until, self.back_on - timedelta(days=1)) if self.back_on else self.until
+
+    def in_force(self, day: date) -> bool:
+        return self.since <= day <= self.last_day
 
 
 class Item(Base):
@@ -179,7 +210,8 @@ class StepRecord(Base):
     """One party's instance of a route step in one cycle of the item's flow."""
 
     __tablename__ = "steps"
-    __table_args__ = (Index("ix_steps_waiting", "status", "party", "office"),)
+    __table_args__ = (Index("ix_steps_waiting", "status", "party", "office"),
+                      Index("ix_steps_escalated", "escalated_to", "status", "party"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
@@ -198,6 +230,9 @@ class StepRecord(Base):
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     """Set when the step was reassigned to one officer of its office; only they may act
     (on a quorum step the assignee is one of those it needs: the others still count)."""
+    escalated_to: Mapped[str | None] = mapped_column(String(48))
+    """The office of the step's party an overdue step was escalated to, when the party's
+    rule lets that office decide it (engine.core.deadlines); None otherwise."""
 
     decisions: Mapped[list[Decision]] = relationship(order_by="Decision.id")
 
@@ -218,8 +253,13 @@ class Decision(Base):
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     action: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(DateTime)
+    capacity: Mapped[str] = mapped_column(String(16), default="holder", server_default="holder")
+    """holder, substitute (for an absent holder) or escalated (engine.core.authority)."""
+    for_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    """The absent holder a substitute decided for."""
 
-    officer: Mapped[Officer] = relationship()
+    officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
+    for_officer: Mapped[Officer | None] = relationship(foreign_keys=[for_officer_id])
 
 
 class AuditEvent(Base):
@@ -294,8 +334,11 @@ class Signature(Base):
     """Ed25519 over the digest's 32 bytes, hex."""
     public_key: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id"))
+    acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    """The absent holder a substitute signed for, with their own key (covered by the digest)."""
 
-    officer: Mapped[Officer] = relationship()
+    officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
+    acting_for: Mapped[Officer | None] = relationship(foreign_keys=[acting_for_id])
 
 
 class OutboxEntry(Base):

@@ -22,11 +22,14 @@ from starlette.exceptions import HTTPException
 from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.contract.forms import form_fields
-from engine.core import followup, queries
+from engine.core import absences, followup, queries
 from engine.core import items as services
 from engine.core.access import Reader, reader_of
 from engine.core.registry import Party, Registry
 from engine.web.api_models import (
+    AbsenceBack,
+    AbsenceIn,
+    AbsenceOut,
     ActionRequest,
     BulkActionRequest,
     BulkItemResult,
@@ -337,6 +340,34 @@ def quarter_report(quarter: Quarter, session: SessionDep, reader: ReaderDep) -> 
     report = followup.quarter_report(session, quarter, utcnow(), reader)
     return QuarterReportOut(quarter=report.quarter, parties=report.parties, by_party=report.by_party,
                             by_area=report.by_area, overdue=report.overdue, total=report.total)
+
+
+@router.get("/absences", response_model=list[AbsenceOut])
+def list_absences(session: SessionDep, officer: OfficerDep) -> list[AbsenceOut]:
+    """The absences the token's officer is part of (away, or standing in), newest first."""
+    return [AbsenceOut.of(absence) for absence in absences.absences(session, officer.username)]
+
+
+@router.post("/absences", response_model=AbsenceOut, status_code=status.HTTP_201_CREATED,
+             responses=refusals(403, 404, 409, 422))
+def record_absence(body: AbsenceIn, session: SessionDep, officer: OfficerDep,
+                   registry: RegistryDep) -> AbsenceOut:
+    """Record an absence with a substitute and a period ("I will be away"): by the officer
+    themself, or by the holder of their supervising office. Overlapping and circular
+    delegations are refused (409)."""
+    absence = absences.record_absence(
+        session, registry, officer=body.officer or officer.username, substitute=body.substitute,
+        since=body.since, until=body.until, reason=body.reason, by=officer.username, now=utcnow())
+    return AbsenceOut.of(absence)
+
+
+@router.post("/absences/back", response_model=AbsenceOut, responses=refusals(403, 404, 422))
+def end_absence(body: AbsenceBack, session: SessionDep, officer: OfficerDep,
+                registry: RegistryDep) -> AbsenceOut:
+    """End an absence early: the substitute stops acting from the day the officer is back."""
+    absence = absences.end_absence(session, registry, officer=body.officer or officer.username,
+                                   back_on=body.on, by=officer.username, now=utcnow())
+    return AbsenceOut.of(absence)
 
 
 @router.get("/inbox", response_model=list[InboxEntry], responses=refusals(422))

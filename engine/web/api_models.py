@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
 from engine.core.items import Action, BulkResult
 from engine.errors import InvalidForm
-from engine.store import AuditEvent, Item, Officer, PlanAction, StepRecord, Version, check_text
+from engine.store import Absence, AuditEvent, Item, Officer, PlanAction, StepRecord, Version, check_text
 from engine.store.statuses import ProgressStatus
 
 
@@ -179,6 +179,9 @@ class StepDecision(BaseModel):
     officer: str
     action: str
     at: Moment
+    capacity: str = Field("holder", description="holder, substitute (for `for_officer`, who "
+                          "was away) or escalated.")
+    for_officer: str | None = None
 
 
 class ItemStep(BaseModel):
@@ -204,7 +207,9 @@ class ItemStep(BaseModel):
             role=step.role, office=step.office, quorum=step.quorum, status=step.status,
             opened_at=step.opened_at, due_at=step.due_at, closed_at=step.closed_at,
             assignee=assignee.username if assignee else None,
-            decisions=[StepDecision(officer=d.officer.username, action=d.action, at=d.at)
+            decisions=[StepDecision(officer=d.officer.username, action=d.action, at=d.at,
+                                    capacity=d.capacity,
+                                    for_officer=d.for_officer.username if d.for_officer else None)
                        for d in step.decisions],
         )
 
@@ -250,6 +255,9 @@ class InboxEntry(_Answer):
     due_at: Moment | None
     parties: list[str]
     revision: int
+    capacity: str = Field("holder", description="holder; substitute (for `acting_for`, who is "
+                          "away); or escalated (an overdue step escalated to your office).")
+    acting_for: str | None = None
 
 
 # --- Drafting and acting ---------------------------------------------------------------------
@@ -320,6 +328,43 @@ class Reassignment(_Request):
     to_officer: Text = Field(max_length=64,
                              description="Who takes the step; they must hold its office.")
     reason: Text
+
+
+# -- absences: an officer away, and who acts for them -------------------------------------
+
+class AbsenceIn(_Request):
+    officer: Text | None = Field(None, max_length=64, description="Who is away; default: the "
+                                 "token's officer (else they must hold the supervising office).")
+    substitute: Text = Field(max_length=64, description="Who acts for them meanwhile.")
+    since: date = Field(description="The first day away.")
+    until: date = Field(description="The last day away.")
+    reason: Text = Field(max_length=300)
+
+
+class AbsenceBack(_Request):
+    officer: Text | None = Field(None, max_length=64, description="Who is back; default: the "
+                                 "token's officer.")
+    on: date | None = Field(None, description="The first day back; default: today.")
+
+
+class AbsenceOut(_Answer):
+    id: int
+    officer: str
+    substitute: str
+    since: date
+    until: date
+    last_day: date = Field(description="The last day the delegation runs (earlier than `until` "
+                           "when the officer came back early).")
+    back_on: date | None
+    reason: str
+    recorded_by: str
+
+    @classmethod
+    def of(cls, absence: Absence) -> AbsenceOut:
+        return cls(id=absence.id, officer=absence.officer.username,
+                   substitute=absence.substitute.username, since=absence.since,
+                   until=absence.until, last_day=absence.last_day, back_on=absence.back_on,
+                   reason=absence.reason, recorded_by=absence.recorded_by.username)
 
 
 # -- follow-up: the quarter's action plan and the parties' progress reports -------------

@@ -30,6 +30,7 @@ from engine.core.registry import registry
 from engine.core.throttle import LoginGuard
 from engine.errors import ManzooriError
 from engine.store import busy_from, open_database
+from engine.web.absence_pages import router as absence_router
 from engine.web.api import router as api_router
 from engine.web.auth import load_secret
 from engine.web.deps import error_body
@@ -104,6 +105,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.include_router(api_router)
     app.include_router(pages_router)
     app.include_router(plan_router)
+    app.include_router(absence_router)
     app.include_router(mail_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

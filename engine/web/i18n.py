@@ -54,6 +54,20 @@ TEXT: dict[str, dict[str, str]] = {
                  "ur": "غیر ضروری اضافی سطریں خالی چھوڑ دیں۔"},
     "language": {"en": "Language", "ur": "زبان"},
     "plan": {"en": "Action plan", "ur": "لائحۂ عمل"},
+    "away": {"en": "I will be away", "ur": "میں غیر حاضر رہوں گا"},
+    "away_help": {"en": "While you are away, your substitute sees your waiting steps and decides "
+                        "them for you; every decision names you both.",
+                  "ur": "آپ کی غیر حاضری میں آپ کا متبادل آپ کے زیرِ التوا مراحل دیکھے گا اور آپ کی "
+                        "جگہ فیصلہ کرے گا؛ ہر فیصلے میں دونوں کے نام درج ہوں گے۔"},
+    "away_officer": {"en": "Who is away", "ur": "غیر حاضر افسر"},
+    "substitute": {"en": "Substitute", "ur": "متبادل"},
+    "from": {"en": "From", "ur": "از"},
+    "until": {"en": "Until", "ur": "تا"},
+    "period": {"en": "Period", "ur": "مدت"},
+    "record_away": {"en": "Record the absence", "ur": "غیر حاضری درج کریں"},
+    "absences": {"en": "Absences", "ur": "غیر حاضریاں"},
+    "no_absences": {"en": "No absences recorded.", "ur": "کوئی غیر حاضری درج نہیں۔"},
+    "back_now": {"en": "I am back", "ur": "میں واپس آ گیا ہوں"},
 }
 
 ACTIONS: dict[str, dict[str, str]] = {

@@ -23,6 +23,7 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core.access import reader_of, require_readable
 from engine.core.accounts import LoginFailed, check_password
+from engine.core.authority import who
 from engine.core.directory import holdings
 from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
@@ -202,7 +203,9 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
         {"record": step, "label": registry.party(step.party).office(step.office).title_en,
          "holders": _holders(session, step.party, step.office, now),
          "assignee": _username(session, step.assigned_to_id),
-         "decisions": [(d.action, d.officer.username, d.at) for d in step.decisions]}
+         "decisions": [(d.action, d.officer.username + (f" for {d.for_officer.username}" if d.for_officer
+                                                        else " (escalated)" if d.capacity == "escalated" else ""),
+                        d.at) for d in step.decisions]}
         for step in item.steps
     ]
     open_parties = sorted({s.party for s in item.steps if s.status == "open"
@@ -211,7 +214,7 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
         request, "item.html", status=status, officer=officer, item=get_item(session, reference),
         events=detail.events, fields=shown, version=current, changes=changes, steps=steps,
         possible=possible_actions(session, registry, item, officer, now),
-        reassignable=open_parties, problem=problem, registry=registry,
+        reassignable=open_parties, problem=problem, registry=registry, who=who,
     )
 
 

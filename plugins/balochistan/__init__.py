@@ -8,7 +8,7 @@ from datetime import date
 
 from pydantic import field_validator
 
-from engine.contract import ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
+from engine.contract import DelegationRule, ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.contract.forms import Activity, AgreementForm, FormModel, JointResolutionForm, WorkPlanForm, label
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
@@ -109,7 +109,10 @@ def roles(kind: ItemKind) -> dict[str, RoleRule]:
         ItemKind.WORK_PLAN: {
             "drafter": RoleRule(office="assembly-secretary"),
             # The caucus works under the Deputy Speaker, who is told when its members are late.
-            "reviewer": RoleRule(office="wpc-member", escalate_to="deputy-speaker"),
+            # The caucus meets at the Deputy Speaker's office (context/001): an overdue
+            # members' review goes to the Deputy Speaker, who may then clear or return it.
+            "reviewer": RoleRule(office="wpc-member", escalate_to="deputy-speaker",
+                                 escalation_decides=True),
             # "approved by WPC members" (context/001): three members' approvals carry it.
             "approver": RoleRule(office="wpc-member", quorum=3, escalate_to="deputy-speaker"),
             "signatory": RoleRule(office="deputy-speaker"),
@@ -145,3 +148,15 @@ def extra_steps(kind: ItemKind, form: object, parties: list[str]) -> list[ExtraS
         label_ur="محکمہ خزانہ کا جائزہ", role="finance_reviewer",
         reason=f"PSDP requests total PKR {form.psdp_total_pkr:,}, above PKR {FINANCE_REVIEW_ABOVE_PKR:,}",
     )]
+
+
+#: Who records an officer's absence besides them: the caucus and the Assembly's
+#: secretariat work under the Deputy Speaker, a department's Secretary under its minister.
+SUPERVISORS = {"wpc-member": "deputy-speaker", "assembly-secretary": "deputy-speaker",
+               "wdd-secretary": "wdd-minister", "swd-secretary": "ps-social-welfare"}
+
+
+@hookimpl
+def delegation(office: str) -> DelegationRule | None:
+    # Caucus members stand in for each other (same office); no other office stands in.
+    return DelegationRule(supervisor=SUPERVISORS.get(office))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.contract import ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
+from engine.contract import DelegationRule, ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.contract.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
@@ -114,3 +114,10 @@ def extra_steps(kind: ItemKind, form: object, parties: list[str]) -> list[ExtraS
         label_ur="محکمہ منصوبہ بندی و ترقی کا جائزہ", role="pnd_reviewer",
         reason=f"ADP cost PKR {form.adp_cost_pkr:,} is above PKR {PND_REVIEW_ABOVE_PKR:,}",
     )]
+
+
+@hookimpl
+def delegation(office: str) -> DelegationRule | None:
+    # Escalation only tells here: the SWD Secretary it goes to drafts the work plans.
+    return {"swd-secretary": DelegationRule(supervisor="swd-minister"),
+            "pnd-chief-sp": DelegationRule(supervisor="pnd-acs")}.get(office)

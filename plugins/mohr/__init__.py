@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.contract import ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
+from engine.contract import DelegationRule, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.contract.forms import JointResolutionForm, label
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
@@ -55,7 +55,8 @@ def roles(kind: ItemKind) -> dict[str, RoleRule] | None:
         return None
     return {
         "drafter": RoleRule(office="dg-hr"),
-        "reviewer": RoleRule(office="dg-hr", deadline_days=10),
+        # Late feedback from the Director General goes to the Secretary, who may give it.
+        "reviewer": RoleRule(office="dg-hr", deadline_days=10, escalation_decides=True),
         "approver": RoleRule(office="secretary"),
         "signatory": RoleRule(office="minister"),
     }
@@ -64,3 +65,9 @@ def roles(kind: ItemKind) -> dict[str, RoleRule] | None:
 @hookimpl
 def form(kind: ItemKind) -> type | None:
     return MohrJointResolution if kind == ItemKind.JOINT_RESOLUTION else None
+
+
+@hookimpl
+def delegation(office: str) -> DelegationRule | None:
+    return {"dg-hr": DelegationRule(supervisor="secretary"),
+            "secretary": DelegationRule(supervisor="minister")}.get(office)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.contract import Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
+from engine.contract import DelegationRule, Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.contract.forms import JointResolutionForm, label
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
@@ -84,3 +84,8 @@ def check(kind: ItemKind, form: object, parties: list[str]) -> list[Finding]:
         for index, point in enumerate(form.points)
         if (strangers := [code for code in point.parties if code not in parties])
     ]
+
+
+@hookimpl
+def delegation(office: str) -> DelegationRule | None:
+    return {"secretary": DelegationRule(supervisor="chairperson")}.get(office)

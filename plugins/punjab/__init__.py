@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, get_args
 
-from engine.contract import Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
+from engine.contract import DelegationRule, Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.contract.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
@@ -91,7 +91,8 @@ def roles(kind: ItemKind) -> dict[str, RoleRule]:
     return {
         ItemKind.WORK_PLAN: {
             "drafter": RoleRule(office="pdu-director"),
-            "reviewer": RoleRule(office="wpc-member"),
+            # An overdue members' review goes to the Convener (the approver), who may decide it.
+            "reviewer": RoleRule(office="wpc-member", escalation_decides=True),
             "approver": RoleRule(office="wpc-convener"),
             "signatory": RoleRule(office="wpc-convener"),
         },
@@ -126,3 +127,15 @@ def check(kind: ItemKind, form: object, parties: list[str]) -> list[Finding]:
         return [Finding(field="activities",
                         message=f"the WPC Action Plan must cover every pillar; missing: {', '.join(missing)}")]
     return []
+
+
+@hookimpl
+def delegation(office: str) -> DelegationRule | None:
+    return {
+        # A caucus member acts for the Convener while she is away; the Convener records
+        # her members' absences.
+        "wpc-convener": DelegationRule(substitutes=("wpc-member",)),
+        "wpc-member": DelegationRule(supervisor="wpc-convener"),
+        "wdd-secretary": DelegationRule(supervisor="wdd-minister"),
+        "pspa-dg": DelegationRule(supervisor="pspa-vice-chair"),
+    }.get(office)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.contract import Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
+from engine.contract import DelegationRule, Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
 from engine.contract.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
@@ -105,3 +105,8 @@ def check(kind: ItemKind, form: object, parties: list[str]) -> list[Finding]:
                         message="Sindh is party to an agreement that shares personal data: "
                                 "it needs a data protection clause")]
     return []
+
+
+@hookimpl
+def delegation(office: str) -> DelegationRule | None:
+    return {"wdd-secretary": DelegationRule(supervisor="wdd-minister")}.get(office)

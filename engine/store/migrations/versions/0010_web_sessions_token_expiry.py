@@ -5,7 +5,7 @@ holds a random token whose digest is a row here, ended by logout, a new password
 administrator. Tokens made before this revision get an expiry 90 days from the upgrade.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 """
 
 from datetime import datetime, timedelta, timezone
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
