@@ -18,7 +18,7 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core import authority, definitions, routing, signatures
 from engine.core.credentials import spend_code
-from engine.core.directory import get_officer, holdings, holds, require_office
+from engine.core.directory import get_officer, holdings, holds, party_day, require_office
 from engine.core.flows import CHECKER_ACTIONS, EndState, Route, current_flow, flow_for
 from engine.core.followup import adopt
 from engine.core.registry import Registry
@@ -347,6 +347,10 @@ def _decide(
             f"so another officer must {action} it"
         )
     record = mine[0]
+    local = party_day(registry, record.party, now)
+    if holds(actor, record.party, record.office, day) and not holds(actor, record.party, record.office, local):
+        raise NotAllowed(f"{actor.username} was relieved of {record.office} ({record.party}) "
+                         f"by {local}, {record.party}'s today, and can no longer {action}")
     if record.assigned_to_id is not None and record.assigned_to_id != actor.id:
         assignee = session.get_one(Officer, record.assigned_to_id)
         raise NotAllowed(f"step {step.name!r} of {item.reference} for {record.party} was assigned "
@@ -452,7 +456,8 @@ def reassign(
             titles = ", ".join(registry.party(party).office(o).title_en for o in sorted(offices))
             raise NotAllowed(f"{actor.username} cannot reassign {party}'s steps on {reference}: "
                              f"that needs {titles} ({party})")
-        if not holds(target, party, record.office, now.date()):
+        if not (holds(target, party, record.office, now.date())
+                and holds(target, party, record.office, party_day(registry, party, now))):
             title = registry.party(party).office(record.office).title_en
             raise NotAllowed(f"{target.username} does not hold {title} ({party}), which step "
                              f"{record.name!r} needs")

@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import utcnow
@@ -24,8 +23,9 @@ from engine.core.directory import holdings
 from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
 from engine.core.queries import inbox, inbox_count, item_detail
+from engine.core.transfers import holders_today
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed
-from engine.store import Appointment, Officer
+from engine.store import Officer
 from engine.web.auth import (
     COOKIE,
     NotLoggedIn,
@@ -168,7 +168,7 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
     changes = _diff(versions[-2].form, current.form) if len(versions) > 1 else []
     steps = [
         {"record": step, "label": registry.party(step.party).office(step.office).title_en,
-         "holders": _holders(session, step.party, step.office, now),
+         "holders": holders_today(session, registry, step.party, step.office, now),
          "assignee": _username(session, step.assigned_to_id),
          "decisions": [(d.action, d.officer.username, d.at) for d in step.decisions]}
         for step in item.steps
@@ -181,16 +181,6 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
         possible=possible_actions(session, registry, item, officer, now),
         reassignable=open_parties, problem=problem, registry=registry,
     )
-
-
-def _holders(session: Session, party: str, office: str, now: datetime) -> list[str]:
-    day = now.date()
-    rows = session.execute(
-        select(Officer.username).join(Appointment, Appointment.officer_id == Officer.id)
-        .where(Appointment.party == party, Appointment.office == office, Appointment.active_on(day))
-        .order_by(Officer.username)
-    )
-    return [row[0] for row in rows]
 
 
 def _username(session: Session, officer_id: int | None) -> str | None:

@@ -34,7 +34,7 @@ def offices() -> list[Office]:
         Office(code="chairperson", title_en="Chairperson, National Commission on the Status of Women",
                title_ur="چیئرپرسن، قومی کمیشن برائے وقارِ نسواں"),
         Office(code="secretary", title_en="Secretary, National Commission on the Status of Women",
-               title_ur="سیکرٹری، قومی کمیشن برائے وقارِ نسواں"),
+               title_ur="سیکرٹری، قومی کمیشن برائے وقارِ نسواں", keeps_directory=True),
     ]
 
 
