@@ -52,3 +52,15 @@ def test_kit_finds_an_extra_step_for_a_role_the_party_does_not_map(monkeypatch) 
     failures = Conformance("sindh", parties).rules()
     assert Failure("sindh", "extra_steps", "step 'law_review' names role 'law_reviewer', which "
                                            "roles() does not map for work_plan") in failures
+
+
+def test_kit_fails_a_party_whose_offices_keep_no_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Somebody of the party must be able to appoint and relieve its officers (transfers)."""
+    parties = load_parties()
+    sindh = parties.party("sindh")
+    offices = [office.model_copy(update={"keeps_directory": False}) for office in sindh.offices.values()]
+    monkeypatch.setattr(sindh, "impls", {**sindh.impls, "offices": lambda: offices})
+    monkeypatch.delitem(sindh.__dict__, "offices", raising=False)  # a cached property
+    failures = Conformance("sindh", parties).directory()
+    assert [(f.hook, "keeps_directory=True" in f.reason) for f in failures] == [("offices", True)]
+    assert Conformance("punjab", parties).directory() == []
