@@ -162,6 +162,17 @@ def test_a_relieved_member_cannot_be_assigned_and_their_step_goes_to_the_other_m
     assert manzoori.state(reference) == "approval" and rebuilt_matches(manzoori, reference)
 
 
+def test_the_new_director_submits_the_draft_their_predecessor_left(manzoori: Manzoori) -> None:
+    reference = manzoori.draft("work_plan", "punjab", "WPC Action Plan 2026",
+                               form_for("punjab", "work_plan"), DRAFTER)
+    manzoori("officers", "appoint", "new.director", "--name", "Sample successor, PDU Director [sample]",
+             "--party", "punjab", "--office", "pdu-director")
+    manzoori.act(reference, "submit", DRAFTER, expect=3)
+    manzoori.act(reference, "submit", "new.director")
+    assert manzoori.state(reference) == "review"
+    assert manzoori("verify", reference).stdout.strip().endswith("intact")
+
+
 def test_a_relief_dated_ahead_takes_effect_on_its_day_on_the_partys_clock(manzoori: Manzoori) -> None:
     reference = in_review(manzoori)
     reassign_to(manzoori, reference, MEMBER)

@@ -299,8 +299,11 @@ def _drafting(
                                   item.party_codes, validated).to_json()
     unchanged = latest.frozen  # submitted again as it stands, after feedback or a return
     if not unchanged:
-        latest.submitted_at = now
-        latest.digest = routing.digest(item, latest)
+        # The digest reads the author, who may need loading (a successor submits their
+        # predecessor's draft): no flush of the version with its date but not its digest.
+        with session.no_autoflush:
+            latest.submitted_at = now
+            latest.digest = routing.digest(item, latest)
     routing.finish_step(session, registry, item, actor, step_name=step.name, now=now)
     again = " unchanged" if unchanged else ""
     return f"version {latest.number} of {item.reference} submitted{again}; now at {item.state}"
