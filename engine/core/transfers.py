@@ -156,7 +156,9 @@ def _appoint(
     others = [a for a in session.scalars(
         select(Appointment).where(Appointment.party == party, Appointment.office == office,
                                   or_(Appointment.until.is_(None), Appointment.until >= since))
-        .options(selectinload(Appointment.officer)).order_by(Appointment.id))
+        .options(selectinload(Appointment.officer)).order_by(Appointment.id)
+        # Two appointments to one office at once take turns (PostgreSQL; SQLite writes one at a time).
+        .with_for_update(of=Appointment))
         if a.officer_id != officer.id]
     relieved: list[Relief] = []
     if seat.seats == 1 and not keep_previous:
