@@ -7,6 +7,7 @@ replay), and what they decided before stays valid (`manzoori verify`)."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -206,6 +207,33 @@ def test_an_office_gets_no_more_holders_than_its_seats(manzoori: Manzoori) -> No
             appoint(session, registry(), username="balochistan.wpc-member.16", party="balochistan",
                     office="wpc-member", name="Sample officer 16, caucus member [sample]")
     assert manzoori.query("SELECT count(*) FROM officers WHERE username LIKE 'balochistan.wpc-member.%'")[0][0] == 15
+
+
+def test_two_appointments_to_one_seat_at_once_leave_one_holder(manzoori: Manzoori) -> None:
+    """Two administrators appoint different officers to the Convener's seat at the same moment:
+    one wins, the other is told the seat was taken; never two holders."""
+    start, outcomes = threading.Barrier(2), []
+
+    def appoint_one(username: str) -> None:
+        with session_scope(manzoori.url) as session:
+            start.wait()
+            try:
+                appoint(session, registry(), username=username, party="punjab", office="wpc-convener",
+                        name=f"Sample {username}, WPC Convener [sample]", by=ADMIN)
+                outcomes.append("appointed")
+            except Conflict as error:
+                outcomes.append(error.message)
+
+    threads = [threading.Thread(target=appoint_one, args=(name,)) for name in ("first.convener", "second.convener")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes)[0] == "appointed" and "relieve them first" in sorted(outcomes)[1], outcomes
+    holding = manzoori.query(
+        "SELECT o.username FROM appointments a JOIN officers o ON o.id = a.officer_id WHERE a.party = 'punjab' "
+        "AND a.office = 'wpc-convener' AND (a.until IS NULL OR a.until >= :d) AND a.since <= :d", d=today())
+    assert len(holding) == 1 and holding[0][0] in ("first.convener", "second.convener")
 
 
 @pytest.mark.parametrize(("args", "code", "says"), [

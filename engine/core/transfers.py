@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.clock import utcnow
@@ -94,6 +94,14 @@ def _administrator(session: Session, registry: Registry, by: str | None, party: 
         f"({party}); {actor.username} holds {held or 'no office'}")
 
 
+def _take_turns(session: Session, party: str, office: str) -> None:
+    """Changes to one office's holders take turns, so that two appointments at once cannot
+    both take a single seat: on PostgreSQL a lock on the office until the transaction ends
+    (a row lock would miss the appointment the other adds); SQLite writes one at a time."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"manzoori:office:{party}/{office}"))))
+
+
 def _not_before_today(registry: Registry, party: str, day: date, now: datetime, field: str) -> None:
     today = party_day(registry, party, now)
     if day < today:
@@ -145,6 +153,7 @@ def _appoint(
     since: date | None, name: str | None, keep_previous: bool, by: str | None, now: datetime,
 ) -> Transfer:
     seat = registry.party(party).office(office)
+    _take_turns(session, party, office)
     actor = _administrator(session, registry, by, party, now)
     since = since or party_day(registry, party, now)
     _not_before_today(registry, party, since, now, "since")
@@ -156,9 +165,7 @@ def _appoint(
     others = [a for a in session.scalars(
         select(Appointment).where(Appointment.party == party, Appointment.office == office,
                                   or_(Appointment.until.is_(None), Appointment.until >= since))
-        .options(selectinload(Appointment.officer)).order_by(Appointment.id)
-        # Two appointments to one office at once take turns (PostgreSQL; SQLite writes one at a time).
-        .with_for_update(of=Appointment))
+        .options(selectinload(Appointment.officer)).order_by(Appointment.id))
         if a.officer_id != officer.id]
     relieved: list[Relief] = []
     if seat.seats == 1 and not keep_previous:
@@ -243,6 +250,7 @@ def _relieve(
         raise InvalidForm(f"{username} holds {office} in {', '.join(parties)}: name the party (party)",
                           problems=[("party", "required")])
     party = parties[0]
+    _take_turns(session, party, office)
     actor = _administrator(session, registry, by, party, now)
     on = on or party_day(registry, party, now)
     _not_before_today(registry, party, on, now, "on")
