@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from engine.clock import utcnow
 from engine.core import replay
 from engine.core.accounts import issue_token, set_password
-from engine.core.directory import party_day
-from engine.core.items import act, get_item, reassign
+from engine.core.directory import get_officer, party_day
+from engine.core.items import act, get_item, possible_actions, reassign
 from engine.core.registry import registry
 from engine.core.transfers import appoint, hand_over_due
 from engine.errors import Conflict, NotAllowed
@@ -183,8 +183,12 @@ def test_a_relief_dated_ahead_takes_effect_on_its_day_on_the_partys_clock(manzoo
     assert step_row(manzoori, reference, "review") == ("open", MEMBER)  # still theirs today
     # 00:30 in Lahore on the day of the relief is still the day before in UTC.
     just_after = datetime.combine(tomorrow, datetime.min.time()) + timedelta(minutes=30) - timedelta(hours=5)
-    with session_scope(manzoori.url) as session, pytest.raises(NotAllowed, match="relieved"):
-        act(session, registry(), reference=reference, action="clear", officer=MEMBER, now=just_after)
+    with session_scope(manzoori.url) as session:  # neither offered nor accepted any more
+        item, member = get_item(session, reference), get_officer(session, MEMBER)
+        assert "clear" in possible_actions(session, registry(), item, member, just_after - timedelta(hours=1))
+        assert "clear" not in possible_actions(session, registry(), item, member, just_after)
+        with pytest.raises(NotAllowed, match="relieved"):
+            act(session, registry(), reference=reference, action="clear", officer=MEMBER, now=just_after)
     manzoori("deadlines", "--now", just_after.strftime("%Y-%m-%dT%H:%M"))
     assert step_row(manzoori, reference, "review") == ("open", None)
     assert last_event(manzoori, reference)[:2] == ("hand-over", None)

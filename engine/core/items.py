@@ -350,10 +350,10 @@ def _decide(
             f"so another officer must {action} it"
         )
     record = mine[0]
-    local = party_day(registry, record.party, now)
-    if holds(actor, record.party, record.office, day) and not holds(actor, record.party, record.office, local):
-        raise NotAllowed(f"{actor.username} was relieved of {record.office} ({record.party}) "
-                         f"by {local}, {record.party}'s today, and can no longer {action}")
+    if _relieved_today(registry, actor, record, now):
+        raise NotAllowed(f"{actor.username} was relieved of {record.office} ({record.party}) by "
+                         f"{party_day(registry, record.party, now)}, {record.party}'s today, "
+                         f"and can no longer {action}")
     if record.assigned_to_id is not None and record.assigned_to_id != actor.id:
         assignee = session.get_one(Officer, record.assigned_to_id)
         raise NotAllowed(f"step {step.name!r} of {item.reference} for {record.party} was assigned "
@@ -384,7 +384,8 @@ def possible_actions(session: Session, registry: Registry, item: Item, officer: 
     else:
         current = [s for s in (capacity.record for capacity in authority.capacities(item, officer, day))
                    if s.assigned_to_id in (None, officer.id)
-                   and not any(d.officer_id == officer.id for d in s.decisions)]
+                   and not any(d.officer_id == officer.id for d in s.decisions)
+                   and not _relieved_today(registry, officer, s, now)]
         if current:
             maker = _is_maker(item, officer)
             possible += [action for action in step.actions
@@ -482,6 +483,13 @@ def reassign(
 def _revision(session: Session, reference: str) -> int:
     """The item's revision as committed (one query, not the whole item again)."""
     return session.execute(select(Item.revision).where(Item.reference == reference)).scalar_one()
+
+
+def _relieved_today(registry: Registry, officer: Officer, record: StepRecord, now: datetime) -> bool:
+    """Whether `officer` holds the record's office on `now`'s UTC day but no longer on its
+    party's own day (engine.core.transfers: reliefs take effect on the party's days)."""
+    return (holds(officer, record.party, record.office, now.date())
+            and not holds(officer, record.party, record.office, party_day(registry, record.party, now)))
 
 
 def _drafter_office(registry: Registry, item: Item) -> str:
