@@ -8,7 +8,9 @@ service layer with the real plugins and a real database, and checks after each s
 - every refusal left every row of every table as it was;
 - maker ≠ checker: nobody who drafted or wrote a version of an item decided on it;
 - a submitted (frozen) version's stored row never changes, and its digest is its content's;
-- the item's state rebuilt from its events alone (engine.core.replay) equals the stored state.
+- the item's state rebuilt from its events alone (engine.core.replay) equals the stored state;
+- transfers (appoint, relieve, a day passing): a relieved officer never decides, and no
+  waiting step stays assigned to an officer who no longer holds its office.
 
 The number of sequences and their length come from the hypothesis profile
 (tests/hypothesis_profiles.py: 100 sequences in the README's run, 2,000 in `.ci/run`'s step
