@@ -66,3 +66,15 @@ def test_kit_refuses_an_auditing_office_with_several_seats(monkeypatch: pytest.M
     failures = Conformance("ncsw", parties).offices()
     assert [(f.party, f.hook) for f in failures] == [("ncsw", "offices")], failures
     assert "audits joint_resolution but has 9 seats; only a single-seat office may audit" in failures[0].reason
+
+
+def test_kit_fails_a_party_whose_offices_keep_no_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Somebody of the party must be able to appoint and relieve its officers (transfers)."""
+    parties = load_parties()
+    sindh = parties.party("sindh")
+    offices = [office.model_copy(update={"keeps_directory": False}) for office in sindh.offices.values()]
+    monkeypatch.setattr(sindh, "impls", {**sindh.impls, "offices": lambda: offices})
+    monkeypatch.delitem(sindh.__dict__, "offices", raising=False)  # a cached property
+    failures = Conformance("sindh", parties).directory()
+    assert [(f.hook, "keeps_directory=True" in f.reason) for f in failures] == [("offices", True)]
+    assert Conformance("punjab", parties).directory() == []

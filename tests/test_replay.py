@@ -1,5 +1,6 @@
 """An item's state rebuilt from its events alone (engine.core.replay) equals the stored state,
-through returns, extra steps, quorums, reassignment and ordered signing; tampering shows."""
+through returns, extra steps, quorums, reassignment, hand-over after a relief and ordered
+signing; tampering shows."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from engine.core import replay
 from engine.store import make_engine
 from engine.core.items import get_item, reassign
 from engine.core.registry import registry
+from tests.conftest import Manzoori
 from tests.forms import form_for
 
 
@@ -70,3 +72,29 @@ def test_a_changed_table_no_longer_matches_its_events(manzoori) -> None:
     engine.dispose()
     difference = check(manzoori, reference)
     assert difference is not None and reference in difference and "'done'" in difference
+
+
+def test_a_step_handed_back_to_the_office_after_a_relief_rebuilds(manzoori: Manzoori) -> None:
+    """The hand-over event (engine.core.transfers) clears the assignment in the rebuilt state too."""
+    reference = manzoori.draft("work_plan", "balochistan", "PWL work plan 2025-26",
+                               form_for("balochistan", "work_plan"), "balochistan.assembly-secretary")
+    manzoori.act(reference, "submit", "balochistan.assembly-secretary")
+    engine = make_engine(manzoori.url)
+    with Session(engine) as session:
+        reassign(session, registry(), reference=reference, party="balochistan",
+                 to_officer="balochistan.wpc-member.3", officer="balochistan.assembly-secretary",
+                 reason="Member 3 knows the schemes")
+    engine.dispose()
+    manzoori("officers", "relieve", "balochistan.wpc-member.3", "--office", "wpc-member",
+             "--as", "balochistan.assembly-secretary")
+    assert manzoori.actions(reference)[-2:] == ["reassign", "hand-over"]
+    assert check(manzoori, reference) is None
+    manzoori.act(reference, "clear", "balochistan.wpc-member.1")
+    assert check(manzoori, reference) is None
+    engine = make_engine(manzoori.url)  # a hand-over the tables do not show is caught
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE steps SET assigned_to_id = (SELECT id FROM officers WHERE username = "
+            "'balochistan.wpc-member.3') WHERE name = 'review'")
+    engine.dispose()
+    assert "balochistan.wpc-member.3" in (check(manzoori, reference) or "")

@@ -10,6 +10,8 @@ service layer with the real plugins and a real database, and checks after each s
 - a submitted (frozen) version's stored row never changes, and its digest is its content's;
 - the item's state rebuilt from its events alone (engine.core.replay) equals the stored state;
 - nobody outside need-to-know reads an item (the `read` rule's block, below).
+- transfers (appoint, relieve, a day passing): a relieved officer never decides, and no
+  waiting step stays assigned to an officer who no longer holds its office.
 
 The number of sequences and their length come from the hypothesis profile
 (tests/hypothesis_profiles.py: 100 sequences in the README's run, 2,000 in `.ci/run`'s step
@@ -22,7 +24,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +42,13 @@ from hypothesis.stateful import (
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.core import absences, access, deadlines, items, queries, replay, routing
 from engine.contract import ItemKind
-from engine.store import Item, Officer, open_database
+from engine.core import absences, access, deadlines, items, queries, replay, routing, transfers
 from engine.core.directory import holdings, list_officers
-from engine.errors import Conflict, ManzooriError, NotAllowed, NotFound, missing_item
 from engine.core.flows import CHECKER_ACTIONS
 from engine.core.registry import registry
+from engine.errors import Conflict, ManzooriError, NotAllowed, NotFound, missing_item
+from engine.store import Item, Officer, open_database
 from tests.forms import form_for
 from tests.hypothesis_profiles import shard
 
@@ -210,6 +212,9 @@ class Invariants(RuleBasedStateMachine):
             Invariants.officers.update({
                 name: frozenset((h.party, h.office) for h in holdings(officer, START.date()))
                 for name, officer in Invariants.directory.items()})
+        # Each sequence's own copy: the transfer rules below change who holds what.
+        self.directory, self.officers = dict(Invariants.directory), dict(Invariants.officers)
+        self.transfers = 0
         self.now = START
         self.references: list[str] = []
         self.states: dict[str, str] = {}  # reference -> state after the last action on it
@@ -691,6 +696,181 @@ class Invariants(RuleBasedStateMachine):
 
     decisions_seen = 0
 
+    # -- transfers (issue 13, part 3): appointing, relieving, a day passing -----------------
+    # A drafting office never falls empty here (the drafting rule expects a holder): a relief
+    # takes one of its holders only if others remain; other offices may wait for a successor.
+
+    def refresh(self) -> None:
+        """Reload the directory after a transfer, and who holds what on the machine's day."""
+        self.directory = directory(self.database)
+        day = self.now.date()
+        self.officers = {name: frozenset((h.party, h.office) for h in holdings(officer, day))
+                         for name, officer in self.directory.items()}
+
+    def decided_from(self, officer: str, party: str, office: str, day: date) -> bool:
+        """Whether `officer` decided as holder of the office on or after `day` (Karachi)."""
+        start = datetime.combine(day, datetime.min.time()) - timedelta(hours=5)
+        rows = self.database.query(
+            "SELECT d.at FROM decisions d JOIN steps s ON s.id = d.step_id JOIN officers o "
+            "ON o.id = d.officer_id WHERE o.username = :o AND s.party = :p AND s.office = :f",
+            o=officer, p=party, f=office)
+        return any(_moment(row[0]) >= start for row in rows)
+
+    def draw_administrator(self, data: st.DataObject, party: str) -> tuple[str | None, bool]:
+        """The operator (None), a holder of an office that keeps the party's directory, or an
+        officer who holds none (who must be refused); and whether they may."""
+        keepers = [name for name, held in self.officers.items()
+                   if any((party, code) in held for code in transfers.keepers(registry(), party))]
+        others = sorted(set(self.officers) - set(keepers))
+        by = data.draw(st.sampled_from([None, None, *keepers[:1], "outsider"]))
+        if by == "outsider":
+            return data.draw(st.sampled_from(others)), False
+        return by, True
+
+    def waiting_offices(self) -> list[tuple[str, str]]:
+        """The (party, office) the items wait for now, or any province's offices."""
+        with self.database.session() as session:
+            waiting = sorted({(s.party, s.office) for reference in self.references
+                              for s in items.get_item(session, reference).current_steps
+                              if s.status == "open"})
+        return waiting or [(p, o) for p in PROVINCES for o in registry().party(p).offices]
+
+    def give_step(self, party: str, office: str, officer: str) -> None:
+        """Reassign an open step of the office to `officer`, by its party's supervising office."""
+        with self.database.session() as session:
+            for reference in self.references:
+                item = items.get_item(session, reference)
+                roles = registry().party(party).roles(ItemKind(item.kind)) or {}
+                supervisors = [name for role in items.REASSIGNERS if role in roles
+                               for name in holders(self.officers, party, roles[role].office)]
+                if supervisors and any(s.party == party and s.office == office and s.status == "open"
+                                       and s.assigned_to_id is None for s in item.current_steps):
+                    break
+            else:
+                return
+        try:
+            with self.database.session() as session:
+                call(items.reassign, session, reference=reference, party=party, to_officer=officer,
+                     officer=supervisors[0], reason="Knows the file.", now=self.tick())
+        except ManzooriError as error:  # e.g. they decided it already
+            self.unchanged(f"refused reassign: {error}")
+            return
+        self.touched.add(reference)
+        self.rows = self.database.snapshot()
+
+    @precondition(lambda self: self.transfers < 3)
+    @rule(data=st.data())
+    def relieve(self, data: st.DataObject) -> None:
+        """One of several holders of an office is relieved today or from tomorrow; the steps
+        assigned to them go back to the office (a hand-over event)."""
+        shared = [(party, office) for party, office in self.waiting_offices()
+                  if len(holders(self.officers, party, office)) > 1
+                  or holders(self.officers, party, office) and office not in _drafting_offices(party)]
+        if not shared:
+            return
+        assigned = sorted((party, office, name) for name, party, office in self.database.query(
+            "SELECT o.username, s.party, s.office FROM steps s JOIN officers o ON o.id = s.assigned_to_id "
+            "WHERE s.status = 'open'") if (party, office) in shared)
+        if assigned and data.draw(st.booleans()):  # often the one a step was reassigned to
+            party, office, officer = data.draw(st.sampled_from(assigned))
+        else:
+            party, office = data.draw(st.sampled_from(shared))
+            officer = data.draw(st.sampled_from(holders(self.officers, party, office)))
+        if data.draw(st.booleans()):  # as happens: a step had been given to the one transferred
+            self.give_step(party, office, officer)
+        on = self.now.date() + timedelta(days=data.draw(st.integers(0, 1)))
+        by, may = self.draw_administrator(data, party)
+        proper = may and not self.decided_from(officer, party, office, on)
+        now = self.tick()
+        try:
+            with self.database.session() as session:
+                done = call(transfers.relieve, session, username=officer, office=office, on=on,
+                            party=party, by=by, now=now)
+        except ManzooriError as error:
+            self.unchanged(f"refused relieve: {error}")
+            assert not proper, f"{by or 'the operator'} may relieve {officer} on {on}, yet: {error}"
+            return
+        assert proper, f"{by} relieved {officer} of {office} ({party}) improperly"
+        RUN["transfers"] += 1
+        RUN["hand-overs"] += len(done.handed_over)
+        self.transfers += 1
+        self.touched |= set(done.handed_over)
+        self.refresh()
+        self.rows = self.database.snapshot()
+
+    @precondition(lambda self: self.transfers < 3)
+    @rule(data=st.data())
+    def appoint(self, data: st.DataObject) -> None:
+        """Another officer of the party is appointed to an office the items wait for, today
+        or from tomorrow: a single-seat office's holder is relieved that day."""
+        party, office = data.draw(st.sampled_from(self.waiting_offices()))
+        seats = registry().party(party).office(office).seats
+        current = holders(self.officers, party, office)
+        candidates = sorted(name for name, held in self.officers.items()
+                            if name.startswith(f"{party}.") and (party, office) not in held)
+        officer = data.draw(st.sampled_from(candidates))
+        since = self.now.date() + timedelta(days=data.draw(st.integers(0, 1)))
+        keep = data.draw(st.sampled_from((False, False, True)))
+        by, may = self.draw_administrator(data, party)
+        ahead = self.database.query(  # someone already appointed from a later day
+            "SELECT 1 FROM appointments a WHERE a.party = :p AND a.office = :f AND a.since >= :d",
+            p=party, f=office, d=str(since))
+        proper = may and not ahead and not (keep and seats == 1 and current) and (
+            seats > 1 or keep or not any(self.decided_from(name, party, office, since) for name in current))
+        now = self.tick()
+        try:
+            with self.database.session() as session:
+                done = call(transfers.appoint, session, username=officer, party=party, office=office,
+                            since=since, keep_previous=keep, by=by, now=now)
+        except ManzooriError as error:
+            self.unchanged(f"refused appoint: {error}")
+            assert not proper, f"{by or 'the operator'} may appoint {officer} to {office}, yet: {error}"
+            return
+        assert proper, f"{by} appointed {officer} to {office} ({party}) improperly"
+        if seats == 1 and not keep:
+            assert sorted(r.username for r in done.relieved) == current
+        RUN["transfers"] += 1
+        RUN["hand-overs"] += len(done.handed_over)
+        self.transfers += 1
+        self.touched |= set(done.handed_over)
+        self.refresh()
+        self.rows = self.database.snapshot()
+
+    @precondition(lambda self: self.now.date() < START.date() + timedelta(days=2))
+    @rule()
+    def a_day_passes(self) -> None:
+        """The next morning: reliefs dated today take effect, and the deadlines sweep gives
+        the steps assigned to the relieved back to their offices."""
+        self.now += timedelta(days=1)
+        with self.database.session() as session:
+            self.touched = set(call(transfers.hand_over_due, session, now=self.tick()))
+        RUN["hand-overs"] += len(self.touched)
+        self.refresh()
+        self.rows = self.database.snapshot()
+
+    @invariant()
+    def a_relieved_officer_never_decides(self) -> None:
+        """Whoever was ever appointed to a step's office decided on it only on a day they held it."""
+        rows = self.database.query(
+            "SELECT o.username, s.party, s.office, d.at, d.action FROM decisions d "
+            "JOIN steps s ON s.id = d.step_id JOIN officers o ON o.id = d.officer_id")
+        for username, party, office, at, action in rows:
+            officer = self.directory.get(username)
+            held = [a for a in officer.appointments if (a.party, a.office) == (party, office)] if officer else []
+            moment = _moment(at)
+            day = (moment + timedelta(hours=5)).date()  # every party here keeps Karachi's time
+            assert not held or any(a.active_on(day) for a in held), (
+                f"{username} took {action} as {office} ({party}) on {day}, not holding it then")
+
+    @invariant()
+    def no_step_waits_for_a_relieved_assignee(self) -> None:
+        rows = self.database.query(
+            "SELECT o.username, s.party, s.office, i.reference FROM steps s JOIN officers o "
+            "ON o.id = s.assigned_to_id JOIN items i ON i.id = s.item_id WHERE s.status IN ('open', 'pending')")
+        for username, party, office, reference in rows:
+            assert (party, office) in self.officers.get(username, frozenset()), (
+                f"{reference}'s step waits for {username}, who no longer holds {office} ({party})")
+
     # -- invariants ------------------------------------------------------------------------
 
     @invariant()
@@ -837,6 +1017,18 @@ def _moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
+def _drafting_offices(party: str) -> set[str]:
+    """The offices that draft some kind of item for `party`."""
+    known = registry().party(party)
+    return {roles["drafter"].office for kind in ItemKind
+            if (roles := known.roles(kind)) and "drafter" in roles}
+
+
+def _moment(value: Any) -> datetime:
+    """A stored time as read back by a raw query (SQLite hands back text)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
 def _text_fine(value: Any) -> bool:
     """Whether the engine's text check (engine.core.items.check_text) lets `value` through."""
     try:
@@ -846,7 +1038,7 @@ def _text_fine(value: Any) -> bool:
     return True
 
 
-RUN = {"sequences": 0, "steps": 0, "items": 0, "absences": 0}
+RUN = {"sequences": 0, "steps": 0, "items": 0, "absences": 0, "transfers": 0, "hand-overs": 0}
 """What the machine did in this process: printed after the run (pytest -s shows it)."""
 
 
@@ -861,4 +1053,5 @@ def test_random_sequences_keep_every_invariant(seeded_home: Path) -> None:
     run_state_machine_as_test(machine, settings=chosen)
     print(f"state machine: {RUN['sequences']} sequences, {RUN['steps']} steps, {RUN['items']} items, "
           f"{RUN['absences']} absences, {RUN.get('substitute', 0)} decisions by substitutes, "
-          f"{RUN.get('escalated', 0)} escalated decisions")
+          f"{RUN.get('escalated', 0)} escalated decisions, "
+          f"{RUN['transfers']} transfers, {RUN['hand-overs']} hand-overs")

@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 from engine.clock import utcnow
 from engine.core.deadlines import parse_moment, sweep
 from engine.core.registry import registry
+from engine.core.transfers import hand_over_due
 from engine.store import session_scope
 
 SWEEP_EVERY = timedelta(minutes=30)
@@ -30,11 +31,16 @@ def _run_name() -> str:
 
 @flow(name="deadlines", flow_run_name=_run_name, persist_result=False)
 def sweep_deadlines(now: str | None = None) -> int:
-    """Remind and escalate what is due at `now` (ISO time; default: the current time)."""
+    """Hand over the steps of officers relieved by now, then remind and escalate what is due
+    at `now` (ISO time; default: the current time)."""
     moment = parse_moment(now) if now else utcnow()
     with session_scope() as session:
+        # Steps assigned to officers relieved from today go back to their offices first.
+        handed = hand_over_due(session, registry(), moment)
         notices = sweep(session, registry(), moment)
     logger = get_run_logger()
+    for reference in handed:
+        logger.info("%s: a step assigned to a relieved officer went back to its office", reference)
     for notice in notices:
         logger.info("%s %s: step %s of %s (%s), due %s, told %s", notice.kind, notice.reference,
                     notice.step, notice.party, notice.office, f"{notice.due_at:%Y-%m-%d %H:%M}",

@@ -19,12 +19,18 @@ def deadlines(
                                    "(YYYY-MM-DDTHH:MM, UTC unless it names an offset); default: now."),
 ) -> None:
     """Remind the offices whose steps fall due soon and escalate the overdue ones, on each
-    party's working calendar; each step is reminded and escalated once."""
+    party's working calendar; each step is reminded and escalated once. Steps assigned to
+    officers relieved by now go back to their offices first."""
     from engine.core.deadlines import sweep  # lazy: the core, ~1 s; keeps --help fast
+    from engine.core.transfers import hand_over_due  # lazy: the core, ~1 s; keeps --help fast
 
     at = moment(now)
     with engine_session() as (session, registry):
+        handed = hand_over_due(session, registry, at)
         notices = sweep(session, registry, at)
+    for reference in handed:
+        out.print(f"{escape(reference)}: a step assigned to a relieved officer went back to its office",
+                  highlight=False)
     if not notices:
         out.print("No reminders or escalations due.")
         return

@@ -127,6 +127,8 @@ def show(reference: str = typer.Argument(..., metavar="ITEM"),
     from engine.core.authority import who  # lazy: the core, ~1 s; keeps --help fast
     from engine.core.definitions import of_item  # lazy: the core, ~1 s; keeps --help fast
     from engine.core.queries import item_detail  # lazy: the core, ~1 s; keeps --help fast
+    from engine.core.transfers import holders_today  # lazy: the core, ~1 s; keeps --help fast
+    from engine.store import Officer  # lazy: SQLAlchemy; keeps --help fast
 
     with engine_session() as (session, registry):
         detail = item_detail(session, reference, as_reader(session, registry, officer))
@@ -159,6 +161,17 @@ def show(reference: str = typer.Argument(..., metavar="ITEM"),
             add_row(steps, str(step.cycle), step.name, step.party, step.office, step.status, decided,
                     f"{step.due_at:%Y-%m-%d}" if step.due_at else "")
         out.print(steps)
+        waiting = Table(title="Who holds each waiting office today")
+        for column in ("step", "party", "office", "held today by", "assigned to"):
+            waiting.add_column(column)
+        for step in item.steps:
+            if step.status in ("open", "pending"):
+                holders = holders_today(session, registry, step.party, step.office)
+                add_row(waiting, step.name, step.party, step.office, ", ".join(holders) or "nobody",
+                        assignee.username if (assignee := session.get(Officer, step.assigned_to_id or 0))
+                        else "")
+        if waiting.row_count:
+            out.print(waiting)
         history = Table(title="History")
         for column in ("#", "when", "who", "action", "step", "comment"):
             history.add_column(column)

@@ -223,3 +223,49 @@ def officers_absences(username: str | None = typer.Argument(None, help="Only thi
                     str(absence.since), str(absence.until), str(absence.back_on or ""),
                     absence.reason, absence.recorded_by.username)
         out.print(table)
+
+
+@officers_group.command("appoint")
+@reports_errors
+def officers_appoint(
+    username: str,
+    party: str = typer.Option(...),
+    office: str = typer.Option(...),
+    since: str | None = typer.Option(None, "--from", help="First day in office, on the party's "
+                                     "calendar (YYYY-MM-DD); default: the party's today."),
+    name: str | None = typer.Option(None, help="Full name, to add an officer not yet in the directory."),
+    keep_previous: bool = typer.Option(False, "--keep-previous", help="Do not relieve the holder "
+                                       "of a single-seat office (refused if the seats are full)."),
+    by: str | None = typer.Option(None, "--as", help="The administrator acting (an office that "
+                                  "keeps the party's directory); default: you, the operator."),
+) -> None:
+    """Appoint USERNAME to an office; a single-seat office's holder is relieved that day and
+    the steps assigned to them go back to the office."""
+    from engine.core.transfers import appoint  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, registry):
+        transfer = appoint(session, registry, username=username, party=party, office=office,
+                           since=parse_date(since, "since"), name=name,
+                           keep_previous=keep_previous, by=by)
+    out.print(escape(transfer.message), highlight=False)
+
+
+@officers_group.command("relieve")
+@reports_errors
+def officers_relieve(
+    username: str,
+    office: str = typer.Option(...),
+    on: str | None = typer.Option(None, help="The first day without the office, on the party's "
+                                  "calendar (YYYY-MM-DD); default: the party's today."),
+    party: str | None = typer.Option(None, help="Needed only if USERNAME holds OFFICE in several parties."),
+    by: str | None = typer.Option(None, "--as", help="The administrator acting (an office that "
+                                  "keeps the party's directory); default: you, the operator."),
+) -> None:
+    """Relieve USERNAME of an office from a day on: they no longer decide, sign or can be
+    assigned, and the steps assigned to them go back to the office."""
+    from engine.core.transfers import relieve  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, registry):
+        transfer = relieve(session, registry, username=username, office=office,
+                           on=parse_date(on, "on"), party=party, by=by)
+    out.print(escape(transfer.message), highlight=False)

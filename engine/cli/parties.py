@@ -62,6 +62,9 @@ def _show_party(party: Party) -> None:
     for office in party.offices.values():
         add_row(table, office.code, office.title_en, office.title_ur, str(office.seats))
     out.print(table)
+    keepers = [office.code for office in party.offices.values() if office.keeps_directory]
+    out.print(f"Keeps the directory (appoints and relieves officers): {', '.join(keepers) or 'no office'}",
+              highlight=False)
     for kind in ItemKind:
         roles = party.roles(kind)
         model = party.form(kind)

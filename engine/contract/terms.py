@@ -61,7 +61,13 @@ class Office(_Frozen):
     title_en: str = Field(min_length=3)
     title_ur: str = Field(min_length=2)
     seats: int = Field(default=1, ge=1)
-    """How many officers hold it at once: 1 for a Convener, more for caucus members."""
+    """How many officers hold it at once: 1 for a Convener, more for caucus members.
+    Appointing a holder to a single-seat office relieves the one before; the engine refuses
+    to appoint more holders than seats."""
+    keeps_directory: bool = False
+    """Its holders keep the party's officer directory: they appoint officers to the party's
+    offices and relieve them, in the web app and the API (the engine checks it). Mark the
+    office that handles the party's postings, e.g. the department's Secretary."""
     audits: tuple[ItemKind, ...] = ()
     """Item kinds this office reads in full as an auditor, whatever their parties: the
     IPMG secretariat for the joint resolutions it coordinates. Reading is otherwise

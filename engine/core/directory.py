@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from engine.contract.calendar import to_local
 from engine.core.registry import Registry
 from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
 from engine.store import Appointment, Officer
@@ -20,6 +21,12 @@ SAMPLE_SEATS = 5
 class Holding:
     party: str
     office: str
+
+
+def party_day(registry: Registry, party: str, now: datetime) -> date:
+    """The day it is at `now` on `party`'s own clock: appointments and reliefs take effect
+    on the party's local days."""
+    return to_local(now, registry.party(party).identity.timezone).date()
 
 
 def get_officer(session: Session, username: str) -> Officer:

@@ -18,7 +18,7 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core import access, authority, definitions, routing, signatures
 from engine.core.credentials import spend_code
-from engine.core.directory import get_officer, holdings, holds, require_office
+from engine.core.directory import get_officer, holdings, holds, party_day, require_office
 from engine.core.flows import CHECKER_ACTIONS, EndState, Route, current_flow, flow_for
 from engine.core.followup import adopt
 from engine.core.registry import Registry
@@ -302,8 +302,11 @@ def _drafting(
                                   item.party_codes, validated).to_json()
     unchanged = latest.frozen  # submitted again as it stands, after feedback or a return
     if not unchanged:
-        latest.submitted_at = now
-        latest.digest = routing.digest(item, latest)
+        # The digest reads the author, who may need loading (a successor submits their
+        # predecessor's draft): no flush of the version with its date but not its digest.
+        with session.no_autoflush:
+            latest.submitted_at = now
+            latest.digest = routing.digest(item, latest)
     routing.finish_step(session, registry, item, actor, step_name=step.name, now=now)
     again = " unchanged" if unchanged else ""
     return f"version {latest.number} of {item.reference} submitted{again}; now at {item.state}"
@@ -354,6 +357,12 @@ def _decide(
         )
     refusals: list[ManzooriError] = []
     for capacity in mine:
+        if _relieved_today(registry, actor, capacity.record, now):
+            refusals.append(NotAllowed(
+                f"{actor.username} was relieved of {capacity.record.office} ({capacity.record.party}) "
+                f"by {party_day(registry, capacity.record.party, now)}, {capacity.record.party}'s "
+                f"today, and can no longer {action}"))
+            continue
         makers = authority.makers(item, actor, capacity)
         if action in CHECKER_ACTIONS and makers:
             acting = "" if makers == [actor] else f" (acting for {makers[-1].username})"
@@ -395,7 +404,8 @@ def possible_actions(session: Session, registry: Registry, item: Item, officer: 
             possible += ["submit", "revise"]
     else:
         usable = [capacity for capacity in authority.capacities(session, registry, item, officer, day)
-                  if authority.refusal(session, item, officer, capacity) is None]
+                  if authority.refusal(session, item, officer, capacity) is None
+                  and not _relieved_today(registry, officer, capacity.record, now)]
         possible += dict.fromkeys(
             action for capacity in usable
             for action in route.steps[capacity.record.position].actions
@@ -477,7 +487,8 @@ def reassign(
             titles = ", ".join(registry.party(party).office(o).title_en for o in sorted(offices))
             raise NotAllowed(f"{actor.username} cannot reassign {party}'s steps on {reference}: "
                              f"that needs {titles} ({party})")
-        if not holds(target, party, record.office, now.date()):
+        if not (holds(target, party, record.office, now.date())
+                and holds(target, party, record.office, party_day(registry, party, now))):
             title = registry.party(party).office(record.office).title_en
             raise NotAllowed(f"{target.username} does not hold {title} ({party}), which step "
                              f"{record.name!r} needs")
@@ -510,6 +521,13 @@ def _escalated(registry: Registry, actor: Officer, record: StepRecord, now: date
 def _revision(session: Session, reference: str) -> int:
     """The item's revision as committed (one query, not the whole item again)."""
     return session.execute(select(Item.revision).where(Item.reference == reference)).scalar_one()
+
+
+def _relieved_today(registry: Registry, officer: Officer, record: StepRecord, now: datetime) -> bool:
+    """Whether `officer` holds the record's office on `now`'s UTC day but no longer on its
+    party's own day (engine.core.transfers: reliefs take effect on the party's days)."""
+    return (holds(officer, record.party, record.office, now.date())
+            and not holds(officer, record.party, record.office, party_day(registry, record.party, now)))
 
 
 def _drafter_office(registry: Registry, item: Item) -> str:

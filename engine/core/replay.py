@@ -162,7 +162,7 @@ class _Fold:
         elif event.action == "withdraw":
             self._close()
             item.state = EndState.WITHDRAWN
-        elif event.action == "reassign":
+        elif event.action in ("reassign", "hand-over"):  # a hand-over gives it back to the office
             self._record(event).assigned_to = payload["to"]
         elif event.action in ("clear", "feedback", "approve", "reject", "sign", "return"):
             self._decide(event)
@@ -172,7 +172,7 @@ class _Fold:
             pass
         self._finish(event)
         for name in ("state", "stage", "cycle"):
-            if name in payload and event.action != "reassign" and payload[name] != getattr(item, name):
+            if name in payload and event.action not in ("reassign", "hand-over") and payload[name] != getattr(item, name):
                 raise ReplayError(f"event {event.seq} ({event.action}) records {name} "
                                   f"{payload[name]!r}; its history gives {getattr(item, name)!r}")
 

@@ -118,6 +118,16 @@ class Conformance:
             return []
         return self._guarded("offices", check)
 
+    def directory(self) -> list[Failure]:
+        """At least one office keeps the party's directory (`Office.keeps_directory`): its
+        holders appoint and relieve the party's officers in the web app and the API."""
+        def check() -> list[Failure]:
+            if not any(office.keeps_directory for office in self.party.offices.values()):
+                return [self._fail("offices", "marks no office keeps_directory=True: nobody but the "
+                                   "operator at the command line could appoint or relieve its officers")]
+            return []
+        return self._guarded("offices", check)
+
     def roles(self) -> list[Failure]:
         """Every role a flow step asks of this party names one of its offices (checked by
         the registry as it loads the party; here for each kind in turn)."""
@@ -242,7 +252,7 @@ class Conformance:
         identity = self.identity()
         if identity:
             return identity
-        return [*self.offices(), *self.roles(), *self.forms(), *self.rules(),
+        return [*self.offices(), *self.directory(), *self.roles(), *self.forms(), *self.rules(),
                 *self.letterhead(), *self.delegation(), *self.full_flow(home)]
 
 
@@ -270,6 +280,9 @@ class ConformanceSuite:
 
     def test_offices_are_valid_and_declared_once(self, kit: Conformance) -> None:
         _report(kit.offices())
+
+    def test_an_office_keeps_the_partys_directory(self, kit: Conformance) -> None:
+        _report(kit.directory())
 
     def test_every_role_a_flow_needs_names_an_existing_office(self, kit: Conformance) -> None:
         _report(kit.roles())

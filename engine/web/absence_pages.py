@@ -17,7 +17,7 @@ from engine.core.absences import absences, end_absence, period, record_absence
 from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
 from engine.store import Officer
 from engine.web.auth import check_csrf, current_officer
-from engine.web.deps import db_session, posted_text, registry_of
+from engine.web.deps import PostedText, db_session, registry_of
 from engine.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -47,9 +47,8 @@ def _date(value: str, name: str) -> date:
 
 
 @router.post("/away", response_class=HTMLResponse)
-async def away_post(request: Request, session: Session = Depends(db_session)) -> Response:
+def away_post(request: Request, posted: PostedText, session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     absent = posted.get("officer", "").strip() or officer.username
     try:
@@ -68,9 +67,8 @@ async def away_post(request: Request, session: Session = Depends(db_session)) ->
 
 
 @router.post("/away/back", response_class=HTMLResponse)
-async def back_post(request: Request, session: Session = Depends(db_session)) -> Response:
+def back_post(request: Request, posted: PostedText, session: Session = Depends(db_session)) -> Response:
     officer = current_officer(request, session)
-    posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
     try:
         end_absence(session, registry_of(request), officer=posted.get("officer", "") or officer.username,

@@ -34,6 +34,8 @@ from engine.web.absence_pages import router as absence_router
 from engine.web.api import router as api_router
 from engine.web.auth import load_secret
 from engine.web.deps import error_body
+from engine.web.directory_api import router as directory_api_router
+from engine.web.directory_pages import router as directory_router
 from engine.web.mail_pages import router as mail_router
 from engine.web.pages import error_page
 from engine.web.pages import router as pages_router
@@ -106,6 +108,8 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.include_router(pages_router)
     app.include_router(plan_router)
     app.include_router(absence_router)
+    app.include_router(directory_api_router)
+    app.include_router(directory_router)
     app.include_router(mail_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

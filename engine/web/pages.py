@@ -16,7 +16,6 @@ from urllib.parse import quote
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import utcnow
@@ -29,8 +28,9 @@ from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
 from engine.core.queries import inbox, inbox_count, item_detail
 from engine.core.throttle import LoginGuard
+from engine.core.transfers import holders_today
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, Throttled
-from engine.store import Appointment, Item, Officer
+from engine.store import Item, Officer
 from engine.web.auth import (
     NotLoggedIn,
     check_csrf,
@@ -201,7 +201,7 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
     changes = _diff(versions[-2].form, current.form) if len(versions) > 1 else []
     steps = [
         {"record": step, "label": registry.party(step.party).office(step.office).title_en,
-         "holders": _holders(session, step.party, step.office, now),
+         "holders": holders_today(session, registry, step.party, step.office, now),
          "assignee": _username(session, step.assigned_to_id),
          "decisions": [(d.action, d.officer.username + (f" for {d.for_officer.username}" if d.for_officer
                                                         else " (escalated)" if d.capacity == "escalated" else ""),
@@ -223,16 +223,6 @@ def _readable_item(request: Request, session: Session, officer: Officer, referen
     item = get_item(session, reference)
     require_readable(session, reader_of(session, registry_of(request), officer, utcnow().date()), item)
     return item
-
-
-def _holders(session: Session, party: str, office: str, now: datetime) -> list[str]:
-    day = now.date()
-    rows = session.execute(
-        select(Officer.username).join(Appointment, Appointment.officer_id == Officer.id)
-        .where(Appointment.party == party, Appointment.office == office, Appointment.active_on(day))
-        .order_by(Officer.username)
-    )
-    return [row[0] for row in rows]
 
 
 def _username(session: Session, officer_id: int | None) -> str | None:

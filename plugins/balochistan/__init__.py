@@ -75,7 +75,7 @@ def offices() -> list[Office]:
         Office(code="wpc-member", title_en="Member, Women Parliamentary Caucus, Provincial Assembly of Balochistan",
                title_ur="رکن، ویمن پارلیمانی کاکس، صوبائی اسمبلی بلوچستان", seats=15),
         Office(code="assembly-secretary", title_en="Secretary, Provincial Assembly of Balochistan",
-               title_ur="سیکرٹری، صوبائی اسمبلی بلوچستان"),
+               title_ur="سیکرٹری، صوبائی اسمبلی بلوچستان", keeps_directory=True),
         Office(code="ps-social-welfare", title_en="Parliamentary Secretary, Social Welfare Department, Balochistan",
                title_ur="پارلیمانی سیکرٹری، محکمہ سماجی بہبود، بلوچستان"),
         Office(code="swd-secretary", title_en="Secretary, Social Welfare Department, Balochistan",

@@ -52,7 +52,7 @@ def offices() -> list[Office]:
                title_ur="ایڈیشنل چیف سیکرٹری، محکمہ منصوبہ بندی و ترقی، خیبر پختونخوا"),
         Office(code="swd-secretary",
                title_en="Secretary, Social Welfare, Special Education and Women Empowerment Department, Khyber Pakhtunkhwa",
-               title_ur="سیکرٹری، محکمہ سماجی بہبود، خصوصی تعلیم و ترقیِ نسواں، خیبر پختونخوا"),
+               title_ur="سیکرٹری، محکمہ سماجی بہبود، خصوصی تعلیم و ترقیِ نسواں، خیبر پختونخوا", keeps_directory=True),
         Office(code="swd-minister", title_en="Minister for Social Welfare, Khyber Pakhtunkhwa",
                title_ur="وزیر برائے سماجی بہبود، خیبر پختونخوا"),
         Office(code="kpcsw-chair", title_en="Chairperson, Khyber Pakhtunkhwa Commission on the Status of Women",

@@ -33,7 +33,7 @@ def offices() -> list[Office]:
         Office(code="minister", title_en="Federal Minister for Human Rights",
                title_ur="وفاقی وزیر برائے انسانی حقوق"),
         Office(code="secretary", title_en="Secretary, Ministry of Human Rights",
-               title_ur="سیکرٹری، وزارتِ انسانی حقوق"),
+               title_ur="سیکرٹری، وزارتِ انسانی حقوق", keeps_directory=True),
         Office(code="dg-hr", title_en="Director General, Human Rights",
                title_ur="ڈائریکٹر جنرل، انسانی حقوق"),
     ]

@@ -36,7 +36,7 @@ def offices() -> list[Office]:
         # The IPMG secretariat reads every joint resolution it coordinates, also those it
         # is not a party to (engine.core.access).
         Office(code="secretary", title_en="Secretary, National Commission on the Status of Women",
-               title_ur="سیکرٹری، قومی کمیشن برائے وقارِ نسواں",
+               title_ur="سیکرٹری، قومی کمیشن برائے وقارِ نسواں", keeps_directory=True,
                audits=(ItemKind.JOINT_RESOLUTION,)),
     ]
 

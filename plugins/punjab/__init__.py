@@ -62,7 +62,7 @@ def offices() -> list[Office]:
         Office(code="wdd-minister", title_en="Minister for Women Development, Punjab",
                title_ur="وزیر برائے ترقیِ نسواں، پنجاب"),
         Office(code="wdd-secretary", title_en="Secretary, Women Development Department, Punjab",
-               title_ur="سیکرٹری، محکمہ ترقیِ نسواں، پنجاب"),
+               title_ur="سیکرٹری، محکمہ ترقیِ نسواں، پنجاب", keeps_directory=True),
         Office(code="pspa-vice-chair", title_en="Vice Chairperson, Punjab Social Protection Authority",
                title_ur="وائس چیئرپرسن، پنجاب سوشل پروٹیکشن اتھارٹی"),
         Office(code="pspa-dg", title_en="Director General, Punjab Social Protection Authority",

@@ -44,7 +44,7 @@ def offices() -> list[Office]:
         Office(code="wdd-minister", title_en="Minister for Women Development, Sindh",
                title_ur="وزیر برائے ترقیِ نسواں، سندھ"),
         Office(code="wdd-secretary", title_en="Secretary, Women Development Department, Sindh",
-               title_ur="سیکرٹری، محکمہ ترقیِ نسواں، سندھ"),
+               title_ur="سیکرٹری، محکمہ ترقیِ نسواں، سندھ", keeps_directory=True),
         Office(code="scsw-chair", title_en="Chairperson, Sindh Commission on the Status of Women",
                title_ur="چیئرپرسن، سندھ کمیشن برائے وقارِ نسواں"),
         Office(code="spd-secretary", title_en="Secretary, Social Protection Department, Sindh",
