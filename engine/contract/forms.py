@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine.errors import InvalidForm
+
+MAX_TEXT = 20_000
+"""Characters a form's text field may have, unless the field (`max_length`) or the form
+(`model_config = ConfigDict(str_max_length=...)`) says fewer: a long summary is ~5,000."""
+
+MAX_ROWS = 200
+"""Entries a form's list may have, unless the field (`max_length`) or the form
+(`max_rows`) says fewer; a list past it is refused before its entries are read."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+
+
+def control_character(value: str, *, single_line: bool) -> str | None:
+    """How `value` breaks the rule for text (None if it does not): no control characters,
+    and in a single line (a title, a name, a code) no line break either. Tabs pass."""
+    found = _CONTROL.search(value) or (_LINE_BREAK.search(value) if single_line else None)
+    if found is None:
+        return None
+    what = "a line break" if _LINE_BREAK.match(found[0]) else "a control character"
+    return f"{what} (U+{ord(found[0]):04X}) at character {found.start() + 1}"
+
+
+def check_line(value: str | None, where: str, *, single_line: bool = True) -> None:
+    """InvalidForm naming `where` if `value` has a control character (or a line break)."""
+    problem = None if value is None else control_character(value, single_line=single_line)
+    if problem is not None:
+        raise InvalidForm(f"{where} contains {problem}: write it on one line, without control "
+                          f"characters" if single_line else f"{where} contains {problem}",
+                          problems=[(where, f"contains {problem}")])
 
 
 def label(en: str, ur: str, **field_kwargs: Any) -> Any:
@@ -17,9 +48,29 @@ def label(en: str, ur: str, **field_kwargs: Any) -> Any:
 
 
 class FormModel(BaseModel):
-    """Base of every party's form: unknown fields are refused, values are frozen."""
+    """Base of every party's form: unknown fields are refused, values are frozen, text is
+    bounded (MAX_TEXT) and free of control characters, lists are bounded (`max_rows`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
+                              str_max_length=MAX_TEXT)
+    #: Entries any list of this form may have; a party may set fewer.
+    max_rows: ClassVar[int] = MAX_ROWS
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded_and_clean(cls, data: Any) -> Any:
+        """Refuse a list over `max_rows` before its entries are validated, and control
+        characters in any text (line breaks are kept: a summary has paragraphs)."""
+        if not isinstance(data, dict):
+            return data
+        for name, value in data.items():
+            if isinstance(value, list | tuple) and len(value) > cls.max_rows:
+                raise ValueError(f"{name}: at most {cls.max_rows} entries, not {len(value)}")
+            for text in (value if isinstance(value, list | tuple) else [value]):
+                problem = control_character(text, single_line=False) if isinstance(text, str) else None
+                if problem is not None:
+                    raise ValueError(f"{name} contains {problem}")
+        return data
 
 
 class Activity(FormModel):
@@ -45,7 +96,8 @@ class ResolutionPoint(FormModel):
     text: str = label("Resolution", "قرارداد", min_length=10)
     priority_area: str = label("Priority area", "ترجیحی شعبہ", min_length=3)
     parties: list[str] = label(
-        "Parties responsible (empty: all)", "ذمہ دار فریق (خالی: سب)", default_factory=list
+        "Parties responsible (empty: all)", "ذمہ دار فریق (خالی: سب)", default_factory=list,
+        max_length=50,
     )
 
 
@@ -54,7 +106,8 @@ class JointResolutionForm(FormModel):
 
     meeting: str = label("Meeting", "اجلاس", min_length=5)
     meeting_date: date = label("Meeting date", "اجلاس کی تاریخ")
-    points: list[ResolutionPoint] = label("Resolution points", "قرارداد کے نکات", min_length=1)
+    points: list[ResolutionPoint] = label("Resolution points", "قرارداد کے نکات", min_length=1,
+                                          max_length=MAX_ROWS)
 
 
 class AgreementForm(FormModel):
@@ -64,7 +117,8 @@ class AgreementForm(FormModel):
         "Instrument", "دستاویز"
     )
     purpose: str = label("Purpose", "مقصد", min_length=10)
-    areas: list[str] = label("Areas of cooperation", "تعاون کے شعبے", min_length=1)
+    areas: list[str] = label("Areas of cooperation", "تعاون کے شعبے", min_length=1,
+                             max_length=MAX_ROWS)
     data_sharing: bool = label("Shares personal data", "ذاتی ڈیٹا کا تبادلہ", default=False)
     data_protection_clause: str | None = label(
         "Data protection clause", "ڈیٹا کے تحفظ کی شق", default=None

@@ -138,8 +138,9 @@ def reporting_offices(registry: Registry, party: str,
     return reporter.office, clearer.office
 
 
-def _action(session: Session, action_id: int) -> PlanAction:
-    action = session.get(PlanAction, action_id)
+def plan_action(session: Session, action_id: int) -> PlanAction:
+    """One action of a plan, or NotFound (also for an id no database column could hold)."""
+    action = session.get(PlanAction, action_id) if 1 <= action_id <= 2**31 - 1 else None
     if action is None:
         raise NotFound(f"no plan action {action_id} (see `manzoori plan QUARTER`)")
     return action
@@ -168,7 +169,7 @@ def report_progress(
         if status == ProgressStatus.BLOCKED and reason is None:
             raise InvalidForm("a blocked action needs a reason (reason)",
                               problems=[("reason", "required when blocked")])
-        action = _action(session, action_id)
+        action = plan_action(session, action_id)
         actor = get_officer(session, officer)
         drafting, _ = reporting_offices(registry, action.party, ItemKind(action.item.kind))
         require_office(registry, actor, action.party, drafting, now.date(),
@@ -196,7 +197,7 @@ def clear_report(session: Session, registry: Registry, *, action_id: int, office
                  now: datetime) -> ProgressReport:
     """Clear the party's drafted report on one action: from now on it counts."""
     with one_transaction(session, f"action {action_id}"):
-        action = _action(session, action_id)
+        action = plan_action(session, action_id)
         actor = get_officer(session, officer)
         report = _report_of(session, action)
         if report is None:

@@ -40,10 +40,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (mode 600), as the secrets beside
+    it are, or take the others' rights from one made before. SQLite gives its -wal and -shm
+    files the database file's mode; ones left from before are narrowed too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for kept in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if kept.stat().st_mode & 0o077:
+                kept.chmod(0o600)
+        except (FileNotFoundError, PermissionError):
+            continue  # not there, or not ours to change
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        file = url.removeprefix("sqlite:///").partition("?")[0]
+        if file and file != ":memory:":
+            _private_file(Path(file))
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

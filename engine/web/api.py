@@ -25,6 +25,7 @@ from engine.contract.forms import form_fields
 from engine.core import followup, queries
 from engine.core import items as services
 from engine.core.registry import Party, Registry
+from engine.errors import NotAuthenticated
 from engine.web.api_models import (
     ActionRequest,
     BulkActionRequest,
@@ -54,37 +55,66 @@ from engine.web.api_models import (
 )
 from engine.web.deps import OfficerDep, RegistryDep, SessionDep
 
+_SHOWN = 200
+"""Characters of an offending value a 422 repeats; the rest is cut (a client knows what it sent)."""
 
-def _sendable(value: Any) -> Any:
-    """`value` with lone surrogates written out, so that it can be encoded as UTF-8."""
+
+def _shown(value: Any, depth: int = 0) -> Any:
+    """`value` as a 422 may repeat it: short, shallow, and encodable as UTF-8 (a JSON string
+    may carry a lone surrogate, "\\ud800", that UTF-8 cannot)."""
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        cut = value[:_SHOWN] + ("…" if len(value) > _SHOWN else "")
+        return cut.encode("utf-8", "backslashreplace").decode("utf-8")
+    if depth >= 3 and isinstance(value, dict | list | tuple):
+        return "…"
     if isinstance(value, dict):
-        return {_sendable(key): _sendable(inner) for key, inner in value.items()}
+        shown = {str(_shown(key, depth + 1)): _shown(inner, depth + 1)
+                 for key, inner in list(value.items())[:20]}
+        return {**shown, "…": "…"} if len(value) > 20 else shown
     if isinstance(value, list | tuple):
-        return [_sendable(inner) for inner in value]
+        return [_shown(inner, depth + 1) for inner in value[:20]] + (["…"] if len(value) > 20 else [])
     return value
 
 
-class ApiRoute(APIRoute):
-    """A route whose malformed requests always get FastAPI's 422, and one that can be sent.
+def _shown_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    shown = {key: _shown(value) for key, value in detail.items() if key not in ("loc", "ctx")}
+    shown["loc"] = tuple(part if isinstance(part, int) else _shown(part) for part in detail["loc"])
+    if "ctx" in detail:
+        shown["ctx"] = {key: value if isinstance(value, Exception) else _shown(value)
+                        for key, value in detail["ctx"].items()}
+    return shown
 
+
+def _bearer_given(request: Request) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+class ApiRoute(APIRoute):
+    """A route that reads no body without credentials, and whose malformed requests
+    always get FastAPI's 422, one that can be sent.
+
+    A request with a body but no bearer token is refused (401) before the body is read.
     FastAPI answers a body it cannot decode at all (bytes that are not UTF-8) with a bare
     400; here it is a 422 `json_invalid` like any other malformed JSON. And FastAPI's 422
-    echoes the offending input, where a JSON string may carry a lone surrogate ("\\ud800"
-    is valid JSON but not UTF-8) that would make the answer itself fail with a 500; such
-    input is written out as escapes instead.
+    echoes the offending input, which may be large or deeply nested, or carry a lone
+    surrogate that would make the answer itself fail with a 500: it is cut short instead.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
+            if request.method in _WITH_BODY and not _bearer_given(request):
+                raise NotAuthenticated("send an API token: `Authorization: Bearer <token>` "
+                                       "(`manzoori officers token USERNAME` makes one)")
             try:
                 return await handle(request)
             except RequestValidationError as error:
-                raise RequestValidationError(_sendable(list(error.errors())),
-                                             body=error.body) from None
+                raise RequestValidationError([_shown_detail(detail) for detail in error.errors()]) from None
             except HTTPException as error:
                 # Our endpoints raise no HTTPException: this is FastAPI failing to read the body.
                 if error.status_code != 400 or error.__cause__ is None:

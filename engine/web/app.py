@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from engine.core.registry import registry
@@ -18,15 +19,22 @@ from engine.store import open_database
 from engine.web.api import router as api_router
 from engine.web.auth import load_secret
 from engine.web.deps import error_body
+from engine.web.guards import MAX_BODY, BodyLimit, SecurityHeaders, csp_for_own_inline
 from engine.web.mail_pages import router as mail_router
 from engine.web.pages import error_page
 from engine.web.pages import router as pages_router
 from engine.web.plan_pages import router as plan_router
 
+_DOCS_FROM = "https://cdn.jsdelivr.net"
+"""Where FastAPI's Swagger UI page loads its script and style from."""
+
 
 def create_app(database_url: str | None = None, *, secret_key: str | None = None,
-               secure_cookies: bool = False) -> FastAPI:
-    """The application on the configured database (created and migrated if need be)."""
+               secure_cookies: bool = False, max_body: int = MAX_BODY) -> FastAPI:
+    """The application on the configured database (created and migrated if need be).
+
+    `max_body` bounds every request's body (bytes); with `secure_cookies` (served over
+    HTTPS) browsers are told to come back over HTTPS only (HSTS)."""
     factory = open_database(database_url)
 
     @asynccontextmanager
@@ -39,6 +47,8 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         summary="Workflow and approval engine for Pakistan's provincial and inter-provincial bodies",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below, under a CSP that allows its own script only
+        redoc_url=None,
     )
     app.state.factory = factory
     app.state.registry = registry()
@@ -57,5 +67,15 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.include_router(pages_router)
     app.include_router(plan_router)
     app.include_router(mail_router)
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="Manzoori API")
+        page.headers["Content-Security-Policy"] = csp_for_own_inline(
+            bytes(page.body).decode(), script_from=_DOCS_FROM)
+        return page
+
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    # The last added runs first: the size of a body is checked before anything reads it.
+    app.add_middleware(SecurityHeaders, hsts=secure_cookies)
+    app.add_middleware(BodyLimit, limit=max_body)
     return app

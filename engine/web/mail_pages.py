@@ -20,7 +20,7 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core.mail import DeadLink, LiveLink, decide, link_actions, local_time, open_link
 from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
-from engine.web.deps import db_session, registry_of
+from engine.web.deps import db_session, posted_form, registry_of, revision_seen
 from engine.web.formkit import fields
 from engine.web.templating import render
 
@@ -77,7 +77,7 @@ def confirm_page(request: Request, token: str, session: Session = Depends(db_ses
 
 @router.post("/mail/{token}", response_class=HTMLResponse)
 async def confirm(request: Request, token: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    form = await request.form()
+    form = await posted_form(request)
     action = str(form.get("action", ""))
     comment = str(form.get("comment", "")).strip()
     revision = str(form.get("revision", ""))
@@ -92,7 +92,7 @@ async def confirm(request: Request, token: str, session: Session = Depends(db_se
                         comment=comment, problem="Choose one of the decisions offered below.")
     try:
         outcome = decide(session, registry, live, action=action, comment=comment or None,
-                         expected_revision=int(revision) if revision.isdigit() else None, now=now)
+                         expected_revision=revision_seen(revision), now=now)
     except DeadLink as error:
         return _refused(request, error)
     except (NotAllowed, InvalidForm, Conflict) as error:

@@ -36,8 +36,9 @@ from engine.web.auth import (
     session_serializer,
     start_session,
 )
-from engine.web.deps import db_session, posted_text, registry_of
+from engine.web.deps import db_session, posted_form, posted_text, registry_of, revision_seen
 from engine.web.formkit import errors_by_path, fields, parse
+from engine.web.guards import built_page
 from engine.web.i18n import LANGUAGES
 from engine.web.templating import LANGUAGE_COOKIE, chosen_language, render
 
@@ -134,7 +135,7 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
 @router.post("/bulk", response_class=HTMLResponse)
 async def bulk(request: Request, session: Session = Depends(db_session)) -> HTMLResponse:
     officer = current_officer(request, session)
-    form = await request.form()
+    form = await posted_form(request)
     csrf = form.get("csrf")
     check_csrf(request, csrf if isinstance(csrf, str) else None)
     references = [value for value in form.getlist("reference") if isinstance(value, str)]
@@ -221,7 +222,7 @@ async def act_page(request: Request, reference: str, session: Session = Depends(
     try:
         act(session, registry_of(request), reference=reference, action=posted.get("action", ""),
             officer=officer.username, comment=posted.get("comment", "").strip() or None,
-            expected_revision=int(revision) if revision and revision.isdigit() else None,
+            expected_revision=revision_seen(revision),
             passphrase=posted.get("passphrase") or None)
     except (NotAllowed, InvalidForm, Conflict) as error:
         session.rollback()
@@ -342,6 +343,6 @@ async def revise_post(request: Request, reference: str, session: Session = Depen
 @router.get("/items/{reference}/document", response_class=HTMLResponse)
 def document_page(request: Request, reference: str, session: Session = Depends(db_session)) -> HTMLResponse:
     current_officer(request, session)
-    return HTMLResponse(render_document(get_item(session, reference), registry_of(request)))
+    return built_page(render_document(get_item(session, reference), registry_of(request)))
 
 

@@ -22,17 +22,19 @@ from engine.core.followup import (
     clear_report,
     parse_quarter,
     plan,
+    plan_action,
     quarter_of,
     quarter_report,
     render_report_html,
     report_progress,
     reporting_offices,
 )
-from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
+from engine.errors import Conflict, InvalidForm, NotAllowed
 from engine.store import Officer, PlanAction
 from engine.store.statuses import ProgressStatus
 from engine.web.auth import check_csrf, current_officer
 from engine.web.deps import db_session, posted_text, registry_of
+from engine.web.guards import built_page
 from engine.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,10 +78,7 @@ async def plan_post(request: Request, action_id: int, what: str,
     officer = current_officer(request, session)
     posted = await posted_text(request)
     check_csrf(request, posted.get("csrf"))
-    action = session.get(PlanAction, action_id)
-    if action is None:
-        raise NotFound(f"no action {action_id} in any plan")
-    quarter = action.quarter
+    quarter = plan_action(session, action_id).quarter
     try:
         if what == "progress":
             report_progress(session, registry_of(request), action_id=action_id,
@@ -100,4 +99,4 @@ async def plan_post(request: Request, action_id: int, what: str,
 def report_page(request: Request, quarter: str, session: Session = Depends(db_session)) -> HTMLResponse:
     current_officer(request, session)
     parse_quarter(quarter)
-    return HTMLResponse(render_report_html(quarter_report(session, quarter, utcnow())))
+    return built_page(render_report_html(quarter_report(session, quarter, utcnow())))
