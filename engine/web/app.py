@@ -75,7 +75,8 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         return page
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    # The last added runs first: the size of a body is checked before anything reads it.
-    app.add_middleware(SecurityHeaders, hsts=secure_cookies)
+    # The last added runs first: the headers go on every answer, the 413 included, and the
+    # size of a body is checked before anything reads it.
     app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(SecurityHeaders, hsts=secure_cookies)
     return app
