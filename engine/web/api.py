@@ -136,6 +136,7 @@ _MEANING = {
     404: "no such item, party or officer",
     409: "the item changed since the given revision, the decision was already recorded, "
          "or the idempotency key was used for another action",
+    413: "the request's body is over the app's limit (1 MiB unless configured)",
     422: "the request or the form is not valid: the engine's `problems`, or FastAPI's "
          "`detail`, names the fields",
 }
@@ -149,12 +150,18 @@ def secret(value: SecretStr | None) -> str | None:
 def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI documentation of the error answers an operation can give (401 always).
 
-    A 422 is either the engine's InvalidForm or FastAPI's own check of the request."""
+    A 422 is either the engine's InvalidForm or FastAPI's own check of the request; an
+    operation that takes a body may answer 413 (engine.web.guards)."""
     return {
         code: {"model": (Error | RequestInvalid) if code == 422 else Error,
                "description": _MEANING[code]}
         for code in sorted({401, *statuses})
     }
+
+
+def body_refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`refusals` of an operation that takes a body: 413 and 422 too."""
+    return refusals(413, 422, *statuses)
 
 
 # --- Path and header parameters --------------------------------------------------------------
@@ -242,7 +249,7 @@ _DRAFTED = {"description": "Drafted", "headers": {
 
 
 @router.post("/items", response_model=Outcome, status_code=status.HTTP_201_CREATED,
-             responses={**refusals(400, 403, 404, 422), 201: _DRAFTED})
+             responses={**body_refusals(400, 403, 404, 422), 201: _DRAFTED})
 def draft_item(body: NewItem, response: Response, session: SessionDep, officer: OfficerDep,
                registry: RegistryDep) -> Outcome:
     """Draft a new item as the token's officer, for the first of its parties."""
@@ -271,7 +278,7 @@ def show_item(reference: Reference, session: SessionDep, _officer: OfficerDep) -
 # --- Acting ----------------------------------------------------------------------------------
 
 @router.post("/items/{reference}/actions", response_model=Outcome,
-             responses=refusals(400, 403, 404, 409, 422))
+             responses=body_refusals(400, 403, 404, 409, 422))
 def act(reference: Reference, body: ActionRequest, session: SessionDep, officer: OfficerDep,
         registry: RegistryDep, idempotency_key: IdempotencyKey = None) -> Outcome:
     """Take one action on an item as the token's officer."""
@@ -283,7 +290,7 @@ def act(reference: Reference, body: ActionRequest, session: SessionDep, officer:
     return Outcome.model_validate(outcome)
 
 
-@router.post("/actions/bulk", response_model=list[BulkItemResult], responses=refusals(422))
+@router.post("/actions/bulk", response_model=list[BulkItemResult], responses=body_refusals(422))
 def act_on_many(body: BulkActionRequest, session: SessionDep, officer: OfficerDep,
                 registry: RegistryDep) -> list[BulkItemResult]:
     """The same action on several items, each checked and recorded on its own: one refusal
@@ -295,7 +302,7 @@ def act_on_many(body: BulkActionRequest, session: SessionDep, officer: OfficerDe
 
 
 @router.post("/items/{reference}/reassign", response_model=Outcome,
-             responses=refusals(403, 404, 409, 422))
+             responses=body_refusals(403, 404, 409, 422))
 def reassign(reference: Reference, body: Reassignment, session: SessionDep, officer: OfficerDep,
              registry: RegistryDep) -> Outcome:
     """Move a party's open step on an item to one officer of its office; only they may
@@ -317,7 +324,7 @@ def quarter_plan(quarter: Quarter, session: SessionDep, _officer: OfficerDep) ->
 
 
 @router.post("/plan/actions/{action_id}/progress", response_model=PlanActionOut,
-             responses=refusals(403, 404, 409, 422))
+             responses=body_refusals(403, 404, 409, 422))
 def report_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: ProgressRequest,
                     session: SessionDep, officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
     """Draft (or redraft, until cleared) your party's report on one action."""
@@ -329,7 +336,7 @@ def report_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: P
 
 
 @router.post("/plan/actions/{action_id}/clear", response_model=PlanActionOut,
-             responses=refusals(403, 404, 409, 422))
+             responses=body_refusals(403, 404, 409, 422))
 def clear_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
                    officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
     """Clear your party's drafted report on one action (another officer than its drafter)."""

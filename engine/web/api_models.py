@@ -49,9 +49,16 @@ def _utc(value: datetime | None) -> datetime | None:
 MAX_COMMENT = 10_000
 """Characters of a comment or a reason."""
 
-Text = Annotated[str, Field(max_length=MAX_COMMENT), AfterValidator(_storable)]
+# The rule on control characters (engine.contract.forms.control_character), as the
+# OpenAPI document says it to clients; the validators below give the field-named message.
+_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+
+Text = Annotated[str, Field(max_length=MAX_COMMENT, json_schema_extra={"pattern": _TEXT}),
+                 AfterValidator(_storable)]
 """Free text, several lines allowed: a comment, a reason."""
-Line = Annotated[str, Field(max_length=300), AfterValidator(_one_line), AfterValidator(_storable)]
+Line = Annotated[str, Field(max_length=300, json_schema_extra={"pattern": _LINE}),
+                 AfterValidator(_one_line), AfterValidator(_storable)]
 """One line: a title, a party's code, a username."""
 FormData = Annotated[dict[str, Any], Field(max_length=200), AfterValidator(_storable)]
 """A form's fields (each bounded by the engine's MAX_TEXT and the party's form model)."""
@@ -337,9 +344,10 @@ class BulkItemResult(BaseModel):
 
 
 class Reassignment(_Request):
-    party: Line = Field(max_length=32, description="The party whose open step moves.")
-    to_officer: Line = Field(max_length=64,
-                             description="Who takes the step; they must hold its office.")
+    party: Annotated[Line, Field(max_length=32)] = Field(
+        description="The party whose open step moves.")
+    to_officer: Annotated[Line, Field(max_length=64)] = Field(
+        description="Who takes the step; they must hold its office.")
     reason: Text
 
 

@@ -9,9 +9,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from engine.core.registry import registry
 from engine.errors import ManzooriError
@@ -62,6 +66,18 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             return JSONResponse(error_body(error), status_code=status, headers=headers)
         return error_page(request, error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_refusal(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code != 405:
+            return await http_exception_handler(request, error)
+        # Starlette names the methods of the first route on the path only (GET of
+        # /api/items, not its POST): name every route's.
+        allowed = sorted({method for route in app.routes if isinstance(route, APIRoute)
+                          and route.matches(request.scope)[0] != Match.NONE
+                          for method in route.methods})
+        return JSONResponse({"detail": "Method Not Allowed"}, status_code=405,
+                            headers={"Allow": ", ".join(allowed)})
 
     app.include_router(api_router)
     app.include_router(pages_router)
