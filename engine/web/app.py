@@ -75,7 +75,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         # /api/items, not its POST): name every route's.
         allowed = sorted({method for route in app.routes if isinstance(route, APIRoute)
                           and route.matches(request.scope)[0] != Match.NONE
-                          for method in route.methods})
+                          for method in route.methods or ()})
         return JSONResponse({"detail": "Method Not Allowed"}, status_code=405,
                             headers={"Allow": ", ".join(allowed)})
 
