@@ -181,6 +181,16 @@ def test_titles_and_single_lines_refuse_control_characters_naming_the_field(
     assert ok.status_code == 200, ok.text
 
 
+def test_single_line_form_fields_refuse_line_breaks_and_multiline_ones_keep_them(client: Client) -> None:
+    activity = {**form_for("punjab", "work_plan")["activities"][0], "lead": "WPC\nlegislative committee"}
+    answer = client.refused(422, "POST", "/api/items", headers=client.auth,
+                            json=new_item(activities=[activity]))
+    assert "activities[0].lead (Lead)" in problems(answer) and "line break" in problems(answer)
+    drafted = client.http.post("/api/items", headers=client.auth,
+                               json=new_item(summary="First paragraph of the plan.\n\nThe second one."))
+    assert drafted.status_code == 201, drafted.text
+
+
 # --- 10. Crafted input ----------------------------------------------------------------------
 
 def nested(levels: int) -> str:

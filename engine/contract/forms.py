@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from engine.errors import InvalidForm
 
@@ -42,9 +50,19 @@ def check_line(value: str | None, where: str, *, single_line: bool = True) -> No
                           problems=[(where, f"contains {problem}")])
 
 
-def label(en: str, ur: str, **field_kwargs: Any) -> Any:
-    """A pydantic field labelled in English (its title) and Urdu (``title_ur``)."""
-    return Field(title=en, json_schema_extra={"title_ur": ur}, **field_kwargs)
+def label(en: str, ur: str, *, multiline: bool = False, **field_kwargs: Any) -> Any:
+    """A pydantic field labelled in English (its title) and Urdu (``title_ur``).
+
+    Text is one line unless `multiline` (a summary, a clause): a name, a place or an
+    entry of a list refuses line breaks, and the web form gives it a one-line input."""
+    extra: dict[str, Any] = {"title_ur": ur, **({"multiline": True} if multiline else {})}
+    return Field(title=en, json_schema_extra=extra, **field_kwargs)
+
+
+def is_multiline(info: Any) -> bool:
+    """Whether a form field (pydantic's FieldInfo) was labelled `multiline`."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return bool(extra.get("multiline"))
 
 
 class FormModel(BaseModel):
@@ -56,25 +74,24 @@ class FormModel(BaseModel):
     #: Entries any list of this form may have; a party may set fewer.
     max_rows: ClassVar[int] = MAX_ROWS
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _bounded_and_clean(cls, data: Any) -> Any:
-        """Refuse a list over `max_rows` before its entries are validated, and control
-        characters in any text (line breaks are kept: a summary has paragraphs)."""
-        if not isinstance(data, dict):
-            return data
-        for name, value in data.items():
-            if isinstance(value, list | tuple) and len(value) > cls.max_rows:
-                raise ValueError(f"{name}: at most {cls.max_rows} entries, not {len(value)}")
-            for text in (value if isinstance(value, list | tuple) else [value]):
-                problem = control_character(text, single_line=False) if isinstance(text, str) else None
-                if problem is not None:
-                    raise ValueError(f"{name} contains {problem}")
-        return data
+    def _bounded_and_clean(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse a list over `max_rows` before its entries are validated, control
+        characters in any text, and line breaks in text that is not `multiline`."""
+        if isinstance(value, list | tuple) and len(value) > cls.max_rows:
+            raise ValueError(f"at most {cls.max_rows} entries, not {len(value)}")
+        field = cls.model_fields.get(info.field_name or "")
+        single_line = field is not None and not is_multiline(field)
+        for text in (value if isinstance(value, list | tuple) else [value]):
+            problem = control_character(text, single_line=single_line) if isinstance(text, str) else None
+            if problem is not None:
+                raise ValueError(f"contains {problem}")
+        return value
 
 
 class Activity(FormModel):
-    activity: str = label("Activity", "سرگرمی", min_length=3)
+    activity: str = label("Activity", "سرگرمی", min_length=3, multiline=True)
     quarter: str = label("Quarter", "سہ ماہی", pattern=r"^20\d\d-Q[1-4]$", examples=["2026-Q1"])
 
 
@@ -83,7 +100,7 @@ class WorkPlanForm(FormModel):
 
     period_start: date = label("Period start", "مدت کا آغاز", examples=["2026-01-01"])
     period_end: date = label("Period end", "مدت کا اختتام", examples=["2026-12-31"])
-    summary: str = label("Summary", "خلاصہ", min_length=10)
+    summary: str = label("Summary", "خلاصہ", min_length=10, multiline=True)
 
     @model_validator(mode="after")
     def _period_runs_forward(self) -> WorkPlanForm:
@@ -93,7 +110,7 @@ class WorkPlanForm(FormModel):
 
 
 class ResolutionPoint(FormModel):
-    text: str = label("Resolution", "قرارداد", min_length=10)
+    text: str = label("Resolution", "قرارداد", min_length=10, multiline=True)
     priority_area: str = label("Priority area", "ترجیحی شعبہ", min_length=3)
     parties: list[str] = label(
         "Parties responsible (empty: all)", "ذمہ دار فریق (خالی: سب)", default_factory=list,
@@ -116,12 +133,12 @@ class AgreementForm(FormModel):
     instrument: Literal["Letter of Intent", "Memorandum of Understanding"] = label(
         "Instrument", "دستاویز"
     )
-    purpose: str = label("Purpose", "مقصد", min_length=10)
+    purpose: str = label("Purpose", "مقصد", min_length=10, multiline=True)
     areas: list[str] = label("Areas of cooperation", "تعاون کے شعبے", min_length=1,
                              max_length=MAX_ROWS)
     data_sharing: bool = label("Shares personal data", "ذاتی ڈیٹا کا تبادلہ", default=False)
     data_protection_clause: str | None = label(
-        "Data protection clause", "ڈیٹا کے تحفظ کی شق", default=None
+        "Data protection clause", "ڈیٹا کے تحفظ کی شق", default=None, multiline=True
     )
     signing_place: str | None = label("Place of signing", "مقامِ دستخط", default=None)
 
