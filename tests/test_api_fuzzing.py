@@ -101,6 +101,7 @@ def test_schemathesis_with_all_checks_finds_no_server_error(manzoori: Manzoori, 
              "--max-examples", "30", "--suppress-health-check", "all", "--no-color"],
             capture_output=True, text=True, timeout=400, cwd=tmp_path)
     output = run.stdout + run.stderr
+    print(output[output.find("SUMMARY"):])  # the figures, with `-s`
     assert "Server error" not in output and "ST101" not in output, output[-5_000:]
     assert run.returncode == 0, output[-5_000:]
     assert "Selected: 14/14" in output
