@@ -18,8 +18,8 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from engine.store import session_scope
 from engine.clock import utcnow
+from engine.store import session_scope
 from engine.web import create_app
 from tests.browsing import serving
 from tests.conftest import Manzoori
@@ -201,6 +201,54 @@ def test_a_reassigned_step_is_mailed_to_its_assignee_only(manzoori: Manzoori, ma
                  officer=DRAFTER, reason="Member 1 is away")
     manzoori("notify")
     assert [m["To"] for m in mailbox.messages] == [EMAILS[OTHER_REVIEWER]]
+
+
+def test_a_stored_title_with_a_line_break_does_not_stop_notifications(
+        manzoori: Manzoori, mailbox: Mailbox) -> None:
+    """Titles are refused with control characters now; one stored before must not stop
+    `manzoori notify` for everyone on the Subject header."""
+    with_emails(manzoori)
+    reference = in_review(manzoori)
+    execute(manzoori, "UPDATE items SET title = :t WHERE reference = :r",
+            t="WPC Action Plan\r\nBcc: everyone@example.org\x07", r=reference)
+    assert "2 notifications sent" in manzoori("notify").stdout
+    message = mailbox.to(EMAILS[REVIEWER])[0]
+    assert message["Subject"] == f"{reference} waits for your review: WPC Action Plan Bcc: everyone@example.org"
+    assert message["Bcc"] is None and len(mailbox.messages) == 2
+
+
+def test_an_officer_cannot_spend_or_block_another_officers_link_by_its_key(
+        manzoori: Manzoori, mailbox: Mailbox) -> None:
+    """Link keys (`mail:ID`) are in a namespace no client's idempotency key may use."""
+    from engine.core.accounts import issue_token
+
+    with_emails(manzoori)
+    reference = in_review(manzoori)
+    manzoori("notify")
+    path = httpx.URL(link_in(mailbox.to(EMAILS[REVIEWER])[0])).path
+    [link_id] = [row[0] for row in manzoori.query(
+        "SELECT l.id FROM email_links l JOIN officers o ON o.id = l.officer_id WHERE o.username = :u",
+        u=REVIEWER)]
+    with session_scope(manzoori.url) as session:
+        token = issue_token(session, OTHER_REVIEWER, "tests", utcnow())
+        session.commit()
+    app = create_app(manzoori.url, secret_key="test-secret")
+    with TestClient(app) as client:
+        before = stored(manzoori)
+        for key in (f"mail:{link_id}", "prefect:run:1", "deadline:remind:step-1", "follow-up:2026-Q1:punjab"):
+            refused = client.post(f"/api/items/{reference}/actions", json={"action": "comment", "comment": "mine"},
+                                  headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+            assert refused.status_code == 422 and refused.json()["field"] == "key", refused.text
+        assert stored(manzoori) == before
+        refused_cli = manzoori.act(reference, "comment", OTHER_REVIEWER, "--comment", "mine",
+                                   "--key", f"mail:{link_id}", expect=5)
+        assert "are the engine's own" in refused_cli.output
+        # The link still decides, under its own key.
+        page = client.get(path)
+        revision = re.search(r'name="revision" value="(\d+)"', page.text)[1]
+        done = client.post(path, data={"action": "clear", "revision": revision})
+        assert done.status_code == 200 and manzoori.state(reference) == "approval"
+    assert manzoori.query("SELECT idempotency_key FROM events ORDER BY id DESC LIMIT 1")[0][0] == f"mail:{link_id}"
 
 
 # In the browser --------------------------------------------------------------------------

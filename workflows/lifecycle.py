@@ -223,7 +223,7 @@ def apply_decision(view: ItemView, decision: OfficerDecision, run_id: str, key: 
         outcome = act(
             session, registry(), reference=view.reference, action=decision.action.strip(),
             officer=decision.officer.strip(), comment=decision.comment.strip() or None,
-            code=decision.code, key=f"prefect:{run_id}:{key}",
+            code=decision.code, own_key=f"prefect:{run_id}:{key}",
         )
     return outcome.message
 

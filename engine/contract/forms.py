@@ -2,28 +2,96 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from engine.errors import InvalidForm
 
+MAX_TEXT = 20_000
+"""Characters a form's text field may have, unless the field (`max_length`) or the form
+(`model_config = ConfigDict(str_max_length=...)`) says fewer: a long summary is ~5,000."""
 
-def label(en: str, ur: str, **field_kwargs: Any) -> Any:
-    """A pydantic field labelled in English (its title) and Urdu (``title_ur``)."""
-    return Field(title=en, json_schema_extra={"title_ur": ur}, **field_kwargs)
+MAX_ROWS = 200
+"""Entries a form's list may have, unless the field (`max_length`) or the form
+(`max_rows`) says fewer; a list past it is refused before its entries are read."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+
+
+def control_character(value: str, *, single_line: bool) -> str | None:
+    """How `value` breaks the rule for text (None if it does not): no control characters,
+    and in a single line (a title, a name, a code) no line break either. Tabs pass."""
+    found = _CONTROL.search(value) or (_LINE_BREAK.search(value) if single_line else None)
+    if found is None:
+        return None
+    what = "a line break" if _LINE_BREAK.match(found[0]) else "a control character"
+    return f"{what} (U+{ord(found[0]):04X}) at character {found.start() + 1}"
+
+
+def check_line(value: str | None, where: str, *, single_line: bool = True) -> None:
+    """InvalidForm naming `where` if `value` has a control character (or a line break)."""
+    problem = None if value is None else control_character(value, single_line=single_line)
+    if problem is not None:
+        raise InvalidForm(f"{where} contains {problem}: write it on one line, without control "
+                          f"characters" if single_line else f"{where} contains {problem}",
+                          problems=[(where, f"contains {problem}")])
+
+
+def label(en: str, ur: str, *, multiline: bool = False, **field_kwargs: Any) -> Any:
+    """A pydantic field labelled in English (its title) and Urdu (``title_ur``).
+
+    Text is one line unless `multiline` (a summary, a clause): a name, a place or an
+    entry of a list refuses line breaks, and the web form gives it a one-line input."""
+    extra: dict[str, Any] = {"title_ur": ur, **({"multiline": True} if multiline else {})}
+    return Field(title=en, json_schema_extra=extra, **field_kwargs)
+
+
+def is_multiline(info: Any) -> bool:
+    """Whether a form field (pydantic's FieldInfo) was labelled `multiline`."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return bool(extra.get("multiline"))
 
 
 class FormModel(BaseModel):
-    """Base of every party's form: unknown fields are refused, values are frozen."""
+    """Base of every party's form: unknown fields are refused, values are frozen, text is
+    bounded (MAX_TEXT) and free of control characters, lists are bounded (`max_rows`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
+                              str_max_length=MAX_TEXT)
+    #: Entries any list of this form may have; a party may set fewer.
+    max_rows: ClassVar[int] = MAX_ROWS
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _bounded_and_clean(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse a list over `max_rows` before its entries are validated, control
+        characters in any text, and line breaks in text that is not `multiline`."""
+        if isinstance(value, list | tuple) and len(value) > cls.max_rows:
+            raise ValueError(f"at most {cls.max_rows} entries, not {len(value)}")
+        field = cls.model_fields.get(info.field_name or "")
+        single_line = field is not None and not is_multiline(field)
+        for text in (value if isinstance(value, list | tuple) else [value]):
+            problem = control_character(text, single_line=single_line) if isinstance(text, str) else None
+            if problem is not None:
+                raise ValueError(f"contains {problem}")
+        return value
 
 
 class Activity(FormModel):
-    activity: str = label("Activity", "سرگرمی", min_length=3)
+    activity: str = label("Activity", "سرگرمی", min_length=3, multiline=True)
     quarter: str = label("Quarter", "سہ ماہی", pattern=r"^20\d\d-Q[1-4]$", examples=["2026-Q1"])
 
 
@@ -32,7 +100,7 @@ class WorkPlanForm(FormModel):
 
     period_start: date = label("Period start", "مدت کا آغاز", examples=["2026-01-01"])
     period_end: date = label("Period end", "مدت کا اختتام", examples=["2026-12-31"])
-    summary: str = label("Summary", "خلاصہ", min_length=10)
+    summary: str = label("Summary", "خلاصہ", min_length=10, multiline=True)
 
     @model_validator(mode="after")
     def _period_runs_forward(self) -> WorkPlanForm:
@@ -42,10 +110,11 @@ class WorkPlanForm(FormModel):
 
 
 class ResolutionPoint(FormModel):
-    text: str = label("Resolution", "قرارداد", min_length=10)
+    text: str = label("Resolution", "قرارداد", min_length=10, multiline=True)
     priority_area: str = label("Priority area", "ترجیحی شعبہ", min_length=3)
     parties: list[str] = label(
-        "Parties responsible (empty: all)", "ذمہ دار فریق (خالی: سب)", default_factory=list
+        "Parties responsible (empty: all)", "ذمہ دار فریق (خالی: سب)", default_factory=list,
+        max_length=50,
     )
 
 
@@ -54,7 +123,8 @@ class JointResolutionForm(FormModel):
 
     meeting: str = label("Meeting", "اجلاس", min_length=5)
     meeting_date: date = label("Meeting date", "اجلاس کی تاریخ")
-    points: list[ResolutionPoint] = label("Resolution points", "قرارداد کے نکات", min_length=1)
+    points: list[ResolutionPoint] = label("Resolution points", "قرارداد کے نکات", min_length=1,
+                                          max_length=MAX_ROWS)
 
 
 class AgreementForm(FormModel):
@@ -63,11 +133,12 @@ class AgreementForm(FormModel):
     instrument: Literal["Letter of Intent", "Memorandum of Understanding"] = label(
         "Instrument", "دستاویز"
     )
-    purpose: str = label("Purpose", "مقصد", min_length=10)
-    areas: list[str] = label("Areas of cooperation", "تعاون کے شعبے", min_length=1)
+    purpose: str = label("Purpose", "مقصد", min_length=10, multiline=True)
+    areas: list[str] = label("Areas of cooperation", "تعاون کے شعبے", min_length=1,
+                             max_length=MAX_ROWS)
     data_sharing: bool = label("Shares personal data", "ذاتی ڈیٹا کا تبادلہ", default=False)
     data_protection_clause: str | None = label(
-        "Data protection clause", "ڈیٹا کے تحفظ کی شق", default=None
+        "Data protection clause", "ڈیٹا کے تحفظ کی شق", default=None, multiline=True
     )
     signing_place: str | None = label("Place of signing", "مقامِ دستخط", default=None)
 

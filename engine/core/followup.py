@@ -158,7 +158,7 @@ def missing_action(action_id: int) -> str:
 
 def plan_action(session: Session, action_id: int, reader: Reader | None) -> PlanAction:
     """The plan action, if `reader` may read its item (else as if there were none)."""
-    action = session.get(PlanAction, action_id)
+    action = session.get(PlanAction, action_id) if 1 <= action_id <= 2**31 - 1 else None
     if action is None:
         raise NotFound(missing_action(action_id))
     require_readable(session, reader, action.item, missing=missing_action(action_id))

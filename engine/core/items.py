@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.clock import utcnow
 from engine.contract import ItemKind
+from engine.contract.forms import check_line
 from engine.core import access, authority, definitions, routing, signatures
 from engine.core.credentials import spend_code
 from engine.core.directory import get_officer, holdings, holds, party_day, require_office
@@ -53,6 +54,11 @@ class Action(StrEnum):
 
 
 ACTIONS = tuple(Action)
+
+ENGINE_KEYS = ("mail:", "prefect:", "deadline:", "follow-up:")
+"""The beginnings of the idempotency keys the engine makes itself: an email link's, a
+decision typed in Prefect's UI, a deadline notice's, a follow-up reminder's. A client's key
+may not begin so, or an officer who guessed one (`mail:9`) could spend or block it."""
 NEEDS_REASON = frozenset({"return", "reject", "withdraw"})
 
 
@@ -147,9 +153,12 @@ def act(
     session: Session, registry: Registry, *, reference: str, action: str, officer: str,
     comment: str | None = None, form: dict[str, Any] | None = None, title: str | None = None,
     key: str | None = None, expected_revision: int | None = None, now: datetime | None = None,
-    code: str | None = None, passphrase: str | None = None,
+    code: str | None = None, passphrase: str | None = None, own_key: str | None = None,
 ) -> Outcome:
     """Take one action on an item as `officer`; refused actions change nothing.
+
+    `key` is a client's idempotency key (none of ENGINE_KEYS' namespaces); `own_key` one
+    the engine makes itself for the same purpose (an email link's, a Prefect decision's).
 
     `code` is a one-time code (engine.core.credentials) that interfaces which do not hold the
     officer's session, such as the Prefect UI, must give; it is spent with the action.
@@ -159,6 +168,12 @@ def act(
     now = now or utcnow()
     for value, where in ((comment, "comment"), (title, "title"), (form, "form"), (key, "key")):
         check_text(value, where)
+    if key is not None and key.startswith(ENGINE_KEYS):
+        raise InvalidForm(f"idempotency keys beginning with {key.partition(':')[0]}: are the "
+                          "engine's own: choose another key", problems=[("key", "reserved")])
+    if own_key is not None:
+        assert own_key.startswith(ENGINE_KEYS), "the engine's own keys are in its namespaces"
+        key = own_key
     if action not in ACTIONS:
         raise NotAllowed(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
     if (form is not None or title is not None) and action not in ("submit", "revise"):
@@ -559,6 +574,8 @@ def _check_title(title: str) -> str:
     title = (title or "").strip()
     if not 5 <= len(title) <= 300:
         raise InvalidForm("the title must have 5 to 300 characters", problems=[("title", "length")])
+    # A title is one line: it heads pages and is the subject of notification emails.
+    check_line(title, "title")
     return title
 
 

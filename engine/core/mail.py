@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import secrets
 import smtplib
 from collections.abc import Mapping
@@ -106,6 +107,9 @@ class Sent:
     expires_at: datetime
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def local_time(moment: datetime, timezone: str) -> str:
     """A stored moment (naive UTC) as an officer of the party reads it: 2 December 2026, 16:53 PKT."""
     local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone))
@@ -184,15 +188,18 @@ def _message(registry: Registry, settings: MailSettings, item: Item, step: StepR
     office = party.office(step.office).title_en
     url = f"{settings.web_url}/mail/{token}"
     due = local_time(step.due_at, timezone) if step.due_at else "no deadline"
+    # Titles are refused with line breaks now, but one stored before must not stop every
+    # officer's notification on the Subject header: it is written on one line.
+    title = " ".join(_CONTROL.sub(" ", item.title).split())
     facts = [
         ("Item", f"{item.reference} ({ItemKind(item.kind).label})"),
-        ("Title", item.title),
+        ("Title", title),
         ("Step", f"{step.name}, for {office}"),
         ("Party", party.identity.name_en),
         ("Deadline", due),
     ]
     message = EmailMessage()
-    message["Subject"] = f"{item.reference} waits for your {step.name}: {item.title}"
+    message["Subject"] = f"{item.reference} waits for your {step.name}: {title}"
     message["From"] = settings.sender
     message["To"] = officer.email
     expiry = local_time(expires_at, timezone)
@@ -337,7 +344,7 @@ def decide(session: Session, registry: Registry, live: LiveLink, *, action: str,
             raise DeadLink("This link was already used.")
         # `act` commits the whole session, the spent link with the decision, or rolls both back.
         return act(session, registry, reference=live.item.reference, action=action,
-                   officer=live.officer.username, comment=comment, key=f"mail:{live.link.id}",
+                   officer=live.officer.username, comment=comment, own_key=f"mail:{live.link.id}",
                    expected_revision=expected_revision, now=now)
     except BaseException:
         session.rollback()

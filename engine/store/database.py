@@ -51,6 +51,25 @@ def _sqlite_pragmas(busy_seconds: float) -> Any:
     return pragmas
 
 
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (mode 600), as the secrets beside
+    it are, or take the others' rights from one made before. SQLite gives its -wal and -shm
+    files the database file's mode; ones left from before are narrowed too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Only a file not there yet is opened here: closing a descriptor of a database file
+    # this process already uses would drop its SQLite connections' POSIX locks.
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    for kept in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if kept.stat().st_mode & 0o077:
+                kept.chmod(0o600)
+        except (FileNotFoundError, PermissionError):
+            continue  # not there, or not ours to change
+
+
 _WRITERS: weakref.WeakKeyDictionary[Engine, tuple[threading.RLock, float]] = weakref.WeakKeyDictionary()
 _WRITERS_LOCK = threading.Lock()
 
@@ -80,7 +99,9 @@ def make_engine(url: str | None = None, *, busy_seconds: float | None = None,
     gets `Busy` (`engine.store.transaction.busy_from`)."""
     url = url or database_url()
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        file = url.removeprefix("sqlite:///").partition("?")[0]
+        if file and file != ":memory:":
+            _private_file(Path(file))
     pooling: dict[str, Any] = {}
     if pool_size is not None:
         pooling = {"pool_size": pool_size, "max_overflow": max(2, pool_size // 4)}

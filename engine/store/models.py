@@ -32,6 +32,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.sql.elements import ColumnElement
 
+from engine.contract.forms import MAX_TEXT, control_character
 from engine.errors import InvalidForm, NotAllowed
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
@@ -528,9 +529,15 @@ def _text_fits_its_column(session: Session, _context: Any, _instances: Any) -> N
                                   problems=[(column.key, f"at most {limit} characters")])
 
 
-def check_text(value: Any, where: str) -> None:
-    """Refuse text no database can store faithfully: NUL characters and lone surrogates
-    (what a terminal or a client sends for bytes that are not UTF-8), anywhere in `value`."""
+MAX_DEPTH = 20
+"""How deeply form data may nest (a form's rows of rows are three levels)."""
+
+
+def check_text(value: Any, where: str, depth: int = 0) -> None:
+    """Refuse text no database can store faithfully, or nobody could read: NUL and other
+    control characters (line breaks and tabs pass), lone surrogates (what a terminal or a
+    client sends for bytes that are not UTF-8), text over MAX_TEXT characters, and data
+    nested over MAX_DEPTH levels, anywhere in `value`."""
     if isinstance(value, str):
         if "\x00" in value:
             raise InvalidForm(f"{where} contains a NUL character", problems=[(where, "NUL character")])
@@ -539,13 +546,22 @@ def check_text(value: Any, where: str) -> None:
         except UnicodeEncodeError:
             raise InvalidForm(f"{where} is not valid text (bytes that are not UTF-8)",
                               problems=[(where, "not UTF-8")]) from None
+        if len(value) > MAX_TEXT:
+            raise InvalidForm(f"{where} is too long ({len(value)} characters, at most {MAX_TEXT})",
+                              problems=[(where, f"at most {MAX_TEXT} characters")])
+        problem = control_character(value, single_line=False)
+        if problem is not None:
+            raise InvalidForm(f"{where} contains {problem}", problems=[(where, f"contains {problem}")])
+    elif isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        raise InvalidForm(f"{where} is nested too deeply (at most {MAX_DEPTH} levels)",
+                          problems=[(where, f"nested over {MAX_DEPTH} levels")])
     elif isinstance(value, dict):
         for key, inner in value.items():
-            check_text(key, where)
-            check_text(inner, f"{where}.{key}" if where != "form" else str(key))
+            check_text(key, where, depth + 1)
+            check_text(inner, f"{where}.{key}" if where != "form" else str(key), depth + 1)
     elif isinstance(value, list):
         for index, inner in enumerate(value):
-            check_text(inner, f"{where}[{index}]")
+            check_text(inner, f"{where}[{index}]", depth + 1)
 
 
 def _content_changed(version: Version) -> bool:

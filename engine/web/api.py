@@ -26,6 +26,7 @@ from engine.core import absences, followup, queries
 from engine.core import items as services
 from engine.core.access import Reader, reader_of
 from engine.core.registry import Party, Registry
+from engine.errors import NotAuthenticated
 from engine.web.api_models import (
     AbsenceBack,
     AbsenceIn,
@@ -58,37 +59,66 @@ from engine.web.api_models import (
 )
 from engine.web.deps import OfficerDep, RegistryDep, SessionDep
 
+_SHOWN = 200
+"""Characters of an offending value a 422 repeats; the rest is cut (a client knows what it sent)."""
 
-def _sendable(value: Any) -> Any:
-    """`value` with lone surrogates written out, so that it can be encoded as UTF-8."""
+
+def _shown(value: Any, depth: int = 0) -> Any:
+    """`value` as a 422 may repeat it: short, shallow, and encodable as UTF-8 (a JSON string
+    may carry a lone surrogate, "\\ud800", that UTF-8 cannot)."""
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        cut = value[:_SHOWN] + ("…" if len(value) > _SHOWN else "")
+        return cut.encode("utf-8", "backslashreplace").decode("utf-8")
+    if depth >= 3 and isinstance(value, dict | list | tuple):
+        return "…"
     if isinstance(value, dict):
-        return {_sendable(key): _sendable(inner) for key, inner in value.items()}
+        shown = {str(_shown(key, depth + 1)): _shown(inner, depth + 1)
+                 for key, inner in list(value.items())[:20]}
+        return {**shown, "…": "…"} if len(value) > 20 else shown
     if isinstance(value, list | tuple):
-        return [_sendable(inner) for inner in value]
+        return [_shown(inner, depth + 1) for inner in value[:20]] + (["…"] if len(value) > 20 else [])
     return value
 
 
-class ApiRoute(APIRoute):
-    """A route whose malformed requests always get FastAPI's 422, and one that can be sent.
+def _shown_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    shown = {key: _shown(value) for key, value in detail.items() if key not in ("loc", "ctx")}
+    shown["loc"] = tuple(part if isinstance(part, int) else _shown(part) for part in detail["loc"])
+    if "ctx" in detail:
+        shown["ctx"] = {key: value if isinstance(value, Exception) else _shown(value)
+                        for key, value in detail["ctx"].items()}
+    return shown
 
+
+def _bearer_given(request: Request) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+class ApiRoute(APIRoute):
+    """A route that reads no body without credentials, and whose malformed requests
+    always get FastAPI's 422, one that can be sent.
+
+    A request with a body but no bearer token is refused (401) before the body is read.
     FastAPI answers a body it cannot decode at all (bytes that are not UTF-8) with a bare
     400; here it is a 422 `json_invalid` like any other malformed JSON. And FastAPI's 422
-    echoes the offending input, where a JSON string may carry a lone surrogate ("\\ud800"
-    is valid JSON but not UTF-8) that would make the answer itself fail with a 500; such
-    input is written out as escapes instead.
+    echoes the offending input, which may be large or deeply nested, or carry a lone
+    surrogate that would make the answer itself fail with a 500: it is cut short instead.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
+            if request.method in _WITH_BODY and not _bearer_given(request):
+                raise NotAuthenticated("send an API token: `Authorization: Bearer <token>` "
+                                       "(`manzoori officers token USERNAME` makes one)")
             try:
                 return await handle(request)
             except RequestValidationError as error:
-                raise RequestValidationError(_sendable(list(error.errors())),
-                                             body=error.body) from None
+                raise RequestValidationError([_shown_detail(detail) for detail in error.errors()]) from None
             except HTTPException as error:
                 # Our endpoints raise no HTTPException: this is FastAPI failing to read the body.
                 if error.status_code != 400 or error.__cause__ is None:
@@ -110,6 +140,7 @@ _MEANING = {
     404: "no such item, party or officer",
     409: "the item changed since the given revision, the decision was already recorded, "
          "or the idempotency key was used for another action",
+    413: "the request's body is over the app's limit (1 MiB unless configured)",
     422: "the request or the form is not valid: the engine's `problems`, or FastAPI's "
          "`detail`, names the fields",
     429: "too many wrong signing passphrases: nothing was checked; wait the seconds "
@@ -130,13 +161,19 @@ def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI documentation of the error answers an operation can give (401 and 503
     always).
 
-    A 422 is either the engine's InvalidForm or FastAPI's own check of the request."""
+    A 422 is either the engine's InvalidForm or FastAPI's own check of the request; an
+    operation that takes a body may answer 413 (engine.web.guards)."""
     return {
         code: {"model": (Error | RequestInvalid) if code == 422 else Error,
                "description": _MEANING[code],
                **({"headers": _RETRY_AFTER} if code in (429, 503) else {})}
         for code in sorted({401, 503, *statuses})
     }
+
+
+def body_refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`refusals` of an operation that takes a body: 413 and 422 too."""
+    return refusals(413, 422, *statuses)
 
 
 # --- Path and header parameters --------------------------------------------------------------
@@ -234,7 +271,7 @@ _DRAFTED = {"description": "Drafted", "headers": {
 
 
 @router.post("/items", response_model=Outcome, status_code=status.HTTP_201_CREATED,
-             responses={**refusals(400, 403, 404, 422), 201: _DRAFTED})
+             responses={**body_refusals(400, 403, 404, 422), 201: _DRAFTED})
 def draft_item(body: NewItem, response: Response, session: SessionDep, officer: OfficerDep,
                registry: RegistryDep) -> Outcome:
     """Draft a new item as the token's officer, for the first of its parties."""
@@ -264,7 +301,7 @@ def show_item(reference: Reference, session: SessionDep, reader: ReaderDep) -> I
 # --- Acting ----------------------------------------------------------------------------------
 
 @router.post("/items/{reference}/actions", response_model=Outcome,
-             responses=refusals(400, 403, 404, 409, 422, 429))
+             responses=body_refusals(400, 403, 404, 409, 422, 429))
 def act(reference: Reference, body: ActionRequest, session: SessionDep, officer: OfficerDep,
         registry: RegistryDep, idempotency_key: IdempotencyKey = None) -> Outcome:
     """Take one action on an item as the token's officer."""
@@ -276,7 +313,7 @@ def act(reference: Reference, body: ActionRequest, session: SessionDep, officer:
     return Outcome.model_validate(outcome)
 
 
-@router.post("/actions/bulk", response_model=list[BulkItemResult], responses=refusals(422))
+@router.post("/actions/bulk", response_model=list[BulkItemResult], responses=body_refusals(422))
 def act_on_many(body: BulkActionRequest, session: SessionDep, officer: OfficerDep,
                 registry: RegistryDep) -> list[BulkItemResult]:
     """The same action on several items, each checked and recorded on its own: one refusal
@@ -288,7 +325,7 @@ def act_on_many(body: BulkActionRequest, session: SessionDep, officer: OfficerDe
 
 
 @router.post("/items/{reference}/reassign", response_model=Outcome,
-             responses=refusals(403, 404, 409, 422))
+             responses=body_refusals(403, 404, 409, 422))
 def reassign(reference: Reference, body: Reassignment, session: SessionDep, officer: OfficerDep,
              registry: RegistryDep) -> Outcome:
     """Move a party's open step on an item to one officer of its office; only they may
@@ -310,7 +347,7 @@ def quarter_plan(quarter: Quarter, session: SessionDep, reader: ReaderDep) -> li
 
 
 @router.post("/plan/actions/{action_id}/progress", response_model=PlanActionOut,
-             responses=refusals(403, 404, 409, 422))
+             responses=body_refusals(403, 404, 409, 422))
 def report_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: ProgressRequest,
                     session: SessionDep, officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
     """Draft (or redraft, until cleared) your party's report on one action."""
@@ -322,7 +359,7 @@ def report_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: P
 
 
 @router.post("/plan/actions/{action_id}/clear", response_model=PlanActionOut,
-             responses=refusals(403, 404, 409, 422))
+             responses=body_refusals(403, 404, 409, 422))
 def clear_progress(action_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
                    officer: OfficerDep, registry: RegistryDep) -> PlanActionOut:
     """Clear your party's drafted report on one action (another officer than its drafter)."""
@@ -349,7 +386,7 @@ def list_absences(session: SessionDep, officer: OfficerDep) -> list[AbsenceOut]:
 
 
 @router.post("/absences", response_model=AbsenceOut, status_code=status.HTTP_201_CREATED,
-             responses=refusals(403, 404, 409, 422))
+             responses=body_refusals(403, 404, 409, 422))
 def record_absence(body: AbsenceIn, session: SessionDep, officer: OfficerDep,
                    registry: RegistryDep) -> AbsenceOut:
     """Record an absence with a substitute and a period ("I will be away"): by the officer
@@ -361,7 +398,7 @@ def record_absence(body: AbsenceIn, session: SessionDep, officer: OfficerDep,
     return AbsenceOut.of(absence)
 
 
-@router.post("/absences/back", response_model=AbsenceOut, responses=refusals(403, 404, 422))
+@router.post("/absences/back", response_model=AbsenceOut, responses=body_refusals(403, 404, 422))
 def end_absence(body: AbsenceBack, session: SessionDep, officer: OfficerDep,
                 registry: RegistryDep) -> AbsenceOut:
     """End an absence early: the substitute stops acting from the day the officer is back."""

@@ -1,8 +1,10 @@
 """The shapes of the REST API's requests and answers: what its OpenAPI document describes.
 
 Requests refuse unknown fields (the acting officer comes from the token, never from a
-body) and text the engine could not store: NUL, or lone surrogates that JSON can carry
-but UTF-8 cannot. Answers are built from the engine's objects by each model's `of`;
+body) and text the engine could not store: NUL and other control characters, lone
+surrogates that JSON can carry but UTF-8 cannot, text over its field's `max_length`, lists
+over theirs, data nested too deeply. A single line (a title, a code, a name) has no line
+break either. Answers are built from the engine's objects by each model's `of`;
 times are the engine's UTC, said so explicitly.
 """
 
@@ -15,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.orm import Session
 
 from engine.contract import ItemKind, Office, PartyIdentity, RoleRule
+from engine.contract.forms import control_character
 from engine.core.items import Action, BulkResult
 from engine.errors import InvalidForm
 from engine.store import Absence, AuditEvent, Item, Officer, PlanAction, StepRecord, Version, check_text
@@ -31,13 +34,34 @@ def _storable(value: Any) -> Any:
     return value
 
 
+def _one_line(value: str) -> str:
+    problem = control_character(value, single_line=True)
+    if problem is not None:
+        raise ValueError(f"contains {problem}: a single line without control characters")
+    return value
+
+
 def _utc(value: datetime | None) -> datetime | None:
     """The engine keeps naive UTC times; the API says they are UTC."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-Text = Annotated[str, AfterValidator(_storable)]
-FormData = Annotated[dict[str, Any], AfterValidator(_storable)]
+MAX_COMMENT = 10_000
+"""Characters of a comment or a reason."""
+
+# The rule on control characters (engine.contract.forms.control_character), as the
+# OpenAPI document says it to clients; the validators below give the field-named message.
+_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+
+Text = Annotated[str, Field(max_length=MAX_COMMENT, json_schema_extra={"pattern": _TEXT}),
+                 AfterValidator(_storable)]
+"""Free text, several lines allowed: a comment, a reason."""
+Line = Annotated[str, Field(max_length=300, json_schema_extra={"pattern": _LINE}),
+                 AfterValidator(_one_line), AfterValidator(_storable)]
+"""One line: a title, a party's code, a username."""
+FormData = Annotated[dict[str, Any], Field(max_length=200), AfterValidator(_storable)]
+"""A form's fields (each bounded by the engine's MAX_TEXT and the party's form model)."""
 Moment = Annotated[datetime, AfterValidator(_utc)]
 
 
@@ -264,8 +288,9 @@ class InboxEntry(_Answer):
 
 class NewItem(_Request):
     kind: ItemKind
-    parties: list[Text] = Field(description="Party codes; the first drafts the item.")
-    title: Text
+    parties: list[Annotated[Line, Field(max_length=32)]] = Field(
+        max_length=20, description="Party codes; the first drafts the item.")
+    title: Line
     form: FormData = Field(description="The drafting party's form for the kind "
                                        "(GET /api/parties/{code} gives its schema).")
     ordered_signing: bool = False
@@ -276,11 +301,13 @@ class ActionRequest(_Request):
     comment: Text | None = Field(None, description="A comment; the reason to return, reject "
                                                    "or withdraw.")
     form: FormData | None = Field(None, description="New form data (submit and revise only).")
-    title: Text | None = Field(None, description="A new title (submit and revise only).")
-    expected_revision: int | None = Field(None, description="Act only if the item is still at "
-                                                            "this revision (409 otherwise).")
-    passphrase: SecretStr | None = Field(None, description="sign: the passphrase of your signing "
-                                         "key; used to sign, never stored or logged.")
+    title: Line | None = Field(None, description="A new title (submit and revise only).")
+    expected_revision: int | None = Field(None, ge=0, le=2**31 - 1,
+                                          description="Act only if the item is still at "
+                                                      "this revision (409 otherwise).")
+    passphrase: SecretStr | None = Field(None, max_length=1024,
+                                         description="sign: the passphrase of your signing "
+                                                     "key; used to sign, never stored or logged.")
 
 
 class Outcome(_Answer):
@@ -295,11 +322,12 @@ class Outcome(_Answer):
 
 
 class BulkActionRequest(_Request):
-    references: list[Annotated[Text, Field(min_length=1, max_length=40)]] = Field(
+    references: list[Annotated[Line, Field(min_length=1, max_length=40)]] = Field(
         min_length=1, max_length=1000)
     action: Action
     comment: Text | None = None
-    passphrase: SecretStr | None = Field(None, description="sign: your signing key's passphrase.")
+    passphrase: SecretStr | None = Field(None, max_length=1024,
+                                         description="sign: your signing key's passphrase.")
 
 
 class BulkItemResult(BaseModel):
@@ -324,9 +352,10 @@ class BulkItemResult(BaseModel):
 
 
 class Reassignment(_Request):
-    party: Text = Field(max_length=32, description="The party whose open step moves.")
-    to_officer: Text = Field(max_length=64,
-                             description="Who takes the step; they must hold its office.")
+    party: Annotated[Line, Field(max_length=32)] = Field(
+        description="The party whose open step moves.")
+    to_officer: Annotated[Line, Field(max_length=64)] = Field(
+        description="Who takes the step; they must hold its office.")
     reason: Text
 
 

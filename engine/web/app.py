@@ -20,10 +20,15 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from engine.core.accounts import HASHING
 from engine.core.registry import registry
@@ -36,6 +41,7 @@ from engine.web.auth import load_secret
 from engine.web.deps import error_body
 from engine.web.directory_api import router as directory_api_router
 from engine.web.directory_pages import router as directory_router
+from engine.web.guards import MAX_BODY, BodyLimit, SecurityHeaders, csp_for_own_inline
 from engine.web.mail_pages import router as mail_router
 from engine.web.pages import error_page
 from engine.web.pages import router as pages_router
@@ -50,10 +56,17 @@ BUSY_SECONDS = 5.0
 waits `engine.store.database.BUSY_SECONDS`)."""
 
 
+_DOCS_FROM = "https://cdn.jsdelivr.net"
+"""Where FastAPI's Swagger UI page loads its script and style from."""
+
+
 def create_app(database_url: str | None = None, *, secret_key: str | None = None,
                secure_cookies: bool = False, busy_seconds: float = BUSY_SECONDS,
-               pool_wait: float = POOL_WAIT) -> FastAPI:
-    """The application on the configured database (created and migrated if need be)."""
+               pool_wait: float = POOL_WAIT, max_body: int = MAX_BODY) -> FastAPI:
+    """The application on the configured database (created and migrated if need be).
+
+    `max_body` bounds every request's body (bytes); with `secure_cookies` (served over
+    HTTPS) browsers are told to come back over HTTPS only (HSTS)."""
     factory = open_database(database_url, busy_seconds=busy_seconds, pool_size=THREADS,
                             pool_timeout=pool_wait)
 
@@ -68,6 +81,8 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         summary="Workflow and approval engine for Pakistan's provincial and inter-provincial bodies",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below, under a CSP that allows its own script only
+        redoc_url=None,
     )
     app.state.factory = factory
     app.state.registry = registry()
@@ -104,6 +119,18 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.add_exception_handler(OperationalError, busy)
     app.add_exception_handler(PoolTimeout, busy)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_refusal(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code != 405:
+            return await http_exception_handler(request, error)
+        # Starlette names the methods of the first route on the path only (GET of
+        # /api/items, not its POST): name every route's.
+        allowed = sorted({method for route in app.routes if isinstance(route, APIRoute)
+                          and route.matches(request.scope)[0] != Match.NONE
+                          for method in route.methods or ()})
+        return JSONResponse({"detail": "Method Not Allowed"}, status_code=405,
+                            headers={"Allow": ", ".join(allowed)})
+
     app.include_router(api_router)
     app.include_router(pages_router)
     app.include_router(plan_router)
@@ -111,5 +138,17 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.include_router(directory_api_router)
     app.include_router(directory_router)
     app.include_router(mail_router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="Manzoori API")
+        page.headers["Content-Security-Policy"] = csp_for_own_inline(
+            bytes(page.body).decode(), script_from=_DOCS_FROM)
+        return page
+
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    # The last added runs first: the headers go on every answer, the 413 included, and the
+    # size of a body is checked before anything reads it.
+    app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(SecurityHeaders, hsts=secure_cookies)
     return app

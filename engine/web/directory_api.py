@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.clock import utcnow
 from engine.core.directory import party_day
 from engine.core.transfers import Transfer, appoint, holders_on, may_keep_directory, relieve
-from engine.web.api import ApiRoute, refusals
+from engine.web.api import ApiRoute, body_refusals, refusals
 from engine.web.api_models import Text
 from engine.web.deps import OfficerDep, RegistryDep, SessionDep
 
@@ -110,7 +110,7 @@ def directory(party: PartyCode, session: SessionDep, officer: OfficerDep,
 
 
 @router.post("/{party}/appointments", response_model=TransferOut, status_code=status.HTTP_201_CREATED,
-             responses=refusals(403, 404, 409, 422))
+             responses=body_refusals(403, 404, 409, 422))
 def appoint_officer(party: PartyCode, body: AppointmentRequest, session: SessionDep,
                     officer: OfficerDep, registry: RegistryDep) -> TransferOut:
     """Appoint an officer to an office of the party (the party's administrator only). A
@@ -120,7 +120,7 @@ def appoint_officer(party: PartyCode, body: AppointmentRequest, session: Session
                                   keep_previous=body.keep_previous, by=officer.username))
 
 
-@router.post("/{party}/reliefs", response_model=TransferOut, responses=refusals(403, 404, 409, 422))
+@router.post("/{party}/reliefs", response_model=TransferOut, responses=body_refusals(403, 404, 409, 422))
 def relieve_officer(party: PartyCode, body: ReliefRequest, session: SessionDep, officer: OfficerDep,
                     registry: RegistryDep) -> TransferOut:
     """Relieve an officer of an office of the party from a day on (the party's administrator

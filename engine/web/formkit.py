@@ -13,6 +13,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from engine.contract.forms import is_multiline
+
 EXTRA_ROWS = 2
 LONG_TEXT = {"summary", "purpose", "text", "data_protection_clause", "activity"}
 
@@ -80,7 +82,7 @@ def fields(model: type[BaseModel], data: dict[str, Any] | None = None, errors: d
             item.widget = "number"
         elif annotation is date:
             item.widget = "date"
-        elif name in LONG_TEXT:
+        elif name in LONG_TEXT or is_multiline(info):
             item.widget = "textarea"
         result.append(item)
     return result

@@ -20,7 +20,7 @@ from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.core.mail import DeadLink, LiveLink, decide, link_actions, local_time, open_link
 from engine.errors import Conflict, InvalidForm, NotAllowed, NotFound
-from engine.web.deps import PostedForm, db_session, registry_of
+from engine.web.deps import PostedForm, db_session, registry_of, revision_seen
 from engine.web.formkit import fields
 from engine.web.templating import render
 
@@ -92,7 +92,7 @@ def confirm(request: Request, token: str, form: PostedForm,
                         comment=comment, problem="Choose one of the decisions offered below.")
     try:
         outcome = decide(session, registry, live, action=action, comment=comment or None,
-                         expected_revision=int(revision) if revision.isdigit() else None, now=now)
+                         expected_revision=revision_seen(revision), now=now)
     except DeadLink as error:
         return _refused(request, error)
     except (NotAllowed, InvalidForm, Conflict) as error:

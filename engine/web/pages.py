@@ -44,8 +44,9 @@ from engine.web.auth import (
     trusted_device,
     web_session,
 )
-from engine.web.deps import PostedForm, PostedText, db_session, registry_of
+from engine.web.deps import PostedForm, PostedText, db_session, registry_of, revision_seen
 from engine.web.formkit import errors_by_path, fields, parse
+from engine.web.guards import built_page
 from engine.web.i18n import LANGUAGES
 from engine.web.templating import LANGUAGE_COOKIE, render
 
@@ -253,7 +254,7 @@ def act_page(request: Request, reference: str, posted: PostedText,
     try:
         act(session, registry_of(request), reference=reference, action=posted.get("action", ""),
             officer=officer.username, comment=posted.get("comment", "").strip() or None,
-            expected_revision=int(revision) if revision and revision.isdigit() else None,
+            expected_revision=revision_seen(revision),
             passphrase=posted.get("passphrase") or None)
     except (NotAllowed, InvalidForm, Conflict) as error:
         session.rollback()
@@ -377,6 +378,6 @@ def revise_post(request: Request, reference: str, posted: PostedText,
 def document_page(request: Request, reference: str, session: Session = Depends(db_session)) -> HTMLResponse:
     officer = current_officer(request, session)
     item = _readable_item(request, session, officer, reference)
-    return HTMLResponse(render_document(item, registry_of(request)))
+    return built_page(render_document(item, registry_of(request)))
 
 

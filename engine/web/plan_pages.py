@@ -35,6 +35,7 @@ from engine.store import Officer
 from engine.store.statuses import ProgressStatus
 from engine.web.auth import check_csrf, current_officer
 from engine.web.deps import PostedText, db_session, registry_of
+from engine.web.guards import built_page
 from engine.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -103,4 +104,4 @@ def report_page(request: Request, quarter: str, session: Session = Depends(db_se
     parse_quarter(quarter)
     now = utcnow()
     reader = reader_of(session, registry_of(request), officer, now.date())
-    return HTMLResponse(render_report_html(quarter_report(session, quarter, now, reader)))
+    return built_page(render_report_html(quarter_report(session, quarter, now, reader)))

@@ -9,7 +9,15 @@ from datetime import date
 from pydantic import field_validator
 
 from engine.contract import DelegationRule, ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
-from engine.contract.forms import Activity, AgreementForm, FormModel, JointResolutionForm, WorkPlanForm, label
+from engine.contract.forms import (
+    MAX_ROWS,
+    Activity,
+    AgreementForm,
+    FormModel,
+    JointResolutionForm,
+    WorkPlanForm,
+    label,
+)
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
 
@@ -41,9 +49,9 @@ class PsdpScheme(FormModel):
 class PwlWorkPlan(WorkPlanForm):
     """The caucus's work plan under the Pakistan Women Leaders project, with PSDP requests."""
 
-    activities: list[Activity] = label("Activities", "سرگرمیاں", min_length=1)
+    activities: list[Activity] = label("Activities", "سرگرمیاں", min_length=1, max_length=MAX_ROWS)
     psdp_schemes: list[PsdpScheme] = label("PSDP scheme requests", "پی ایس ڈی پی اسکیموں کی درخواستیں",
-                                           default_factory=list)
+                                           default_factory=list, max_length=MAX_ROWS)
 
     @property
     def psdp_total_pkr(self) -> int:
@@ -56,7 +64,8 @@ class BalochistanJointResolution(JointResolutionForm):
 
 
 class BalochistanAgreement(AgreementForm):
-    districts: list[str] = label("Districts covered", "شامل اضلاع", default_factory=list)
+    districts: list[str] = label("Districts covered", "شامل اضلاع", default_factory=list,
+                                 max_length=40)
 
 
 @hookimpl

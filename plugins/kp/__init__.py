@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from engine.contract import DelegationRule, ExtraStep, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
-from engine.contract.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
+from engine.contract.forms import MAX_ROWS, Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
 
@@ -16,7 +16,7 @@ PND_REVIEW_ABOVE_PKR = 100_000_000
 
 
 class KpWorkPlan(WorkPlanForm):
-    activities: list[Activity] = label("Activities", "سرگرمیاں", min_length=1)
+    activities: list[Activity] = label("Activities", "سرگرمیاں", min_length=1, max_length=MAX_ROWS)
     adp_cost_pkr: int = label("Annual Development Programme cost (PKR)",
                               "سالانہ ترقیاتی پروگرام لاگت (روپے)", ge=0, default=0)
 

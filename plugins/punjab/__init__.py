@@ -7,7 +7,7 @@ from datetime import date
 from typing import Literal, get_args
 
 from engine.contract import DelegationRule, Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
-from engine.contract.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
+from engine.contract.forms import MAX_ROWS, Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
 
@@ -29,7 +29,8 @@ class PillarActivity(Activity):
 class WpcActionPlan(WorkPlanForm):
     """The Women Parliamentary Caucus Action Plan."""
 
-    activities: list[PillarActivity] = label("Activities", "سرگرمیاں", min_length=1)
+    activities: list[PillarActivity] = label("Activities", "سرگرمیاں", min_length=1,
+                                          max_length=MAX_ROWS)
 
 
 class PunjabJointResolution(JointResolutionForm):
@@ -39,7 +40,7 @@ class PunjabJointResolution(JointResolutionForm):
 
 class PunjabAgreement(AgreementForm):
     pspa_programmes: list[str] = label("PSPA programmes concerned", "متعلقہ پی ایس پی اے پروگرام",
-                                       default_factory=list)
+                                       default_factory=list, max_length=MAX_ROWS)
 
 
 @hookimpl

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 from engine.contract import DelegationRule, Finding, ItemKind, Office, OfficeHolder, PartyIdentity, RoleRule
-from engine.contract.forms import Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
+from engine.contract.forms import MAX_ROWS, Activity, AgreementForm, JointResolutionForm, WorkPlanForm, label
 from engine.contract.hookspecs import hookimpl
 from engine.contract.partykit import national_holidays
 
 
 class SindhWorkPlan(WorkPlanForm):
-    activities: list[Activity] = label("Activities", "سرگرمیاں", min_length=1)
-    districts: list[str] = label("Districts", "اضلاع", min_length=1)
+    activities: list[Activity] = label("Activities", "سرگرمیاں", min_length=1, max_length=MAX_ROWS)
+    districts: list[str] = label("Districts", "اضلاع", min_length=1, max_length=40)
 
 
 class SindhJointResolution(JointResolutionForm):
@@ -23,7 +23,7 @@ class SindhJointResolution(JointResolutionForm):
 
 class SindhAgreement(AgreementForm):
     sspa_programmes: list[str] = label("SSPA programmes concerned", "متعلقہ ایس ایس پی اے پروگرام",
-                                       default_factory=list)
+                                       default_factory=list, max_length=MAX_ROWS)
 
 
 @hookimpl
