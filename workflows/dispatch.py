@@ -32,10 +32,11 @@ from prefect.client.schemas.filters import (
     FlowFilter,
     FlowFilterName,
     FlowRunFilter,
+    FlowRunFilterId,
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.states import Scheduled
@@ -82,6 +83,7 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
             .order_by(OutboxEntry.id).limit(BATCH)
         ).all()
         busy_items: set[int] = set()
+        runs: dict[int, FlowRun] | None = None
         for entry in entries:
             if entry.item_id in busy_items:
                 result.waiting += 1
@@ -90,7 +92,9 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
                 if deployment_id is None:
                     deployment = await client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
                     deployment_id = deployment.id
-                outcome = await _deliver(session, client, deployment_id, entry)
+                if runs is None:
+                    runs = await _read_runs(session, client, {entry.item_id for entry in entries})
+                outcome = await _deliver(session, client, deployment_id, entry, runs.get(entry.item_id))
             except (httpx.HTTPError, PrefectHTTPStatusError, ObjectNotFound, OSError) as error:
                 entry.attempts += 1
                 entry.last_error = f"{type(error).__name__}: {error}"[:500]
@@ -104,6 +108,8 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
             entry.delivered_at, entry.outcome = utcnow(), outcome
             entry.attempts += 1
             session.commit()
+            if outcome in (OutboxOutcome.STARTED, OutboxOutcome.RESTARTED, OutboxOutcome.RESUMED):
+                busy_items.add(entry.item_id)  # awake now: its later entries wait for their round
             result.delivered.append(entry.id)
             if outcome in (OutboxOutcome.STARTED, OutboxOutcome.RESTARTED):
                 result.started += 1
@@ -114,9 +120,21 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
     return result
 
 
+async def _read_runs(session: Session, client: PrefectClient, item_ids: set[int]) -> dict[int, FlowRun]:
+    """The flow runs of these items that have one, in one call to the API (not one each)."""
+    records = session.scalars(select(ItemRun).where(ItemRun.item_id.in_(item_ids))).all()
+    if not records:
+        return {}
+    by_run = {UUID(record.flow_run_id): record.item_id for record in records}
+    found = await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(by_run))),
+                                        limit=len(by_run))
+    return {by_run[flow_run.id]: flow_run for flow_run in found}
+
+
 async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
-                   entry: OutboxEntry) -> OutboxOutcome | None:
-    """Deliver one entry; None means the run is awake and the entry must wait."""
+                   entry: OutboxEntry, known: FlowRun | None = None) -> OutboxOutcome | None:
+    """Deliver one entry; None means the run is awake and the entry must wait. `known`:
+    the item's flow run as read at the start of this round."""
     run_record = session.get(ItemRun, entry.item_id)
     if run_record is None:
         item = session.get_one(Item, entry.item_id)
@@ -130,7 +148,7 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
         session.add(ItemRun(item_id=item.id, flow_run_id=str(flow_run.id), created_at=utcnow()))
         return OutboxOutcome.STARTED
 
-    flow_run = await client.read_flow_run(UUID(run_record.flow_run_id))
+    flow_run = known if known is not None else await client.read_flow_run(UUID(run_record.flow_run_id))
     state = flow_run.state
     if state is None or state.is_final():
         if state is not None and not state.is_crashed() and _item_ended(session, entry.item_id):
