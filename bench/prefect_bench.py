@@ -132,10 +132,11 @@ async def _deploy(variant: str, view: PrefectView) -> object:
     with temporary_settings(updates={PREFECT_API_URL: view.stack.api_url,
                                      PREFECT_API_AUTH_STRING: auth_string(view.stack.prefect_home)}):
         if variant == "lane":
-            from workflows.pool import deploy
+            from prefect.client.orchestration import get_client  # lazy: the lane variant only
+
+            from workflows.pool import deploy  # lazy: the lane variant only
 
             await deploy("manzoori", automations=False)
-            from prefect.client.orchestration import get_client
 
             async with get_client() as client:
                 return (await client.read_deployment_by_name(f"item-lifecycle/{DEPLOYMENT_NAME}")).id
