@@ -95,7 +95,8 @@ def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, browser, reques
     # The waiting run's page says Suspended; its status artifact names the office.
     page.goto(f"{stack.ui_url}/runs/flow-run/{run.id}")
     page.get_by_text("Suspended").first.wait_for(timeout=60_000)
-    page.goto(f"{stack.ui_url}/artifacts/key/{waiting.lower()}-status")
+    status = prefect.artifact(f"{waiting.lower()}-status")
+    page.goto(f"{stack.ui_url}/artifacts/artifact/{status.latest_id}")
     page.get_by_text("Director, Parliamentary Development Unit").first.wait_for(timeout=60_000)
     page.screenshot(path=str(OUTPUT / f"{request.node.name}-waiting.png"), full_page=True)
     context.close()
