@@ -1,16 +1,30 @@
-"""Prefect figures of issue 3, measured on a real `manzoori serve`:
+"""The Prefect lane measured side by side with the runner before it, in the same run.
 
-- the delay from an officer's action (committed by the engine) to the item's run
-  resuming (state Running) and to it waiting again (suspended after the new event),
-  median and spread over N actions;
-- the memory (RSS summed over `manzoori serve` and every process it started) with M
-  items' runs suspended (seeded in the state their flow leaves them, see seed_suspended),
-  and the peak while a crowd of them is woken by actions at once.
+Each variant gets a fresh Prefect server (SQLite) and engine database under its own
+MANZOORI_HOME, M items whose runs wait suspended after their draft (seeded in the state
+their flow leaves them, see seed_suspended), and then its runner (`python -m
+workflows.runner`, which is `manzoori serve`'s runner):
 
-    python bench/prefect_bench.py [--items 1000] [--actions 20] [--crowd 50]
+- `processes`: the runner before issue 16, `--processes` (Prefect's `aserve`, a new
+  `python -m prefect.engine` process per wake-up);
+- `lane`: the lane (`workflows.lane.LaneWorker`: each wake-up in the runner's process, in
+  a thread, with Prefect's engine).
 
-Prints the figures and writes them to bench/results/prefect.json; `python -m bench --only
-prefect` runs it with these sizes (`--quick` skips it unless named with --only).
+Per variant:
+
+- action → run visibly updated: from an officer's action (committed by the engine) to the
+  item's run suspended again after it, its status artifact written; p50 / p95 / max over
+  N actions one at a time;
+- CPU-seconds per wake-up of the runner (with every process it started) and of the
+  Prefect server, over those N actions;
+- C items woken at once (each gets an action in the same moment) → all visible;
+- the runner's resident memory and process count with M items suspended, and the peak
+  while the crowd is woken.
+
+    python bench/prefect_bench.py [--items 1000] [--actions 20] [--crowd 50] [--variant lane]
+
+Prints the figures and writes them to bench/results/prefect.json, with the load average
+(`python -m bench --only prefect` runs it with these sizes).
 """
 
 from __future__ import annotations
@@ -20,7 +34,7 @@ import asyncio
 import json
 import os
 import shutil
-import subprocess
+import statistics
 import sys
 import tempfile
 import threading
@@ -33,8 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import machine, seed_directory, spread, tree, write_results  # noqa: E402
-from prefect import Flow  # noqa: E402
+from common import load, machine, seed_directory, tree, write_results  # noqa: E402
 from prefect.input.run_input import keyset_from_paused_state  # noqa: E402
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings  # noqa: E402
 from prefect.states import Suspended  # noqa: E402
@@ -49,9 +62,31 @@ from tests.prefect_support import PrefectView  # noqa: E402
 from workflows.lifecycle import DEPLOYMENT_NAME, OfficerDecision, item_lifecycle  # noqa: E402
 from workflows.stack import Stack, auth_string, free_port  # noqa: E402
 
+VARIANTS = ("processes", "lane")
+TICKS = os.sysconf("SC_CLK_TCK")
 
-def tree_rss_mb(pid: int) -> float:
-    return tree(pid)[0]
+
+def cpu_seconds(pid: int) -> float:
+    """CPU-seconds (user + system) of `pid` and its live descendants, and of the children
+    each of them has reaped (a finished flow-run process counts too)."""
+    total, stack = 0, [pid]
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    while stack:
+        current = stack.pop()
+        stack.extend(children.get(current, []))
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / TICKS
 
 
 class PeakSampler(threading.Thread):
@@ -61,51 +96,57 @@ class PeakSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.peak = max(self.peak, tree_rss_mb(self.pid))
+            self.peak = max(self.peak, tree(self.pid)[0])
             time.sleep(0.5)
 
 
-def seed_suspended(factory: sessionmaker, parties: Registry, home: Path,
-                   count: int) -> tuple[list[str], float]:
-    """Draft `count` items and give each a flow run suspended after its draft."""
+def seed_suspended(factory: sessionmaker, parties: Registry, stack: Stack, variant: str,
+                   count: int) -> float:
+    """Draft `count` items and give each a flow run of the variant's deployment, suspended
+    after its draft, as the flow leaves it; returns the seconds it took."""
     begin = time.monotonic()
-    references = []
     with factory() as session:
         for number in range(count):
-            references.append(draft(session, parties, kind="work_plan", parties=["kp"],
-                                    title=f"Benchmark plan {number:04d}", form=form_for("kp", "work_plan"),
-                                    officer="kp.swd-secretary").reference)
-    stack = Stack(home, port=free_port())
-    stack.start_server()
+            draft(session, parties, kind="work_plan", parties=["kp"], title=f"Benchmark plan {number:04d}",
+                  form=form_for("kp", "work_plan"), officer="kp.swd-secretary")
     view = PrefectView(stack)
-    try:
-        with view.client() as client:
-            deployment_id = asyncio.run(_deploy(item_lifecycle, DEPLOYMENT_NAME, view))
-            with factory() as session:
-                for item_id, reference in session.execute(
-                        text("SELECT id, reference FROM items WHERE reference LIKE 'KP-%'")):
-                    run = client.create_flow_run_from_deployment(
-                        deployment_id, parameters={"item_id": item_id, "reference": reference}, name=reference,
-                        tags=["kind:work_plan", "party:kp"], idempotency_key=f"manzoori-item-{item_id}")
-                    state = Suspended(pause_key="after-1")
-                    state.state_details.run_input_keyset = keyset_from_paused_state(state)
-                    client.set_flow_run_state(run.id, state, force=True)
-                    OfficerDecision.save(state.state_details.run_input_keyset, flow_run_id=run.id)
-                    session.add(ItemRun(item_id=item_id, flow_run_id=str(run.id), created_at=datetime.now()))
-                    for entry in session.scalars(select(OutboxEntry)
-                                                 .where(OutboxEntry.item_id == item_id)):
-                        entry.delivered_at, entry.outcome = datetime.now(), "started"
-                session.commit()
-    finally:
-        stack.stop_server()
-    return references, time.monotonic() - begin
+    deployment_id = asyncio.run(_deploy(variant, view))
+    with view.client() as client, factory() as session:
+        for item_id, reference in session.execute(text("SELECT id, reference FROM items WHERE reference LIKE 'KP-%'")):
+            run = client.create_flow_run_from_deployment(
+                deployment_id, parameters={"item_id": item_id, "reference": reference}, name=reference,
+                tags=["kind:work_plan", "party:kp"], idempotency_key=f"manzoori-item-{item_id}")
+            state = Suspended(pause_key="after-1")
+            state.state_details.run_input_keyset = keyset_from_paused_state(state)
+            client.set_flow_run_state(run.id, state, force=True)
+            OfficerDecision.save(state.state_details.run_input_keyset, flow_run_id=run.id)
+            session.add(ItemRun(item_id=item_id, flow_run_id=str(run.id), created_at=datetime.now()))
+            for entry in session.scalars(select(OutboxEntry).where(OutboxEntry.item_id == item_id)):
+                entry.delivered_at, entry.outcome = datetime.now(), "started"
+        session.commit()
+    return time.monotonic() - begin
 
 
-async def _deploy(flow: Flow, name: str, view: PrefectView) -> object:
+async def _deploy(variant: str, view: PrefectView) -> object:
+    """The item-lifecycle deployment as the variant's runner makes it (it applies it again)."""
     with temporary_settings(updates={PREFECT_API_URL: view.stack.api_url,
                                      PREFECT_API_AUTH_STRING: auth_string(view.stack.prefect_home)}):
-        deployment = await flow.ato_deployment(name=name, tags=["manzoori"])
+        if variant == "lane":
+            from prefect.client.orchestration import get_client  # lazy: the lane variant only
+
+            from workflows.pool import deploy  # lazy: the lane variant only
+
+            await deploy("manzoori", automations=False)
+
+            async with get_client() as client:
+                return (await client.read_deployment_by_name(f"item-lifecycle/{DEPLOYMENT_NAME}")).id
+        deployment = await item_lifecycle.ato_deployment(name=DEPLOYMENT_NAME, tags=["manzoori"])
         return await deployment.apply()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -113,114 +154,109 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--actions", type=int, default=20)
     parser.add_argument("--crowd", type=int, default=50)
+    parser.add_argument("--variant", action="append", choices=VARIANTS)
     arguments = parser.parse_args()
-    write_results("prefect", {**machine(), **run(arguments.items, arguments.actions, arguments.crowd)})
+    figures = run(arguments.items, arguments.actions, arguments.crowd, tuple(arguments.variant or VARIANTS))
+    write_results("prefect", {**machine(), **figures, "load_after": load()})
 
 
-def run(items: int, actions: int, crowd: int) -> dict[str, Any]:
-    """The figures on a new MANZOORI_HOME (a temporary folder, removed afterwards)."""
-    home = Path(tempfile.mkdtemp(prefix="manzoori-bench-"))
-    before = os.environ.get("MANZOORI_HOME")
-    os.environ["MANZOORI_HOME"] = str(home)  # for `manzoori serve` and the Prefect view
-    try:
-        return _measure(home, items, actions, crowd)
-    finally:
-        if before is None:
-            os.environ.pop("MANZOORI_HOME", None)
-        else:
-            os.environ["MANZOORI_HOME"] = before
-        shutil.rmtree(home, ignore_errors=True)
+def run(items: int, actions: int, crowd: int, variants: tuple[str, ...] = VARIANTS) -> dict[str, Any]:
+    """Every variant's figures, each on a new MANZOORI_HOME (removed afterwards)."""
+    results: dict[str, Any] = {"sizes": {"items_suspended": items, "actions": actions, "crowd": crowd}}
+    for variant in variants:
+        home = Path(tempfile.mkdtemp(prefix=f"manzoori-bench-{variant}-"))
+        before = os.environ.get("MANZOORI_HOME")
+        os.environ["MANZOORI_HOME"] = str(home)
+        try:
+            results[variant] = {"load_before": load(), **_measure(home, variant, items, actions, crowd)}
+        finally:
+            if before is None:
+                os.environ.pop("MANZOORI_HOME", None)
+            else:
+                os.environ["MANZOORI_HOME"] = before
+            shutil.rmtree(home, ignore_errors=True)
+        print(json.dumps({variant: results[variant]}, indent=2), flush=True)
+    return results
 
 
-def _measure(home: Path, items: int, actions: int, crowd_size: int) -> dict[str, Any]:
-    factory = open_database(f"sqlite:///{home / 'manzoori.db'}")
+def _measure(home: Path, variant: str, items: int, actions: int, crowd_size: int) -> dict[str, Any]:
+    url = f"sqlite:///{home / 'manzoori.db'}"
+    factory = open_database(url)
     parties = registry()
     with factory() as session:
         seed_directory(session, parties)
         session.commit()
-
-    # Seed M items whose runs wait suspended after their draft, exactly as the flow leaves
-    # them (Suspended, pause key after-1, the decision form's schema saved), without making
-    # a 2-core machine execute M runs first (each execution is a ~3 s process).
-    seeded, seeding_s = seed_suspended(factory, parties, home, items)
-    results_seed = {"items_suspended": items, "seeding_s": round(seeding_s, 1)}
-
-    port = free_port()
-    environment = {**os.environ}
-    environment.pop("MANZOORI_DATABASE_URL", None)
-    serve = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--port", str(port),
-                              "--web-port", str(free_port())], env=environment,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    assert serve.stdout is not None
-    while True:
-        line = serve.stdout.readline()
-        if line.startswith("Serving;"):
-            break
-        if not line and serve.poll() is not None:
-            raise RuntimeError(f"manzoori serve ended with {serve.returncode} before serving")
-    prefect = PrefectView(Stack(home, port=port))
-    time.sleep(15)  # the runner's recovery pass and first outbox rounds
-    idle_mb, idle_processes = tree(serve.pid)
-    results: dict[str, Any] = {**results_seed,
-                               "serve_mb_with_all_suspended": round(idle_mb),
-                               "serve_processes_with_all_suspended": idle_processes}
-    print(json.dumps(results, indent=2), flush=True)
+    environment = {"MANZOORI_DATABASE_URL": url}
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    stack = Stack(home, port=free_port())
+    results: dict[str, Any] = {}
     try:
-        # 1. Action → run resumes.
+        stack.start_server()
+        results["seeding_s"] = round(seed_suspended(factory, parties, stack, variant, items), 1)
+        stack.start_runner(processes=variant == "processes")
+        prefect = PrefectView(stack)
+        assert stack.runner is not None and stack.server is not None
+        runner, server = stack.runner.pid, stack.server.pid
+
+        # 1. One item, actions one at a time: action → run suspended again after it.
         with factory() as session:
-            reference = draft(session, parties, kind="work_plan", parties=["punjab"],
-                              title="Benchmark plan", form=form_for("punjab", "work_plan"),
-                              officer="punjab.pdu-director").reference
-        prefect.wait_suspended_after(reference, 1, timeout=120)
-        to_running, to_waiting = [], []
+            reference = draft(session, parties, kind="work_plan", parties=["punjab"], title="Benchmark plan",
+                              form=form_for("punjab", "work_plan"), officer="punjab.pdu-director").reference
+        prefect.wait_suspended_after(reference, 1, timeout=300)
+        time.sleep(3)  # let the first execution's tail (logs, events) settle
+        idle_mb, idle_processes = tree(runner)
+        results["runner_mb_with_all_suspended"] = round(idle_mb)
+        results["runner_processes_with_all_suspended"] = idle_processes
+        cpu_runner, cpu_server = cpu_seconds(runner), cpu_seconds(server)
+        delays = []
         for number in range(actions):
             with factory() as session:
-                act(session, parties, reference=reference, action="comment",
-                    officer="punjab.wpc-member.1", comment=f"benchmark comment {number}")
-            start, running = time.monotonic(), None
-            seq = number + 2
+                act(session, parties, reference=reference, action="comment", officer="punjab.wpc-member.1",
+                    comment=f"benchmark comment {number}")
+            start, seq = time.monotonic(), number + 2
             while True:
                 run = prefect.run(reference)
-                now = time.monotonic()
-                if running is None and run.state.is_running():
-                    running = now - start
-                if run.state.is_paused() and run.state.state_details.pause_key == f"after-{seq}":
+                if run is not None and run.state is not None and run.state.is_paused() \
+                        and run.state.state_details.pause_key == f"after-{seq}":
                     break
-                if now - start > 300:
+                if time.monotonic() - start > 300:
                     raise TimeoutError(f"{reference} did not wait again within 300 s of action {seq}")
                 time.sleep(0.02)
-            to_running.append(running if running is not None else now - start)
-            to_waiting.append(now - start)
-        results["action_to_running_s"] = spread(to_running, digits=2)
-        results["action_to_waiting_again_s"] = spread(to_waiting, digits=2)
-        print(json.dumps(results, indent=2), flush=True)
+            delays.append(time.monotonic() - start)
+        time.sleep(2)  # the last execution's tail
+        results["action_to_visible_s"] = {
+            "p50": round(statistics.median(delays), 2), "p95": round(percentile(delays, 0.95), 2),
+            "max": round(max(delays), 2), "n": len(delays)}
+        results["cpu_s_per_wake_up"] = {
+            "runner": round((cpu_seconds(runner) - cpu_runner) / actions, 2),
+            "prefect_server": round((cpu_seconds(server) - cpu_server) / actions, 2)}
 
-        # 2. The same runs woken in a crowd: N seeded runs each get an action at once.
-        sampler = PeakSampler(serve.pid)
+        # 2. C seeded runs woken at once.
+        sampler = PeakSampler(runner)
         sampler.start()
-        crowd = seeded[:crowd_size]
+        crowd = [row[0] for row in factory().execute(text(
+            "SELECT reference FROM items WHERE reference LIKE 'KP-%' ORDER BY id LIMIT :n"), {"n": crowd_size})]
         begin = time.monotonic()
         with factory() as session:
-            for reference in crowd:
-                act(session, parties, reference=reference, action="submit", officer="kp.swd-secretary")
-        for reference in crowd:
-            prefect.wait_suspended_after(reference, 2, timeout=900)
-        results["crowd"] = {
-            "items_woken_at_once": len(crowd),
-            "until_all_waiting_again_s": round(time.monotonic() - begin, 1),
-            "peak_serve_mb": round(sampler.peak),
-        }
+            for each in crowd:
+                act(session, parties, reference=each, action="submit", officer="kp.swd-secretary")
+        for each in crowd:
+            prefect.wait_suspended_after(each, 2, timeout=1800)
+        results["crowd"] = {"woken_at_once": len(crowd),
+                            "all_visible_s": round(time.monotonic() - begin, 1),
+                            "peak_runner_mb": round(sampler.peak)}
         sampler.stop.set()
-        mb, processes = tree(serve.pid)
-        results["after_crowd"] = {"serve_mb": round(mb), "serve_processes": processes}
+        mb, processes = tree(runner)
+        results["after_crowd"] = {"runner_mb": round(mb), "runner_processes": processes}
     finally:
-        serve.send_signal(2)
-        try:
-            serve.wait(60)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait(10)
+        stack.stop()
         factory.kw["bind"].dispose()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return results
 
 

@@ -159,18 +159,25 @@ def _web(r: dict[str, Any]) -> list[Table]:
 
 
 def _prefect(r: dict[str, Any]) -> list[Table]:
-    running, waiting, crowd = r["action_to_running_s"], r["action_to_waiting_again_s"], r["crowd"]
-    return [(f"Prefect: `manzoori serve` with {r['items_suspended']:,} items' runs suspended",
-             ["measure", "value"], [
-        ["RSS of serve and its processes, all suspended",
-         f"{r['serve_mb_with_all_suspended']} MB ({r['serve_processes_with_all_suspended']} processes)"],
-        [f"action → run running, s (median / max of {running['n']})", f"{running['median']} / {running['max']}"],
-        [f"action → run waiting again, s (median / max of {waiting['n']})",
-         f"{waiting['median']} / {waiting['max']}"],
-        [f"{crowd['items_woken_at_once']} runs woken at once → all waiting again",
-         f"{crowd['until_all_waiting_again_s']} s, peak {crowd['peak_serve_mb']} MB"],
-        ["RSS after the crowd", f"{r['after_crowd']['serve_mb']} MB ({r['after_crowd']['serve_processes']} processes)"],
-    ])]
+    variants = [name for name in ("processes", "lane") if name in r]
+    label = {"processes": "before: `aserve`, a process per wake-up", "lane": "the lane: in-process, threads"}
+
+    def row(name: str) -> list[str]:
+        v = r[name]
+        visible, cpu, crowd = v["action_to_visible_s"], v["cpu_s_per_wake_up"], v["crowd"]
+        return [label[name], f"{visible['p50']} / {visible['p95']} / {visible['max']} (n={visible['n']})",
+                f"{cpu['runner']}", f"{cpu['prefect_server']}",
+                f"{crowd['woken_at_once']} in {crowd['all_visible_s']} s",
+                f"{v['runner_mb_with_all_suspended']} MB ({v['runner_processes_with_all_suspended']}) → "
+                f"peak {crowd['peak_runner_mb']} MB",
+                f"{v['load_before']['1min']}"]
+
+    sizes = r.get("sizes", {})
+    return [(f"Prefect: the runner of `manzoori serve`, {sizes.get('items_suspended', '?'):,} items' runs suspended",
+             ["variant", "action → run visibly updated, s (p50 / p95 / max)", "runner CPU-s per wake-up",
+              "Prefect server CPU-s per wake-up", "woken at once → all visible",
+              "runner memory (processes) → peak in the crowd", "load (1 min) before"],
+             [row(name) for name in variants])]
 
 
 def show(name: str, results: dict[str, Any]) -> None:

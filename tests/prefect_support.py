@@ -94,3 +94,9 @@ class PrefectView:
         with self.client() as client:
             result = client.resume_flow_run(run_id, run_input=run_input)
         assert result.status.value == "ACCEPT", result
+
+
+def history_actions(status: str) -> list[str]:
+    """The actions of the history table in an item's status artifact, in order."""
+    rows = status.split("### History", 1)[1].strip().splitlines()[2:]
+    return [row.split("|")[4].strip() for row in rows]

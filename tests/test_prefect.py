@@ -5,7 +5,8 @@ outbox catching up after Prefect was down."""
 
 from __future__ import annotations
 
-import json
+import importlib
+import os
 import time
 from datetime import datetime, timedelta
 from collections.abc import Iterator
@@ -15,10 +16,12 @@ import pytest
 
 from tests.conftest import Databases, Manzoori
 from tests.forms import form_for
-from tests.prefect_support import PrefectView
+from tests.prefect_support import PrefectView, history_actions
+from tests.provinces import Install, fake_distribution
 from workflows.stack import Stack, free_port
 
 pytestmark = pytest.mark.prefect
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +34,44 @@ def database(databases: Databases, seeded_home: Path,
     databases.drop(url)
 
 
+HANGING = """
+import time
+
+from engine.contract.hookspecs import hookimpl
+from tests.provinces import TestProvince
+
+
+class Hanging(TestProvince):
+    @hookimpl
+    def on_event(self, event):
+        time.sleep(600)  # an SMS gateway that never answers
+
+
+_party = Hanging("hanging-province")
+party, offices, roles, form, on_event = _party.party, _party.offices, _party.roles, _party.form, _party.on_event
+"""
+HOOK_TIMEOUT = 3
+
+
 @pytest.fixture(scope="module")
-def stack(databases: Databases, database: tuple[Path, str]) -> Iterator[Stack]:
+def plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A province package whose `on_event` hangs, installed as pip would (an entry point
+    in `manzoori.provinces`), for the runner's process and this one."""
+    root = tmp_path_factory.mktemp("plugins")
+    fake_distribution(root, "hanging_province", HANGING)
+    return root
+
+
+@pytest.fixture(scope="module")
+def stack(databases: Databases, database: tuple[Path, str], plugins: Path) -> Iterator[Stack]:
     home, url = database
     running = Stack(home, port=free_port())
     with pytest.MonkeyPatch.context() as environment:
         # The stack's processes (server, runner) inherit it whenever they are (re)started.
         for name, value in databases.environment(url).items():
             environment.setenv(name, value)
+        environment.setenv("PYTHONPATH", os.pathsep.join([str(plugins), str(ROOT)]))
+        environment.setenv("MANZOORI_HOOK_TIMEOUT", str(HOOK_TIMEOUT))
         try:
             running.start()
             yield running
@@ -94,9 +127,9 @@ def test_an_items_run_is_named_suspended_resumed_by_officers_and_completed(cli, 
     run = prefect.wait_final(reference)
 
     assert run.state.is_completed() and run.state.message == f"{reference} in_force"
-    history = json.loads(prefect.artifact(f"{reference.lower()}-history").data)
-    assert [row["action"] for row in history] == ["draft", "submit", "clear", "approve", "sign",
-                                                  "planned"]
+    status = prefect.artifact(f"{reference.lower()}-status").data
+    assert f"{reference} is in_force" in status
+    assert history_actions(status) == ["draft", "submit", "clear", "approve", "sign", "planned"]
     notified = [name for name in prefect.executed_tasks(run) if name.startswith("notify")]
     assert notified == [f"notify {reference} #{seq}" for seq in range(1, 7)]
     # The engine stayed the truth: every event was delivered once, none is left.
@@ -201,3 +234,31 @@ def test_the_deadline_schedule_escalates_through_prefect(cli, prefect) -> None:
     last = len(cli.actions(reference))
     run = prefect.wait_suspended_after(reference, last)
     assert f"notify {reference} #{last}" in prefect.executed_tasks(run)
+
+
+def test_an_on_event_that_hangs_holds_up_neither_its_item_nor_the_others(
+        cli, prefect, plugins: Path, install: Install, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The runner found the hanging province through its entry point; this process too.
+    monkeypatch.syspath_prepend(str(plugins))
+    install(hanging_province=importlib.import_module("hanging_province"))
+    cli("init", "--samples")  # its [sample] officers
+    data = form_for("punjab", "work_plan")
+    data.pop("activities")
+    stuck = cli.draft("work_plan", "hanging-province", "Plan of a party whose gateway hangs", data,
+                      "hanging-province.director")
+    flowing = cli.draft("work_plan", "punjab", "Plan that keeps flowing",
+                        form_for("punjab", "work_plan"), "punjab.pdu-director")
+    began = time.monotonic()
+    cli.act(stuck, "submit", "hanging-province.director")
+    cli.act(flowing, "submit", "punjab.pdu-director")
+    cli.act(flowing, "clear", "punjab.wpc-member.1")
+
+    # The other item's wake-ups go through while the hook hangs (for 600 s)...
+    prefect.wait_suspended_after(flowing, 3, timeout=120)
+    assert "notify " + flowing + " #3" in prefect.executed_tasks(prefect.run(flowing))
+    # ...and the hanging party's own item goes on too: each hook given up after its time.
+    run = prefect.wait_suspended_after(stuck, 2, timeout=120)
+    assert time.monotonic() - began < 300, "waited for the hanging hook"
+    assert "waits at step `review`" in prefect.artifact(f"{stuck.lower()}-status").data
+    line = prefect.wait_log(run.id, lambda text: f"on_event of hanging-province for {stuck} #2" in text)
+    assert f"did not return within {HOOK_TIMEOUT} s" in line

@@ -8,7 +8,9 @@ suite still starts a Prefect server (tests/test_prefect.py) and drives Chromium
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +22,7 @@ import pytest
 
 from tests.browsing import OUTPUT
 from tests.conftest import Databases
+from tests.forms import form_for
 from tests.prefect_support import PrefectView
 from workflows.stack import Stack, auth_string, free_port
 
@@ -29,7 +32,8 @@ DEMO = ["PJ-IPA-2025-0001", "BL-WP-2025-0001", "NCSW-JR-2015-0001", "PJ-WP-2025-
 
 
 @pytest.fixture(scope="module")
-def served(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, subprocess.Popen]]:
+def served(databases: Databases, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[tuple[Stack, subprocess.Popen, dict[str, str]]]:
     home = tmp_path_factory.mktemp("served")
     url = databases.empty(home)
     port = free_port()
@@ -53,7 +57,7 @@ def served(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> It
         process.kill()
     assert lines and lines[-1].startswith("Serving;"), "".join(lines)
     try:
-        yield Stack(home, port=port), process
+        yield Stack(home, port=port), process, environment
     finally:
         if process.poll() is None:
             process.kill()
@@ -61,11 +65,20 @@ def served(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> It
         databases.drop(url)
 
 
-def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, browser, request) -> None:
-    stack, _process = served
+def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, browser, request, tmp_path) -> None:
+    stack, _process, environment = served
     prefect = PrefectView(stack)
     for reference in DEMO:
         assert prefect.wait_final(reference, timeout=120).state.is_completed()
+    # An item that waits: its run Suspended, the office it waits for in its status artifact.
+    form = tmp_path / "plan.json"
+    form.write_text(json.dumps(form_for("punjab", "work_plan")))
+    drafted = subprocess.run([sys.executable, "-m", "engine.cli", "draft", "work_plan", "--parties", "punjab",
+                              "--title", "A plan that waits", "--form", str(form), "--as", "punjab.pdu-director"],
+                             capture_output=True, text=True, env=environment, timeout=120)
+    assert drafted.returncode == 0, drafted.stdout + drafted.stderr
+    waiting = re.search(r"PJ-WP-\d{4}-\d{4}", drafted.stdout).group(0)
+    run = prefect.wait_suspended_after(waiting, 1, timeout=120)
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
     screenshot = OUTPUT / f"{request.node.name}.png"
@@ -79,12 +92,19 @@ def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, browser, reques
     for reference in DEMO:
         page.get_by_text(reference, exact=True).first.wait_for(timeout=60_000)
     page.screenshot(path=str(screenshot), full_page=True)
+    # The waiting run's page says Suspended; its status artifact names the office.
+    page.goto(f"{stack.ui_url}/runs/flow-run/{run.id}")
+    page.get_by_text("Suspended").first.wait_for(timeout=60_000)
+    status = prefect.artifact(f"{waiting.lower()}-status")
+    page.goto(f"{stack.ui_url}/artifacts/artifact/{status.latest_id}")
+    page.get_by_text("Director, Parliamentary Development Unit").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(OUTPUT / f"{request.node.name}-waiting.png"), full_page=True)
     context.close()
     assert screenshot.stat().st_size > 10_000
 
 
 def test_ctrl_c_stops_the_server_and_the_runner(served) -> None:
-    stack, process = served
+    stack, process, _environment = served
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
     rest = process.stdout.read()

@@ -11,6 +11,10 @@ dispatcher takes undelivered entries oldest first and, per entry:
 While an item's run is executing (scheduled, pending, running) its later entries wait
 for the next round, so a run never misses an event it was not awake for. If Prefect
 cannot be reached, nothing is marked and the next round tries again.
+
+A round starts as soon as a session of this process commits an outbox entry (a decision
+typed into the Prefect UI, a deadline sweep: both run in the lane's process), and
+otherwise every `interval` seconds (actions from the web app, another process).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -27,14 +32,15 @@ from prefect.client.schemas.filters import (
     FlowFilter,
     FlowFilterName,
     FlowRunFilter,
+    FlowRunFilterId,
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.states import Scheduled
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import utcnow
@@ -77,6 +83,7 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
             .order_by(OutboxEntry.id).limit(BATCH)
         ).all()
         busy_items: set[int] = set()
+        runs: dict[int, FlowRun] | None = None
         for entry in entries:
             if entry.item_id in busy_items:
                 result.waiting += 1
@@ -85,7 +92,9 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
                 if deployment_id is None:
                     deployment = await client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
                     deployment_id = deployment.id
-                outcome = await _deliver(session, client, deployment_id, entry)
+                if runs is None:
+                    runs = await _read_runs(session, client, {entry.item_id for entry in entries})
+                outcome = await _deliver(session, client, deployment_id, entry, runs.get(entry.item_id))
             except (httpx.HTTPError, PrefectHTTPStatusError, ObjectNotFound, OSError) as error:
                 entry.attempts += 1
                 entry.last_error = f"{type(error).__name__}: {error}"[:500]
@@ -99,6 +108,8 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
             entry.delivered_at, entry.outcome = utcnow(), outcome
             entry.attempts += 1
             session.commit()
+            if outcome in (OutboxOutcome.STARTED, OutboxOutcome.RESTARTED, OutboxOutcome.RESUMED):
+                busy_items.add(entry.item_id)  # awake now: its later entries wait for their round
             result.delivered.append(entry.id)
             if outcome in (OutboxOutcome.STARTED, OutboxOutcome.RESTARTED):
                 result.started += 1
@@ -109,9 +120,21 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
     return result
 
 
+async def _read_runs(session: Session, client: PrefectClient, item_ids: set[int]) -> dict[int, FlowRun]:
+    """The flow runs of these items that have one, in one call to the API (not one each)."""
+    records = session.scalars(select(ItemRun).where(ItemRun.item_id.in_(item_ids))).all()
+    if not records:
+        return {}
+    by_run = {UUID(record.flow_run_id): record.item_id for record in records}
+    found = await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(by_run))),
+                                        limit=len(by_run))
+    return {by_run[flow_run.id]: flow_run for flow_run in found}
+
+
 async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
-                   entry: OutboxEntry) -> OutboxOutcome | None:
-    """Deliver one entry; None means the run is awake and the entry must wait."""
+                   entry: OutboxEntry, known: FlowRun | None = None) -> OutboxOutcome | None:
+    """Deliver one entry; None means the run is awake and the entry must wait. `known`:
+    the item's flow run as read at the start of this round."""
     run_record = session.get(ItemRun, entry.item_id)
     if run_record is None:
         item = session.get_one(Item, entry.item_id)
@@ -125,7 +148,7 @@ async def _deliver(session: Session, client: PrefectClient, deployment_id: UUID,
         session.add(ItemRun(item_id=item.id, flow_run_id=str(flow_run.id), created_at=utcnow()))
         return OutboxOutcome.STARTED
 
-    flow_run = await client.read_flow_run(UUID(run_record.flow_run_id))
+    flow_run = known if known is not None else await client.read_flow_run(UUID(run_record.flow_run_id))
     state = flow_run.state
     if state is None or state.is_final():
         if state is not None and not state.is_crashed() and _item_ended(session, entry.item_id):
@@ -175,10 +198,51 @@ async def recover_crashed(factory: sessionmaker, client: PrefectClient) -> int:
     return restarted
 
 
+def wake_on_outbox_commits(wake: Callable[[], None]) -> Callable[[], None]:
+    """Call `wake` (from any thread) after each commit in this process that added outbox
+    entries; returns the function that stops it."""
+    def flushed(session: Session, _context: object, _instances: object) -> None:
+        if any(isinstance(added, OutboxEntry) for added in session.new):
+            session.info["manzoori_outbox"] = True
+
+    def committed(session: Session) -> None:
+        if session.info.pop("manzoori_outbox", False):
+            wake()
+
+    event.listen(Session, "before_flush", flushed)
+    event.listen(Session, "after_commit", committed)
+
+    def remove() -> None:
+        event.remove(Session, "before_flush", flushed)
+        event.remove(Session, "after_commit", committed)
+    return remove
+
+
 async def run_dispatcher(factory: sessionmaker, stop: asyncio.Event, interval: float = 0.5,
-                         recover_every: float = RECOVER_EVERY) -> None:
+                         recover_every: float = RECOVER_EVERY,
+                         on_delivered: Callable[[], None] | None = None,
+                         woken: asyncio.Event | None = None) -> None:
     """Deliver the outbox until `stop` is set; quiet while Prefect is away, loud when back.
-    Every `recover_every` seconds, rerun the crashed runs."""
+    Every `recover_every` seconds, rerun the crashed runs. `on_delivered` is called after
+    a round that started or resumed runs (the runner nudges its lane with it); setting
+    `woken` starts a round at once (the runner's lane sets it when an execution ends)."""
+    loop = asyncio.get_running_loop()
+    woken = woken or asyncio.Event()
+
+    def wake() -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(woken.set)
+
+    stop_waking = wake_on_outbox_commits(wake)
+    try:
+        await _dispatch_until(factory, stop, woken, interval, recover_every, on_delivered)
+    finally:
+        stop_waking()
+
+
+async def _dispatch_until(factory: sessionmaker, stop: asyncio.Event, woken: asyncio.Event,
+                          interval: float, recover_every: float,
+                          on_delivered: Callable[[], None] | None) -> None:
     away, last_recovery = False, 0.0
     async with get_client() as client:
         while not stop.is_set():
@@ -188,6 +252,7 @@ async def run_dispatcher(factory: sessionmaker, stop: asyncio.Event, interval: f
                     last_recovery = time.monotonic()
                 except (httpx.HTTPError, PrefectHTTPStatusError, OSError):
                     pass  # the outbox round below notices and reports it
+            woken.clear()  # a commit from now on calls for another round
             try:
                 result = await dispatch_once(factory, client)
             except Exception:  # never let one bad round end the dispatcher
@@ -198,11 +263,14 @@ async def run_dispatcher(factory: sessionmaker, stop: asyncio.Event, interval: f
             if away and not result.error:
                 log.warning("Prefect is back; catching up on the outbox")
             away = bool(result.error)
+            if (result.started or result.resumed) and on_delivered is not None:
+                on_delivered()
             if result.busy:
                 log.info("outbox: %d started, %d resumed, %d caught up, %d waiting", result.started,
                          result.resumed, result.caught_up, result.waiting)
                 continue
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval if not away else 2.0)
-            except TimeoutError:
-                pass
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(woken.wait())]
+            await asyncio.wait(waits, timeout=interval if not away else 2.0,
+                               return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()

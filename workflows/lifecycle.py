@@ -2,9 +2,14 @@
 
 The engine's database is the truth: every time the run executes (first start, each
 resume, a restart after a crash) it reads the item afresh, runs the automated work for
-events it has not handled yet (each a cached task, so none happens twice), says in an
-artifact which step and office it waits for, and suspends. A suspended run holds no
-process. The engine's outbox (`workflows.dispatch`) resumes it after each action.
+events it has not handled yet (each a cached task, so none happens twice), says in one
+artifact which step and office it waits for and what happened so far, and suspends. A
+suspended run holds no process and no thread. The engine's outbox (`workflows.dispatch`)
+resumes it after each action, and a lane (`workflows.lane`) executes it again.
+
+Plugin code is bounded: a party's `on_event`, or the document render, that does not return
+within MANZOORI_HOOK_TIMEOUT seconds (30) is logged as a warning and left behind in a
+thread of its own; the run goes on, and so do the other items.
 
 An operator may also type a decision into the Prefect UI's resume form; it carries the
 officer's username and a one-time code, and goes through `engine.core.items.act` like any
@@ -19,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import acreate_markdown_artifact
 from prefect.context import FlowRunContext, TaskRunContext
 from prefect.flow_runs import asuspend_flow_run
 from prefect.input import RunInput
@@ -36,12 +41,15 @@ from engine.core.registry import registry
 from engine.core.routing import validate
 from engine.errors import ManzooriError, NotAllowed
 from engine.store import AuditEvent, Item, home, session_scope
+from workflows.lane import Overdue, hook_timeout, within
 
 FLOW_NAME = "item-lifecycle"
 DEPLOYMENT_NAME = "manzoori"
 
 #: How an item that ended is shown as a Prefect state.
 ENDINGS = {"withdrawn": "cancelled", "rejected": "failed"}
+#: The actions that submit a version, whose rules the run checks again.
+SUBMISSIONS = ("submit", "revise")
 
 
 class OfficerDecision(RunInput):
@@ -137,7 +145,9 @@ def _once(name: str) -> Callable[[TaskRunContext, dict[str, Any]], str]:
 @task(name="notify-parties", task_run_name="notify {reference} #{seq}",
       cache_key_fn=_once("notify"), persist_result=True)
 def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
-    """Tell every party's plugin of one event (`on_event`), once, in the history's order."""
+    """Tell every party's plugin of one event (`on_event`), once, in the history's order.
+    Each party's hook has MANZOORI_HOOK_TIMEOUT seconds; one that hangs is logged and left
+    behind. Returns the parties whose hook returned."""
     with session_scope() as session:
         item = session.get_one(Item, item_id)
         event = session.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id,
@@ -147,8 +157,15 @@ def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
             officer=event.officer.username if event.officer else "system", state=item.state,
             parties=tuple(item.party_codes), comment=event.comment, seq=seq,
         )
-    registry().notify(list(notice.parties), notice)
-    return list(notice.parties)
+    parties, told = registry(), []
+    for code in notice.parties:
+        try:
+            within(hook_timeout(), f"on_event of {code} for {reference} #{seq}", parties.notify,
+                   [code], notice)
+            told.append(code)
+        except Overdue as late:
+            get_run_logger().warning("%s; carrying on without it", late)
+    return told
 
 
 @task(name="check-rules", task_run_name="rules {reference} v{version}",
@@ -174,10 +191,8 @@ def check_rules(item_id: int, reference: str, version: int) -> list[str]:
     return findings
 
 
-@task(name="report-status", task_run_name="status {reference} #{seq}",
-      cache_key_fn=_once("status"), persist_result=True)
-def report_status(item_id: int, reference: str, seq: int, view: ItemView) -> str:
-    """Publish what the item waits for, and its history, as the run's artifacts."""
+def status_markdown(view: ItemView) -> str:
+    """What the item waits for (step, party, office) and its history, as one markdown page."""
     if view.ended:
         lines = [f"## {view.reference} is {view.state}", "", view.title]
     else:
@@ -189,27 +204,44 @@ def report_status(item_id: int, reference: str, seq: int, view: ItemView) -> str
             f"| {w.step} | {w.party} | {w.office_title} | {w.decided} of {w.quorum} | — |"
             for w in view.waiting
         ]
-    status = "\n".join(lines)
-    create_markdown_artifact(status, key=f"{view.slug}-status",
-                             description=f"What {view.reference} waits for")
-    create_table_artifact(
-        [{"#": h.seq, "when": f"{h.at:%Y-%m-%d %H:%M}", "who": h.officer, "action": h.action,
-          "step": h.step, "party": h.party, "comment": h.comment} for h in view.history],
-        key=f"{view.slug}-history", description=f"History of {view.reference}",
-    )
-    return status
+    lines += ["", "### History", "", "| # | when | who | action | step | party | comment |",
+              "|---|---|---|---|---|---|---|"]
+    lines += [f"| {h.seq} | {h.at:%Y-%m-%d %H:%M} | {h.officer} | {h.action} | {h.step} | "
+              f"{h.party} | {_cell(h.comment)} |" for h in view.history]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+async def report_status(view: ItemView) -> None:
+    """Publish what the item waits for, and its history: one artifact write per wake-up
+    (the key's latest version is what the UI's Artifacts page shows)."""
+    await acreate_markdown_artifact(status_markdown(view), key=f"{view.slug}-status",
+                                    description=f"What {view.reference} waits for, and its history")
 
 
 @task(name="render-document", task_run_name="document {reference} #{seq}",
       cache_key_fn=_once("document"), persist_result=True)
 def render_document(item_id: int, reference: str, seq: int) -> str:
-    """Write the item's document (letterheads, content, signatures) under MANZOORI_HOME."""
-    with session_scope() as session:
-        html = render(session.get_one(Item, item_id), registry())
+    """Write the item's document (letterheads, content, signatures) under MANZOORI_HOME;
+    a render that does not return within MANZOORI_HOOK_TIMEOUT seconds is logged, and the
+    run ends without it."""
+    try:
+        html = within(hook_timeout(), f"the document of {reference}", _render, item_id)
+    except Overdue as late:
+        get_run_logger().warning("%s; the run ends without it", late)
+        return ""
     path = home() / "documents" / f"{reference}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return str(path)
+
+
+def _render(item_id: int) -> str:
+    with session_scope() as session:
+        return render(session.get_one(Item, item_id), registry())
 
 
 def apply_decision(view: ItemView, decision: OfficerDecision, run_id: str, key: str) -> str:
@@ -254,12 +286,14 @@ async def item_lifecycle(item_id: int, reference: str) -> State:
         view = read_item(item_id)
         if view.last_seq != seen:
             attempt, seen = 0, view.last_seq
-        for line in view.history:
-            if line.seq > handled:
-                notify_parties(item_id, view.reference, line.seq)
-        if view.submitted_version is not None:
+        new = [line for line in view.history if line.seq > handled]
+        for line in new:
+            notify_parties(item_id, view.reference, line.seq)
+        # Only tasks with work to do become task runs: the rules after a submission.
+        if view.submitted_version is not None and any(line.action in SUBMISSIONS for line in new):
             check_rules(item_id, view.reference, view.submitted_version)
-        report_status(item_id, view.reference, view.last_seq, view)
+        handled = max(handled, view.last_seq)
+        await report_status(view)
         if view.ended:
             if view.submitted_version is not None:
                 render_document(item_id, view.reference, view.last_seq)

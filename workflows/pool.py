@@ -1,21 +1,21 @@
-"""Manzoori's flows on a Prefect work pool: the layout for several machines.
+"""Manzoori's flows on a Prefect work pool: one lane or many, on one machine or several.
 
-`manzoori serve` runs the flows in one process beside its own Prefect server. In
-production the Prefect server (on PostgreSQL) only orchestrates; the flows' deployments
-belong to a work pool of type "process", and any number of Prefect workers on any
-machines (`manzoori worker`) run them, each flow-run execution a new Python process that
-imports the flow by module path (`workflows.lifecycle.item_lifecycle`), so a machine
-needs the manzoori package installed and nothing copied. One dispatcher
+The flows' deployments belong to a work pool of Manzoori's own type (`manzoori-lane`),
+and any number of lanes on any machines (`manzoori worker`, and the runner of `manzoori
+serve`) take their runs from it: each lane is a Prefect worker (`workflows.lane.LaneWorker`)
+that executes a run in its own long-lived process, in a thread, with Prefect's engine. A
+lane imports the flows by module path (`workflows.lifecycle.item_lifecycle`), so a
+machine needs the manzoori package installed and nothing copied. One dispatcher
 (`manzoori dispatch`) delivers the engine's outbox, starting and resuming the runs of
 the pool's deployment.
 
-When a worker's machine dies, the runs it was executing are left Running (or Pending)
-with nobody behind them. Every flow-run process sends a heartbeat event to the Prefect
-server (PREFECT_FLOWS_HEARTBEAT_FREQUENCY, 30 s here); two automations that `deploy`
-creates mark a run Crashed when its heartbeats stop for 90 s without it ending or
-suspending ("manzoori zombie runs"), or when it stays Pending for 3 minutes without
-starting ("manzoori stuck pending runs"). The dispatcher then reruns every crashed item
-run (`workflows.dispatch.recover_crashed`) on whichever worker is alive; the run reads the
+When a lane's machine dies, the runs it was executing are left Running (or Pending) with
+nobody behind them. Every execution sends a heartbeat event to the Prefect server
+(PREFECT_FLOWS_HEARTBEAT_FREQUENCY, 30 s here); two automations that `deploy` creates mark
+a run Crashed when its heartbeats stop for 90 s without it ending or suspending
+("manzoori zombie runs"), or when it stays Pending for 3 minutes without starting
+("manzoori stuck pending runs"). The dispatcher then reruns every crashed item run
+(`workflows.dispatch.recover_crashed`) on whichever lane is alive; the run reads the
 engine afresh and its tasks are cached, so nothing happens twice.
 """
 
@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sys
 from datetime import timedelta
 
 from prefect.automations import Automation
@@ -35,13 +33,18 @@ from prefect.deployments.runner import EntrypointType
 from prefect.events.actions import ChangeFlowRunState
 from prefect.events.schemas.automations import EventTrigger, Posture
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
-from prefect.settings import PREFECT_API_URL, PREFECT_WORKER_HEARTBEAT_SECONDS
-from prefect.workers.process import ProcessWorker
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    PREFECT_WORKER_HEARTBEAT_SECONDS,
+    temporary_settings,
+)
 
 from engine.errors import NotFound
 from engine.store import open_database
 from workflows.deployments import deployments
 from workflows.dispatch import run_dispatcher
+from workflows.lane import DEFAULT_LIMIT, LaneWorker
 from workflows.signals import stop_on_signals
 
 POOL = "manzoori"
@@ -62,29 +65,21 @@ _STOPPED = {f"prefect.flow-run.{name}" for name in (
     "Scheduled", "Recovering", "Late")}
 
 
-ENGINE_COMMAND = "python -m prefect.engine"
-"""How a worker starts a flow run: straight into Prefect's engine, without the workspace
-supervisor process Prefect puts in between otherwise (a second Python start per run)."""
-
-
-def prepare_worker_environment() -> None:
-    """What the flow-run processes a worker starts inherit: heartbeats on, and `python`
-    being the interpreter the worker runs on (where manzoori is installed)."""
-    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
-    here = os.path.dirname(sys.executable)
-    if os.environ.get("PATH", "").split(os.pathsep)[0] != here:
-        os.environ["PATH"] = os.pathsep.join([here, os.environ.get("PATH", "")])
-
-
 async def create_pool(pool: str) -> bool:
-    """The work pool (type process), unless it exists; True if it was created."""
+    """The work pool (Manzoori's lane type), unless it exists; True if it was created."""
     async with get_client() as client:
         try:
             await client.create_work_pool(WorkPoolCreate(
-                name=pool, type=ProcessWorker.type,
-                base_job_template=ProcessWorker.get_default_base_job_template(),
-                description="Manzoori's flows; `manzoori worker` runs them"))
+                name=pool, type=LaneWorker.type,
+                base_job_template=LaneWorker.get_default_base_job_template(),
+                description="Manzoori's flows; `manzoori worker` (a lane) runs them"))
         except ObjectAlreadyExists:
+            existing = await client.read_work_pool(pool)
+            if existing.type != LaneWorker.type:
+                logging.getLogger("manzoori.pool").warning(
+                    "work pool %r is of type %r, not %r: lanes still take its runs; to be tidy, "
+                    "`prefect work-pool delete %s` and deploy again", pool, existing.type,
+                    LaneWorker.type, pool)
             return False
     return True
 
@@ -123,16 +118,17 @@ async def create_zombie_automations() -> list[str]:
     return created
 
 
-async def deploy(pool: str = POOL) -> list[str]:
-    """The pool, the flows' deployments on it and the zombie automation; safe to repeat.
-    Returns the deployments' names."""
+async def deploy(pool: str = POOL, automations: bool = True) -> list[str]:
+    """The pool, the flows' deployments on it and (unless `automations` is False: one
+    machine, where a dead lane means everything stopped) the zombie automations; safe to
+    repeat. Returns the deployments' names."""
     await create_pool(pool)
     names = []
-    for deployment in await deployments(work_pool_name=pool, job_variables={"command": ENGINE_COMMAND},
-                                        entrypoint_type=EntrypointType.MODULE_PATH):
+    for deployment in await deployments(work_pool_name=pool, entrypoint_type=EntrypointType.MODULE_PATH):
         await deployment.aapply()
         names.append(f"{deployment.flow_name}/{deployment.name}")
-    await create_zombie_automations()
+    if automations:
+        await create_zombie_automations()
     return names
 
 
@@ -152,8 +148,7 @@ async def dispatch(pool: str = POOL) -> None:
 
 
 async def work(pool: str = POOL, limit: int | None = None, name: str | None = None) -> None:
-    """One Prefect process worker on the pool until stopped; its runs send heartbeats."""
-    prepare_worker_environment()
+    """One lane on the pool until stopped; its executions send heartbeats."""
     async with get_client() as client:
         problem = await client.api_healthcheck()
         if problem is not None:
@@ -163,11 +158,18 @@ async def work(pool: str = POOL, limit: int | None = None, name: str | None = No
         except ObjectNotFound:
             raise NotFound(f"no work pool {pool!r} on {PREFECT_API_URL.value()}: "
                            f"run `manzoori deploy --pool {pool}` first") from None
-    worker = ProcessWorker(work_pool_name=pool, name=name, limit=limit, create_pool_if_not_found=False,
-                           heartbeat_interval_seconds=int(PREFECT_WORKER_HEARTBEAT_SECONDS.value()))
     _log_progress()
-    stop = stop_on_signals()
-    working = asyncio.create_task(worker.start(printer=logging.getLogger("manzoori.worker").info))
+    heartbeats = PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value() or HEARTBEAT_SECONDS
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: heartbeats}):
+        await run_lane(pool, limit, name, stop_on_signals())
+
+
+async def run_lane(pool: str, limit: int | None, name: str | None, stop: asyncio.Event) -> None:
+    """A lane (`LaneWorker`) on `pool` until `stop` is set; a failure of the worker is raised."""
+    worker = LaneWorker(work_pool_name=pool, name=name, limit=limit or DEFAULT_LIMIT,
+                        create_pool_if_not_found=False,
+                        heartbeat_interval_seconds=int(PREFECT_WORKER_HEARTBEAT_SECONDS.value()))
+    working = asyncio.create_task(worker.start(printer=logging.getLogger("manzoori.lane").info))
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait({working, stopped}, return_when=asyncio.FIRST_COMPLETED)
     working.cancel()

@@ -1,6 +1,7 @@
 """The embedded Prefect stack that `manzoori serve` runs on localhost: a Prefect server
 (its own SQLite under MANZOORI_HOME/prefect, its UI, a generated basic-auth secret) and
-the runner process (`workflows.runner`: the deployments and the outbox dispatcher).
+the runner process (`workflows.runner`: the deployments, a lane that executes their runs,
+and the outbox dispatcher).
 
 The tests use the same class, so what they start is what an operator starts.
 """
@@ -114,8 +115,11 @@ class Stack:
         self._wait_for(self.server, "server", f"{self.api_url}/health",
                        "the Prefect server did not answer", timeout)
 
-    def start_runner(self, timeout: float = 60) -> None:
-        self.runner = self._spawn("runner", [sys.executable, "-m", "workflows.runner"])
+    def start_runner(self, timeout: float = 60, processes: bool = False) -> None:
+        """The runner (`workflows.runner`): a lane and the outbox; `processes`: the runner
+        before the lane, a process per wake-up (for the benchmark's comparison)."""
+        self.runner = self._spawn("runner", [sys.executable, "-m", "workflows.runner",
+                                             *(["--processes"] if processes else [])])
         self._wait_for(self.runner, "runner", f"{self.api_url}/deployments/name/item-lifecycle/manzoori",
                        "the runner did not register its deployments", timeout)
 

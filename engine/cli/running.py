@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 commands = typer.Typer()
 
-POOL_OPTION = typer.Option("manzoori", "--pool", help="The Prefect work pool (type process).")
+POOL_OPTION = typer.Option("manzoori", "--pool", help="The Prefect work pool (type manzoori-lane).")
 
 
 @commands.command()
@@ -76,7 +76,7 @@ def serve(
     web_port: int = typer.Option(8000, help="Port of the officers' web app on 127.0.0.1."),
     demo: bool = typer.Option(False, "--demo", help="Play the demo on a fresh database once serving."),
 ) -> None:
-    """Run Prefect (server, UI, the flows' runner and the outbox) on localhost until Ctrl-C."""
+    """Run Prefect (server, UI, the flows' runner, a lane, and the outbox) on localhost until Ctrl-C."""
     from engine.store import home, open_database  # lazy: SQLAlchemy and Alembic; keeps --help fast
     from workflows.stack import Stack, StackError  # lazy: the Prefect stack; keeps --help fast
 
@@ -186,11 +186,12 @@ def dispatch(pool: str = POOL_OPTION) -> None:
 @reports_errors
 def worker(
     pool: str = POOL_OPTION,
-    limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many flow runs at once."),
+    limit: int | None = typer.Option(None, "--limit", min=1,
+                                     help="At most this many flow runs at once, a thread each (default 4)."),
     name: str | None = typer.Option(None, "--name", help="The worker's name in Prefect (default: generated)."),
 ) -> None:
-    """Run Manzoori's flows from the work pool on this machine until Ctrl-C (a Prefect
-    process worker; each flow run is a new process)."""
+    """Run Manzoori's flows from the work pool on this machine until Ctrl-C: a lane, a
+    Prefect worker that executes each flow run in this process, in a thread."""
     from workflows.pool import work  # lazy: Prefect costs ~1 s; keeps --help fast
 
     _on_prefect("worker", lambda: work(pool, limit, name))
