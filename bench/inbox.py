@@ -112,11 +112,13 @@ def _advance(session: Session, parties: Registry, reference: str) -> bool:
     item = get_item(session, reference)
     if item.state in current_flow(ItemKind(item.kind)).end_states:
         return False
-    step = Route.from_json(item.route).steps[item.stage]
-    forward = next(action for action, target in step.actions.items() if target == NEXT)
-    for record in item.steps:
-        if record.cycle != item.cycle or record.position != item.stage or record.status != "open":
+    route = Route.from_json(item.route)
+    forward = "?"
+    for record in item.current_steps:  # each party's open step, at its own pace
+        if record.status != "open":
             continue
+        step = route.steps[record.position]
+        forward = next(action for action, target in step.actions.items() if target == NEXT)
         decided = {decision.officer_id for decision in record.decisions}
         for username in _holder(session, record.party, record.office, decided):
             try:

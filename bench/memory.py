@@ -21,7 +21,7 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,9 @@ from common import spread, tree
 from sqlalchemy import func, select
 
 from engine.contract import ItemKind
+from engine.core.access import readable_by
 from engine.core.accounts import issue_token, set_password
+from engine.core.directory import get_officer
 from engine.core.flows import current_flow
 from engine.store import Item, StepRecord, open_database
 from tests.pg_cluster import free_port
@@ -61,9 +63,12 @@ def memory(size: int, rounds: int = 5) -> dict[str, Any]:
             ended = set().union(*(current_flow(kind).end_states for kind in ItemKind))
             in_flight = session.scalar(select(func.count()).select_from(Item)
                                        .where(Item.state.not_in(ended)))
+            # Item pages the officer may open (need-to-know: items of the parties they serve).
+            reader = get_officer(session, officer)
             references = list(session.scalars(
                 select(Item.reference).join(StepRecord, StepRecord.item_id == Item.id)
-                .where(StepRecord.status == "open", Item.title.like("Template %")).limit(20)))
+                .where(StepRecord.status == "open", Item.title.like("Template %"),
+                       readable_by(reader, date.today())).limit(20)))
     finally:
         factory.kw["bind"].dispose()
     port = free_port()
@@ -83,8 +88,9 @@ def memory(size: int, rounds: int = 5) -> dict[str, Any]:
         started = _status(server.pid)
         with httpx.Client(base_url=url, timeout=300) as client:
             form = client.get("/login").text  # the login form's token (login CSRF)
-            token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-            answer = client.post("/login", data={"username": officer, "password": PASSWORD, "csrf": token})
+            login_csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            answer = client.post("/login", data={"username": officer, "password": PASSWORD,
+                                                 "csrf": login_csrf})
             assert answer.status_code in (200, 303), answer.status_code
             for _ in range(rounds):
                 page = client.get("/inbox")

@@ -106,8 +106,9 @@ def _serve(folder: Path, token: str, loads: int) -> dict[str, Any]:
                 time.sleep(0.2)
         with httpx.Client(base_url=url, timeout=120) as client:
             form = client.get("/login").text  # the login form's token (login CSRF)
-            token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-            answer = client.post("/login", data={"username": OFFICER, "password": PASSWORD, "csrf": token})
+            login_csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            answer = client.post("/login", data={"username": OFFICER, "password": PASSWORD,
+                                                 "csrf": login_csrf})
             assert answer.status_code in (200, 303), answer.status_code
             page_times, api_times, size = [], [], 0
             for _ in range(loads):
