@@ -19,7 +19,7 @@ from tests.forms import form_for
 from tests.test_web_browser import PASSWORD, Officer
 from workflows.stack import free_port
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium, ~15 s: with the long tests
 
 CONVENER, STAND_IN = "punjab.wpc-convener", "punjab.wpc-member.2"
 

@@ -343,6 +343,7 @@ def generated_cases(operation: Any, known: dict[str, list[str]]) -> st.SearchStr
     return st.one_of(strategies)
 
 
+@pytest.mark.slow  # ~20 s; `.ci/run` runs it with the other long tests, on both databases
 def test_every_operation_answers_as_its_schema_says(api: Api) -> None:
     """Generated requests, valid and not, with a real token: never a server error, and
     every answer's status, content type and body as the OpenAPI document says.

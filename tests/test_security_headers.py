@@ -143,6 +143,7 @@ def logged_in(browser: Any, url: str, username: str) -> Any:
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # Chromium and two servers, ~10 s: with the long tests
 def test_another_port_frames_nothing_and_no_inline_script_runs(
         manzoori: Manzoori, browser: Any, attacker_site: tuple[str, dict[str, str]]) -> None:
     passwords(manzoori)

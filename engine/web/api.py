@@ -379,7 +379,7 @@ def quarter_report(quarter: Quarter, session: SessionDep, reader: ReaderDep) -> 
                             by_area=report.by_area, overdue=report.overdue, total=report.total)
 
 
-@router.get("/absences", response_model=list[AbsenceOut])
+@router.get("/absences", response_model=list[AbsenceOut], responses=refusals())
 def list_absences(session: SessionDep, officer: OfficerDep) -> list[AbsenceOut]:
     """The absences the token's officer is part of (away, or standing in), newest first."""
     return [AbsenceOut.of(absence) for absence in absences.absences(session, officer.username)]
