@@ -5,6 +5,8 @@ OpenAPI document says."""
 
 from __future__ import annotations
 
+import re
+
 import subprocess
 import sys
 from datetime import datetime
@@ -104,4 +106,5 @@ def test_schemathesis_with_all_checks_finds_no_server_error(manzoori: Manzoori, 
     print(output[output.find("SUMMARY"):])  # the figures, with `-s`
     assert "Server error" not in output and "ST101" not in output, output[-5_000:]
     assert run.returncode == 0, output[-5_000:]
-    assert "Selected: 14/14" in output
+    selected = re.search(r"Selected: (\d+)/(\d+)", output)
+    assert selected and selected[1] == selected[2] and int(selected[1]) >= 20, output[-2_000:]  # every /api operation
