@@ -18,13 +18,12 @@ from sqlalchemy.orm import Session
 
 from engine.contract import DelegationRule
 from engine.contract.hookspecs import hookimpl
-from engine.core import replay
 from engine.core.accounts import issue_token
-from engine.core.items import get_item
 from engine.store import make_engine
 from engine.web import create_app
 from tests.conftest import Manzoori, stored_json
 from tests.forms import form_for
+from tests.test_replay import check
 from tests.provinces import Install, TestProvince
 from tests.test_invariants import refused
 
@@ -52,13 +51,7 @@ def away(manzoori: Manzoori, officer: str, substitute: str, since: date, until: 
     return result.stdout if expect == 0 else result.stderr
 
 
-def rebuilt(manzoori: Manzoori, reference: str) -> str | None:
-    engine = make_engine(manzoori.url)
-    try:
-        with Session(engine) as session:
-            return replay.check(session, get_item(session, reference))
-    finally:
-        engine.dispose()
+rebuilt = check  # what the events rebuild against the tables (tests/test_replay.py)
 
 
 def decisions(manzoori: Manzoori, reference: str) -> list[tuple[Any, ...]]:

@@ -13,13 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from engine.core import replay
 from engine.core.accounts import issue_token
-from engine.core.items import get_item
 from engine.store import make_engine
 from engine.web import create_app
 from tests.conftest import Manzoori, stored_json
 from tests.forms import form_for
+from tests.test_replay import check
 from tests.test_deadlines import _due_at, _in_review, _sweep
 from tests.test_invariants import refused
 
@@ -38,13 +37,7 @@ def overdue(manzoori: Manzoori) -> str:
     return reference
 
 
-def rebuilt(manzoori: Manzoori, reference: str) -> str | None:
-    engine = make_engine(manzoori.url)
-    try:
-        with Session(engine) as session:
-            return replay.check(session, get_item(session, reference))
-    finally:
-        engine.dispose()
+rebuilt = check  # what the events rebuild against the tables (tests/test_replay.py)
 
 
 def test_the_deputy_speaker_sees_and_clears_an_overdue_review(manzoori: Manzoori) -> None:

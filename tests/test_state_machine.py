@@ -24,7 +24,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -707,15 +707,6 @@ class Invariants(RuleBasedStateMachine):
         self.officers = {name: frozenset((h.party, h.office) for h in holdings(officer, day))
                          for name, officer in self.directory.items()}
 
-    def decided_from(self, officer: str, party: str, office: str, day: date) -> bool:
-        """Whether `officer` decided as holder of the office on or after `day` (Karachi)."""
-        start = datetime.combine(day, datetime.min.time()) - timedelta(hours=5)
-        rows = self.database.query(
-            "SELECT d.at FROM decisions d JOIN steps s ON s.id = d.step_id JOIN officers o "
-            "ON o.id = d.officer_id WHERE o.username = :o AND s.party = :p AND s.office = :f",
-            o=officer, p=party, f=office)
-        return any(_moment(row[0]) >= start for row in rows)
-
     def draw_administrator(self, data: st.DataObject, party: str) -> tuple[str | None, bool]:
         """The operator (None), a holder of an office that keeps the party's directory, or an
         officer who holds none (who must be refused); and whether they may."""
@@ -781,7 +772,6 @@ class Invariants(RuleBasedStateMachine):
             self.give_step(party, office, officer)
         on = self.now.date() + timedelta(days=data.draw(st.integers(0, 1)))
         by, may = self.draw_administrator(data, party)
-        proper = may and not self.decided_from(officer, party, office, on)
         now = self.tick()
         try:
             with self.database.session() as session:
@@ -813,11 +803,6 @@ class Invariants(RuleBasedStateMachine):
         since = self.now.date() + timedelta(days=data.draw(st.integers(0, 1)))
         keep = data.draw(st.sampled_from((False, False, True)))
         by, may = self.draw_administrator(data, party)
-        ahead = self.database.query(  # someone already appointed from a later day
-            "SELECT 1 FROM appointments a WHERE a.party = :p AND a.office = :f AND a.since >= :d",
-            p=party, f=office, d=str(since))
-        proper = may and not ahead and not (keep and seats == 1 and current) and (
-            seats > 1 or keep or not any(self.decided_from(name, party, office, since) for name in current))
         now = self.tick()
         try:
             with self.database.session() as session:
