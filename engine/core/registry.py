@@ -13,7 +13,7 @@ import functools
 import inspect
 import logging
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import entry_points
@@ -201,6 +201,12 @@ class Registry:
         except KeyError:
             known = ", ".join(sorted(self.parties)) or "none"
             raise NotFound(f"no party {code!r} is installed (installed: {known})") from None
+
+    def listening(self, party_codes: Iterable[str]) -> list[str]:
+        """The parties among `party_codes` that implement `on_event`: the others need not
+        be told (and an item's run makes no task of telling them)."""
+        return [code for code in party_codes
+                if code in self.parties and "on_event" in self.parties[code].impls]
 
     def notify(self, party_codes: list[str], notice: Any) -> None:
         for code in party_codes:
