@@ -219,11 +219,11 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=240.0,
                         help="seconds to wait at most, after the seeding, for the load to fall under 1")
     parser.add_argument("--catch-up", type=int, default=0,
-                        help="actions queued while the lane is stopped (lane only; the items grow by as many)")
+                        help="actions queued while the lane is stopped (the lane only; it seeds as many more items)")
     arguments = parser.parse_args()
     global SETTLE
     SETTLE = arguments.settle
-    figures = run(arguments.items + arguments.catch_up, arguments.actions, arguments.crowd,
+    figures = run(arguments.items, arguments.actions, arguments.crowd,
                   tuple(arguments.variant or VARIANTS), arguments.catch_up)
     write_results("prefect", {**machine(), **figures, "load_after": load()})
 
@@ -238,8 +238,9 @@ def run(items: int, actions: int, crowd: int, variants: tuple[str, ...] = VARIAN
         before = os.environ.get("MANZOORI_HOME")
         os.environ["MANZOORI_HOME"] = str(home)
         try:
-            results[variant] = {"load_before": load(), **_measure(home, variant, items, actions, crowd,
-                                                                   catch_up if variant == "lane" else 0)}
+            results[variant] = {"load_before": load(), **_measure(
+                home, variant, items + (catch_up if variant == "lane" else 0), actions, crowd,
+                catch_up if variant == "lane" else 0)}
         finally:
             if before is None:
                 os.environ.pop("MANZOORI_HOME", None)
