@@ -37,13 +37,13 @@ def provinces(
         _show_party(registry.party(code))
     else:
         table = Table(title="Installed parties")
-        for column in ("code", "name", "نام", "kind", "offices", *[k.code for k in ItemKind]):
+        for column in ("code", "name", "نام", "kind", "offices", *[k.code for k in ItemKind], "contract"):
             table.add_column(column)
         for party in sorted(registry.parties.values(), key=lambda p: p.code):
             identity = party.identity
             forms = ["form" if party.form(kind) else "—" for kind in ItemKind]
             add_row(table, identity.code, identity.name_en, identity.name_ur, identity.kind,
-                    str(len(party.offices)), *forms)
+                    str(len(party.offices)), *forms, str(party.contract))
         out.print(table)
     for fault in registry.faults:
         err.print(f"[bold red]faulty:[/] {escape(fault.message)}", highlight=False)
