@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -120,10 +121,13 @@ def test_installed_packages_of_an_old_and_a_future_contract_as_manzoori_province
     tmp_path: Path,
 ) -> None:
     site = tmp_path / "site"
+    # Built from copies: a build writes beside the sources, and the repository stays as it is.
+    copies = [shutil.copytree(PACKAGES / folder, tmp_path / folder)
+              for folder in ("contract-1.0", "contract-future")]
     env = {**os.environ, "PYTHONPATH": str(site), "COLUMNS": "250", "MANZOORI_HOME": str(tmp_path / "home")}
     pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                           "--no-build-isolation", "--no-index", "--target", str(site),
-                          str(PACKAGES / "contract-1.0"), str(PACKAGES / "contract-future")],
+                          *map(str, copies)],
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
     assert pip.returncode == 0, pip.stdout + pip.stderr
 
