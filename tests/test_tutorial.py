@@ -180,11 +180,58 @@ def test_the_tutorial_cites_no_path_of_a_machine_and_no_shared_folder() -> None:
     assert "~/.manzoori" not in page, "the tutorial's own MANZOORI_HOME holds its passphrase"
 
 
+def update(page: str, ran: list[tuple[Command, subprocess.CompletedProcess[str], float]],
+           folder: Path) -> str:
+    """The page with each command's output shown as printed in `ran` (in the page's order)."""
+    printed = iter(ran)
+    lines, result, section, fence = page.splitlines(), [], "", None
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        result.append(line)
+        index += 1
+        if line.startswith("## "):
+            section = line[3:]
+        if line.startswith("```"):
+            fence = None if fence else line[3:]
+        if fence != "console" or section.startswith("0.") or not line.startswith("$ "):
+            continue
+        while line.endswith("\\"):
+            line = lines[index]
+            result.append(line)
+            index += 1
+        shown = []
+        while index < len(lines) and not lines[index].startswith(("$ ", "```")):
+            shown.append(lines[index])
+            index += 1
+        gap = 0
+        while shown and not shown[-1].strip():
+            shown.pop()
+            gap += 1
+        run = next(printed, None)
+        if run is None:
+            result += shown
+            continue
+        _, said, _ = run
+        output = said.stdout.replace(str(folder), SHOWN_FOLDER).rstrip("\n")
+        result += [row.rstrip() for row in output.splitlines()] if output else []
+        if said.returncode:
+            result.append(f"[exit {said.returncode}]")
+        result += [""] * gap
+    return "\n".join(result) + "\n"
+
+
 if __name__ == "__main__":
-    # python -m tests.test_tutorial FOLDER: FOLDER/gb-tutorial is left for a look afterwards.
+    # python -m tests.test_tutorial FOLDER [--update]: runs the page in FOLDER/gb-tutorial (left
+    # for a look afterwards), prints each command with what it printed, and with --update
+    # writes that into the page (check `git diff docs/` before committing it).
     where = Path(sys.argv[1]).resolve() / "gb-tutorial"
     where.mkdir(parents=True)
-    for command, said, seconds in walk(where):
+    walked = walk(where)
+    for command, said, seconds in walked:
         print(f"## {command.section} ({seconds:.1f} s, exit {said.returncode})")
         print("$ " + command.text)
         print(said.stdout.replace(str(where), SHOWN_FOLDER))
+    if "--update" in sys.argv:
+        PAGE.write_text(update(PAGE.read_text(encoding="utf-8"), [r for r in walked if r[0].shown], where),
+                        encoding="utf-8")
