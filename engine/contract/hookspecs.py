@@ -49,8 +49,8 @@ from typing import Any
 
 import pluggy
 
-# The contract's version, read here by authors and by the registry (defined below the
-# terms, which check a party's declared version before anything else).
+# The contract's version has a module of its own so that `terms` can check the version a
+# party declares before anything else; authors and the registry read it here.
 from engine.contract.contract_version import CONTRACT_VERSION as CONTRACT_VERSION
 from engine.contract.contract_version import OLDEST_SUPPORTED as OLDEST_SUPPORTED
 from engine.contract.contract_version import ContractVersion
