@@ -22,6 +22,7 @@ from engine.contract.contract_version import CONTRACT_VERSION, ContractVersion
 from engine.contract.hookspecs import ABSENT, CHANGES, OLDEST_SUPPORTED, SINCE, hookimpl
 from engine.core.registry import load_parties
 from engine.sdk.hookref import hooks
+from engine.sdk.testing import Conformance
 from tests.provinces import TestProvince
 
 PACKAGES = Path(__file__).parent / "packages"
@@ -63,6 +64,18 @@ def test_a_party_written_for_contract_1_0_loads_with_the_defaults_of_newer_hooks
     roles = party.roles(ItemKind.WORK_PLAN)
     assert roles is not None and not roles["approver"].escalation_decides
     assert party.form(ItemKind.WORK_PLAN) is frozen["contract-one"].ContractOnePlan
+
+
+def test_the_kit_holds_a_1_0_party_to_the_defaults_of_the_organisation_model(
+    frozen: dict[str, ModuleType],
+) -> None:
+    registry = load_parties(plugins={"contract-one": frozen["contract-one"]})
+    kit = Conformance("contract-one", registry)
+
+    # No office keeps its directory (1.1's field): the default, the operator appoints.
+    assert kit.directory() == []
+    assert kit.identity() == [] and kit.offices() == [] and kit.roles() == []
+    assert kit.delegation() == []
 
 
 def test_a_party_asking_for_a_newer_contract_is_refused_at_load_saying_which(

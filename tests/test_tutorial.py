@@ -2,10 +2,11 @@
 one after the other in a fresh folder, and each command prints what the page shows.
 
 Step 0 (clone and install Manzoori, a new terminal) is what this test's own virtual
-environment stands for; the blocks from step 1 on run unchanged but for one thing: a
-`pip install` of the scaffolded package goes into a folder of its own, offline (as in
-tests/test_scaffold.py), so that the suite's environment stays as it was. Outputs are
-compared after normalising what changes from run to run: the tutorial folder's path
+environment stands for; the blocks from step 1 on run unchanged but for pip: a `pip
+install` of the scaffolded package goes into a folder of its own, offline (as in
+tests/test_scaffold.py), so that the suite's environment stays as it was, and `pip wheel`
+builds offline. Outputs are compared after normalising what changes from run to run: the
+tutorial folder's path
 (the page shows /home/you/gb-tutorial), timings, the year in references and the time
 in tables. Tables are compared by their words, so that column widths may change.
 
@@ -110,6 +111,8 @@ class Tutorial:
             arguments = [word for word in text.split()[2:] if word != "-q"]
             text = (f"python -m pip install -q --no-deps --no-build-isolation --no-index "
                     f"--target {self.site} {' '.join(arguments)}")
+        elif text.startswith("pip wheel "):
+            text = "python -m pip wheel --no-build-isolation --no-index " + text.removeprefix("pip wheel ")
         said = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", text], cwd=self.folder,
                               env=self.env, capture_output=False, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, timeout=600)
