@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from engine.core.certificates import decrypt
+from engine.core.pades import Stamp, sign_pdf
 from tests.conftest import Manzoori, copy_home
+from tests.test_absences import CONVENER, STAND_IN, TODAY, away, in_approval
+from tests.test_invariants import refused
 from tests.test_trust import SIGNERS, sign_letter_of_intent
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
@@ -66,21 +70,21 @@ def signed(pades_home: tuple[Path, str], tmp_path: Path,
     return Manzoori(home, monkeypatch), pades_home[1]
 
 
-def pdfsig(path: Path, manzoori: Manzoori) -> str:
+def pdfsig(path: Path, manzoori: Manzoori, parties: tuple[str, ...] = tuple(SIGNERS)) -> str:
     """pdfsig's report, with the parties' CA certificates trusted in an NSS database of the
     test's own (certutil, from libnss3-tools)."""
     nss = manzoori.home / "nss"
     if not nss.exists():
         nss.mkdir()
         subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-        for party in SIGNERS:
+        for party in parties:
             subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", f"{party} CA", "-t", "C,C,C",
                             "-i", str(manzoori.home / f"{party}-ca.pem")], check=True)
     done = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True)
     return done.stdout + done.stderr
 
 
-def test_the_letter_of_intent_carries_both_provinces_pades_signatures(signed) -> None:
+def test_the_letter_of_intent_carries_both_provinces_pades_signatures(signed: tuple[Manzoori, str]) -> None:
     manzoori, reference = signed
     pdf = manzoori.home / "loi.pdf"
     manzoori("render", reference, "--format", "pdf", "-o", str(pdf))
@@ -89,3 +93,170 @@ def test_the_letter_of_intent_carries_both_provinces_pades_signatures(signed) ->
     report = pdfsig(pdf, manzoori)
     print(report)
     assert report.count("Signature is Valid") == 2, report
+    assert report.count("Certificate is Trusted") == 2, report
+    assert "Total document signed" in report
+    (image,) = page_images(pdf, "pades-letter-of-intent-signatures")
+    assert image.stat().st_size > 10_000
+
+
+def page_images(pdf: Path, name: str) -> list[Path]:
+    """The PDF's last page (its signature fields) as a PNG in test-output/, to look at."""
+    OUTPUT.mkdir(exist_ok=True)
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    last = next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", last, "-l", last, "-singlefile", str(pdf),
+                    str(OUTPUT / name)], check=True)
+    return [OUTPUT / f"{name}.png"]
+
+
+def rendered(manzoori: Manzoori, reference: str, name: str = "loi.pdf") -> Path:
+    pdf = manzoori.home / name
+    manzoori("render", reference, "--format", "pdf", "-o", str(pdf))
+    return pdf
+
+
+def failed_verification(manzoori: Manzoori, *args: str) -> str:
+    told = manzoori("verify", "--document", *args, expect=8)
+    assert "Traceback" not in told.output
+    return told.stdout
+
+
+def test_a_byte_changed_after_signing_is_reported_by_both_validators(signed: tuple[Manzoori, str]) -> None:
+    manzoori, reference = signed
+    pdf = rendered(manzoori, reference)
+    raw = bytearray(pdf.read_bytes())
+    at = raw.index(b"stream\n") + 20  # inside the first page's content, which both signatures cover
+    raw[at] ^= 0x01
+    pdf.write_bytes(bytes(raw))
+    found = failed_verification(manzoori, str(pdf))
+    for field in ("Signature1", "Signature2"):
+        assert f"PDF signature {field}: content: the bytes this signature covers were changed" in found
+    assert f"from byte {at} on" in found  # revision 0 no longer renders from its data
+    report = pdfsig(pdf, manzoori)
+    assert report.count("Signature Validation: Digest Mismatch") == 2, report
+
+
+def test_a_revoked_key_fails_its_pdf_signature_with_the_database_and_with_the_published_crl(signed: tuple[Manzoori, str]) -> None:
+    manzoori, reference = signed
+    pdf = rendered(manzoori, reference)
+    cas = ["--ca", str(manzoori.home / "punjab-ca.pem"), "--ca", str(manzoori.home / "balochistan-ca.pem")]
+    assert "loi.pdf: intact" in manzoori("verify", "--document", str(pdf), *cas).stdout
+    manzoori("keys", "revoke", "--as", SIGNERS["punjab"])
+    assert "superseded" in manzoori("ca", "list", "--party", "punjab").stdout
+    found = failed_verification(manzoori, str(pdf))
+    assert "PDF signature Signature1: certificate: " in found and "was revoked on" in found
+    assert "Signature2" not in found
+    # Away from the database: the CA certificates and the CRL Punjab publishes.
+    crl = manzoori.home / "punjab.crl"
+    manzoori("ca", "crl", "--party", "punjab", "--ca-passphrase-file", ca_passphrase_file(manzoori),
+             "-o", str(crl))
+    found = failed_verification(manzoori, str(pdf), *cas, "--crl", str(crl))
+    assert "Signature1: certificate: " in found and "with no timestamp" in found
+    # A CRL signed by no CA given is refused, not believed.
+    message = manzoori("verify", "--document", str(pdf), "--ca", str(manzoori.home / "balochistan-ca.pem"),
+                       "--crl", str(crl), expect=5).stderr
+    assert "punjab.crl is not signed by any CA given with --ca" in message
+
+
+def test_relieving_a_holder_revokes_their_certificate_from_that_day(signed: tuple[Manzoori, str]) -> None:
+    manzoori, _reference = signed
+    day = TODAY + timedelta(days=3)
+    manzoori("officers", "relieve", SIGNERS["balochistan"], "--office", "ps-social-welfare",
+             "--on", day.isoformat())
+    listed = manzoori("ca", "list", "--party", "balochistan").stdout
+    assert f"{day:%Y-%m-%d} (cessationOfOperation)" in listed
+
+
+def forged(manzoori: Manzoori, *, days: tuple[int, int], own_ca: bool) -> tuple[str, str, object]:
+    """A certificate for the Punjab signatory, from Punjab's CA for the given days around
+    today, or from a CA of nobody's; returns (certificate PEM, issuer PEM, private key)."""
+    if own_ca:
+        [(ca_pem, ca_private)] = manzoori.query(
+            "SELECT pem, private_key FROM certificates WHERE party = 'punjab' AND office IS NULL")
+        ca_key = decrypt(ca_private, CA_PASSPHRASE, "the test's CA")
+        issuer = x509.load_pem_x509_certificate(ca_pem.encode()).subject
+    else:
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Someone else's CA")])
+        ca_pem = (x509.CertificateBuilder().subject_name(issuer).issuer_name(issuer)
+                  .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+                  .not_valid_before(datetime(2020, 1, 1)).not_valid_after(datetime(2040, 1, 1))
+                  .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                  .sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode())
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now()
+    certificate = (x509.CertificateBuilder().issuer_name(issuer)
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Forged holder")]))
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now + timedelta(days=days[0]))
+                   .not_valid_after(now + timedelta(days=days[1]))
+                   .sign(ca_key, hashes.SHA256()))
+    return certificate.public_bytes(serialization.Encoding.PEM).decode(), ca_pem, key
+
+
+def test_a_signature_outside_its_certificates_period_or_from_another_ca_fails(signed: tuple[Manzoori, str]) -> None:
+    manzoori, reference = signed
+    pdf = rendered(manzoori, reference)
+    stamp = Stamp("Office", "Someone", "today", "CODE")
+    expired, punjab_ca, key = forged(manzoori, days=(-400, -35), own_ca=True)
+    late = manzoori.home / "late.pdf"
+    late.write_bytes(sign_pdf(pdf.read_bytes(), 2, key, expired, punjab_ca, stamp, reason="test",
+                              location="test", name="Someone"))
+    found = failed_verification(manzoori, str(late))
+    assert "PDF signature Signature3: certificate: " in found and "was not valid on the signing day" in found
+    assert "Signature1" not in found.replace("Signature3", "")
+    assert "expired" in pdfsig(late, manzoori).lower()
+
+    stranger, other_ca, key = forged(manzoori, days=(-1, 30), own_ca=False)
+    foreign = manzoori.home / "foreign.pdf"
+    foreign.write_bytes(sign_pdf(pdf.read_bytes(), 2, key, stranger, other_ca, stamp, reason="test",
+                                 location="test", name="Someone"))
+    found = failed_verification(manzoori, str(foreign))
+    assert "CN=Someone else's CA, which is not a party's CA known here" in found
+    assert "Certificate issuer isn't Trusted" in pdfsig(foreign, manzoori)
+
+
+def test_a_certificate_from_another_ca_or_a_wrong_passphrase_is_refused_and_changes_nothing(signed: tuple[Manzoori, str]) -> None:
+    manzoori, _reference = signed
+    stranger, _other_ca, key = forged(manzoori, days=(-1, 30), own_ca=False)
+    (manzoori.home / "holder.pem").write_text(stranger)
+    (manzoori.home / "holder.key").write_bytes(key.private_bytes(  # type: ignore[attr-defined]
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"key file passphrase")))
+    (manzoori.home / "key-passphrase").write_text("key file passphrase\n")
+    message = refused(manzoori, 5, "ca", "import-holder", "--party", "punjab", "--as", SIGNERS["punjab"],
+                      "--office", "pspa-vice-chair", "--certificate", str(manzoori.home / "holder.pem"),
+                      "--key", str(manzoori.home / "holder.key"),
+                      "--key-passphrase-file", str(manzoori.home / "key-passphrase"),
+                      "--passphrase-file", str(manzoori.home / "sample-passphrase"))
+    assert "the certificate was not issued by punjab's CA" in message
+    (manzoori.home / "wrong").write_text("not the CA passphrase\n")
+    message = refused(manzoori, 3, "ca", "issue", "--party", "punjab", "--as", SIGNERS["punjab"],
+                      "--ca-passphrase-file", str(manzoori.home / "wrong"),
+                      "--passphrase-file", str(manzoori.home / "sample-passphrase"))
+    assert "wrong passphrase for punjab's CA key" in message
+    message = refused(manzoori, 5, "ca", "init", "--party", "punjab",
+                      "--ca-passphrase-file", ca_passphrase_file(manzoori))
+    assert "punjab has a certificate authority already" in message
+    message = refused(manzoori, 4, "ca", "init", "--party", "atlantis",
+                      "--ca-passphrase-file", ca_passphrase_file(manzoori))
+    assert "atlantis" in message
+
+
+def test_a_work_plan_signed_by_a_substitute_says_for_in_its_pdf_signature(manzoori: Manzoori) -> None:
+    certify(manzoori, {"punjab": STAND_IN})
+    reference = in_approval(manzoori)
+    away(manzoori, CONVENER, STAND_IN, TODAY, TODAY + timedelta(days=6))
+    manzoori.act(reference, "approve", STAND_IN)
+    manzoori.act(reference, "sign", STAND_IN)
+    pdf = rendered(manzoori, reference, "work-plan.pdf")
+    assert "work-plan.pdf: intact" in manzoori("verify", "--document", str(pdf)).stdout
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    with pdf.open("rb") as handle:
+        [signature] = PdfFileReader(handle).embedded_signatures
+        reason = str(signature.sig_object["/Reason"])
+    assert "Signed as Convener, Women Parliamentary Caucus" in reason and ", who was away" in reason
+    report = pdfsig(pdf, manzoori, ("punjab",))
+    assert "Signature is Valid" in report and "Certificate is Trusted" in report, report
+    page_images(pdf, "pades-work-plan-substitute-signature")

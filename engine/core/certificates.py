@@ -262,12 +262,15 @@ def import_holder(session: Session, registry: Registry, username: str, party: st
                   imported=True)
 
 
-def holder_certificate(session: Session, key: SigningKey, party: str, office: str,
+def holder_certificate(session: Session, key: SigningKey, party: str, office: str | None,
                        moment: datetime) -> Certificate | None:
-    """The certificate with which `key`'s holder signs as `office` of `party` at `moment`."""
-    rows = session.scalars(select(Certificate).where(
-        Certificate.signing_key_id == key.id, Certificate.party == party, Certificate.office == office,
-        Certificate.revoked_at.is_(None)).order_by(Certificate.id.desc()))
+    """The certificate with which `key`'s holder signs as `office` of `party` at `moment`;
+    with no office, any of theirs in `party` (a substitute signs with their own)."""
+    query = select(Certificate).where(Certificate.signing_key_id == key.id, Certificate.party == party,
+                                      Certificate.revoked_at.is_(None))
+    if office is not None:
+        query = query.where(Certificate.office == office)
+    rows = session.scalars(query.order_by(Certificate.id.desc()))
     moment = _naive(moment)
     return next((row for row in rows if row.not_before <= moment <= row.not_after), None)
 

@@ -42,8 +42,9 @@ from engine.store import Item, Officer, Signature, SignedDocument, SigningKey
 TSA_URL = "MANZOORI_TSA_URL"
 """The environment variable naming an RFC 3161 timestamp authority (http or https)."""
 
-SLOTS = 12
-"""Signature fields on the signatures page: two columns of six."""
+SLOTS = 9
+"""Signature fields on the signatures page, one under the other, wide enough for an
+office's full title at a readable size."""
 FIELD = "Signature{}"
 
 _STAMP = TextStampStyle(
@@ -95,7 +96,9 @@ def sign_document(session: Session, registry: Registry, item: Item, signature: S
     """Add `signature`'s PAdES signature to its version's PDF, with the holder's
     certificate for that office; None (nothing done) when they have none."""
     key = session.get_one(SigningKey, signature.key_id)
-    certificate = holder_certificate(session, key, signature.party, signature.office, signature.signed_at)
+    # A substitute signs with the certificate of their own office; the field says "for".
+    office = None if signature.acting_for is not None else signature.office
+    certificate = holder_certificate(session, key, signature.party, office, signature.signed_at)
     if certificate is None or certificate.private_key is None:
         return None
     private = decrypt(certificate.private_key, passphrase,
@@ -124,9 +127,8 @@ def sign_document(session: Session, registry: Registry, item: Item, signature: S
 
 def _box(slot: int) -> tuple[int, int, int, int]:
     # A4 is 595 x 842 pt; the page's 2 cm margins and heading leave the area below.
-    column, row = slot % 2, slot // 2
-    left, top = 57 + column * 250, 690 - row * 100
-    return left, top - 88, left + 232, top
+    top = 690 - slot * 70
+    return 57, top - 64, 538, top
 
 
 def timestamper() -> timestamps.TimeStamper | None:

@@ -164,7 +164,7 @@ def _check(signature: Any, trust: Trust) -> list[Finding]:
         findings.append(Finding(place, "certificate", f"{who} was not valid on the signing day "
                                 f"{moment:%Y-%m-%d} (valid {signer.not_valid_before_utc:%Y-%m-%d} "
                                 f"to {signer.not_valid_after_utc:%Y-%m-%d})"))
-    elif not status.trusted:
+    elif status.intact and status.valid and not status.trusted:
         findings.append(Finding(place, "certificate", f"{who} does not chain to {issuers[0][0]}'s CA"))
     revoked = trust.revoked.get(signer.serial_number)
     stamped = status.timestamp_validity
