@@ -63,6 +63,19 @@ def ca_init(party: str = PARTY, ca_passphrase_file: Path | None = CA_PASSPHRASE_
               highlight=False)
 
 
+@ca_group.command("export")
+@reports_errors
+def ca_export(party: str = PARTY,
+              output: Path = typer.Option(..., "--out", "-o", help="Write the CA certificate (PEM) here.")) -> None:
+    """PARTY's CA certificate, for receiving departments to trust (it holds no secret)."""
+    from engine.core.certificates import authority  # lazy: the core, ~1 s; keeps --help fast
+
+    with engine_session() as (session, _registry):
+        pem = authority(session, party).pem
+    _write(output, pem.encode())
+    out.print(f"{escape(party)}'s CA certificate written to {escape(str(output))}", highlight=False)
+
+
 @ca_group.command("import")
 @reports_errors
 def ca_import(party: str = PARTY,

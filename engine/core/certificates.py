@@ -334,3 +334,22 @@ def crl(session: Session, party: str, ca_passphrase: str, now: datetime) -> x509
             .revocation_date(found.at)
             .add_extension(x509.CRLReason(found.reason), critical=False).build())
     return builder.sign(ca_key, hashes.SHA256())
+
+
+def seed_sample_certificates(session: Session, registry: Registry, now: datetime, usernames: list[str],
+                             passphrase: str) -> int:
+    """[sample] CAs (under `passphrase`, the sample keys' one) for the parties of the named
+    officers, and a [sample] certificate for each office they hold there, from `now` on."""
+    issued = 0
+    for username in usernames:
+        officer = get_officer(session, username)
+        for appointment in list(officer.appointments):
+            if appointment.until is not None and appointment.until < _naive(now).date():
+                continue
+            if not session.scalars(select(Certificate.id).where(
+                    Certificate.party == appointment.party, Certificate.signing_key_id.is_(None))).first():
+                init_ca(session, registry, appointment.party, passphrase, now, sample=True)
+            issue(session, registry, username, appointment.party, passphrase, passphrase, now,
+                  office=appointment.office, sample=True)
+            issued += 1
+    return issued

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 
@@ -119,7 +120,7 @@ def sign_document(session: Session, registry: Registry, item: Item, signature: S
               + f"; Manzoori verification code {stamp.code}")
     document.pdf = sign_pdf(document.pdf, document.signatures, private, certificate.pem, ca.pem,
                             stamp, reason=reason, location=registry.party(signature.party).identity.name_en,
-                            name=stamp.holder)
+                            name=stamp.holder, signed_at=signature.signed_at)
     document.signatures += 1
     document.updated_at = signature.signed_at
     return document
@@ -131,13 +132,27 @@ def _box(slot: int) -> tuple[int, int, int, int]:
     return 57, top - 64, 538, top
 
 
+class _SignerAt(signers.PdfSigner):
+    """pyHanko's PDF signer, claiming the moment the engine recorded for the signature (its
+    /M and the CMS signing time) instead of the clock's: the demo replays past signatures."""
+
+    def __init__(self, *args: Any, signing_time: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.signing_time = signing_time
+
+    def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False) -> Any:
+        session = super().init_signing_session(pdf_out, existing_fields_only)
+        session.system_time = self.signing_time
+        return session
+
+
 def timestamper() -> timestamps.TimeStamper | None:
     url = os.environ.get(TSA_URL)
     return timestamps.HTTPTimeStamper(url) if url else None
 
 
 def sign_pdf(pdf: bytes, slot: int, private: Any, certificate_pem: str, ca_pem: str, stamp: Stamp, *,
-             reason: str, location: str, name: str,
+             reason: str, location: str, name: str, signed_at: datetime | None = None,
              stamper: timestamps.TimeStamper | None = None) -> bytes:
     """`pdf` with one more PAdES signature, in a new visible field at `slot` of its last
     page: an incremental update, so the signatures before it stay valid."""
@@ -149,12 +164,16 @@ def sign_pdf(pdf: bytes, slot: int, private: Any, certificate_pem: str, ca_pem: 
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     field_name = FIELD.format(slot + 1)
-    pdf_signer = signers.PdfSigner(
+    moment = signed_at or datetime.now(UTC)
+    if moment.tzinfo is None:  # the engine keeps UTC without a zone
+        moment = moment.replace(tzinfo=UTC)
+    pdf_signer = _SignerAt(
         signers.PdfSignatureMetadata(field_name=field_name, md_algorithm="sha256",
                                      subfilter=fields.SigSeedSubFilter.PADES,
                                      reason=reason, location=location, name=name),
         signer=signer, timestamper=stamper or timestamper(), stamp_style=_STAMP,
         new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=_box(slot)),
+        signing_time=moment,
     )
     output = BytesIO()
     pdf_signer.sign_pdf(writer, output=output, appearance_text_params=stamp.params())
