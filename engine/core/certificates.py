@@ -30,9 +30,9 @@ from engine.core.signatures import MIN_PASSPHRASE, current_key, unlock
 from engine.errors import InvalidForm, NotAllowed, NotFound
 from engine.store import Appointment, Certificate, Officer, SigningKey
 
-POLICY = ObjectIdentifier("1.3.6.1.4.1.61851.1.1")
-"""The certificate policy every holder's certificate names (docs/certificates.md); the
-arc is Manzoori's own, under a private-enterprise number reserved for it."""
+POLICY = ObjectIdentifier("2.25.91469679218342206415801980778408702291")
+"""The certificate policy every holder's certificate names (docs/certificates.md): a
+UUID-based OID (ITU-T X.667), which needs no registration."""
 CA_YEARS = 10
 OPEN_ENDED_YEARS = 3
 """How long a certificate runs when the appointment has no end date: reissued after."""
