@@ -7,14 +7,23 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from asn1crypto import keys as asn1_keys
+from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from engine.core.certificates import decrypt
 from engine.core.pades import Stamp, sign_pdf
@@ -251,8 +260,6 @@ def test_a_work_plan_signed_by_a_substitute_says_for_in_its_pdf_signature(manzoo
     manzoori.act(reference, "sign", STAND_IN)
     pdf = rendered(manzoori, reference, "work-plan.pdf")
     assert "work-plan.pdf: intact" in manzoori("verify", "--document", str(pdf)).stdout
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
     with pdf.open("rb") as handle:
         [signature] = PdfFileReader(handle).embedded_signatures
         reason = str(signature.sig_object["/Reason"])
@@ -260,3 +267,78 @@ def test_a_work_plan_signed_by_a_substitute_says_for_in_its_pdf_signature(manzoo
     report = pdfsig(pdf, manzoori, ("punjab",))
     assert "Signature is Valid" in report and "Certificate is Trusted" in report, report
     page_images(pdf, "pades-work-plan-substitute-signature")
+
+
+@pytest.fixture
+def local_tsa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The local timestamp authority, configured as the engine's and trusted by verify."""
+    with serve_local_tsa(tmp_path) as (url, pem):
+        monkeypatch.setenv("MANZOORI_TSA_URL", url)
+        monkeypatch.setenv("MANZOORI_TSA_CA", str(pem))
+        yield url
+
+
+@contextmanager
+def serve_local_tsa(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An RFC 3161 timestamp authority on 127.0.0.1 (pyHanko's test stamper behind a small
+    HTTP server), with its certificate's PEM file; stops on leaving."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # the stamper is RSA-only
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Local test TSA")])
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(datetime(2020, 1, 1)).not_valid_after(datetime(2040, 1, 1))
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+                   .sign(key, hashes.SHA256()))
+    pem = tmp_path / "tsa.pem"
+    pem.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    stamper = DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            request = tsp.TimeStampReq.load(self._body())
+            body = stamper.request_tsa_response(request).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _body(self) -> bytes:
+            if self.headers.get("Content-Length"):
+                return self.rfile.read(int(self.headers["Content-Length"]))
+            body = b""  # chunked, as aiohttp sends it
+            while size := int(self.rfile.readline().strip() or b"0", 16):
+                body += self.rfile.read(size)
+                self.rfile.readline()
+            self.rfile.readline()
+            return body
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", pem
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_with_a_timestamp_authority_a_signature_made_before_its_revocation_stays_valid(
+        manzoori: Manzoori, local_tsa: str) -> None:
+    certify(manzoori, SIGNERS)
+    reference = sign_letter_of_intent(manzoori)
+    pdf = rendered(manzoori, reference)
+    with pdf.open("rb") as handle:
+        signatures = PdfFileReader(handle).embedded_signatures
+        unsigned = [[attribute["type"].native for attribute in s.signed_data["signer_infos"][0]["unsigned_attrs"]]
+                    for s in signatures]
+    assert unsigned == [["signature_time_stamp_token"]] * 2  # PAdES B-T
+    manzoori("keys", "revoke", "--as", SIGNERS["punjab"])
+    assert "loi.pdf: intact" in manzoori("verify", "--document", str(pdf)).stdout
+    assert "Signature is Valid" in pdfsig(pdf, manzoori)

@@ -11,6 +11,7 @@ publish them) or, away from it, from CA certificates and CRLs a party published.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
@@ -36,6 +37,19 @@ from engine.core.registry import Registry
 from engine.core.verification import Finding, verify_items
 from engine.errors import InvalidForm, NotFound
 
+TSA_CA = "MANZOORI_TSA_CA"
+
+
+def timestamp_authorities() -> list[x509.Certificate]:
+    path = os.environ.get(TSA_CA)
+    if not path:
+        return []
+    try:
+        return [x509.load_pem_x509_certificate(Path(path).read_bytes())]
+    except (OSError, ValueError):
+        raise InvalidForm(f"{TSA_CA}={path} is not a readable PEM certificate",
+                          problems=[("tsa-ca", "unreadable")]) from None
+
 
 @dataclass
 class Trust:
@@ -43,6 +57,8 @@ class Trust:
 
     authorities: list[tuple[str, x509.Certificate]] = field(default_factory=list)
     revoked: dict[int, datetime] = field(default_factory=dict)
+    timestamp_roots: list[x509.Certificate] = field(default_factory=timestamp_authorities)
+    """The timestamp authority's root (`MANZOORI_TSA_CA`, a PEM file), for B-T signatures."""
 
 
 def database_trust(session: Session) -> Trust:
@@ -140,11 +156,13 @@ def _check(signature: Any, trust: Trust) -> list[Finding]:
     moment = signature.self_reported_timestamp
     moment = (moment or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     issuers = [(party, ca) for party, ca in trust.authorities if ca.subject == signer.issuer]
-    roots = [asn1_x509.Certificate.load(ca.public_bytes(serialization.Encoding.DER)) for _p, ca in issuers]
+    roots = [_asn1(ca) for _p, ca in issuers]
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail",
                                 moment=moment.replace(tzinfo=UTC))
+    stamping = ValidationContext(trust_roots=[_asn1(ca) for ca in trust.timestamp_roots],
+                                 allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(signature, context)
+        status = validate_pdf_signature(signature, context, ts_validation_context=stamping)
     except (SignatureValidationError, PdfError, ValueError) as error:
         return [Finding(place, "signature", f"cannot be validated ({error})")]
     findings = []
@@ -176,6 +194,10 @@ def _check(signature: Any, trust: Trust) -> list[Finding]:
                                     + ("" if stamped else "; with no timestamp the signature cannot "
                                        "be shown to come before that")))
     return findings
+
+
+def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
 def _engine_record(session: Session, content: dict[str, Any], embedded: list[Any]) -> list[Finding]:
