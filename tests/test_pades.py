@@ -32,6 +32,10 @@ from tests.test_absences import CONVENER, STAND_IN, TODAY, away, in_approval
 from tests.test_invariants import refused
 from tests.test_trust import SIGNERS, sign_letter_of_intent
 
+# The signed Letter of Intent is made once and copied as an SQLite file; on PostgreSQL the
+# signed PDF is stored and checked through the demo (tests/test_demo.py).
+pytestmark = pytest.mark.sqlite_only
+
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
 CA_PASSPHRASE = "ca passphrase for tests"
 
@@ -145,6 +149,7 @@ def test_a_byte_changed_after_signing_is_reported_by_both_validators(signed: tup
     assert report.count("Signature Validation: Digest Mismatch") == 2, report
 
 
+@pytest.mark.slow  # over 3 s: CI's slow step runs it
 def test_a_revoked_key_fails_its_pdf_signature_with_the_database_and_with_the_published_crl(signed: tuple[Manzoori, str]) -> None:
     manzoori, reference = signed
     pdf = rendered(manzoori, reference)
@@ -203,6 +208,7 @@ def forged(manzoori: Manzoori, *, days: tuple[int, int], own_ca: bool) -> tuple[
     return certificate.public_bytes(serialization.Encoding.PEM).decode(), ca_pem, key
 
 
+@pytest.mark.slow  # over 3 s: CI's slow step runs it
 def test_a_signature_outside_its_certificates_period_or_from_another_ca_fails(signed: tuple[Manzoori, str]) -> None:
     manzoori, reference = signed
     pdf = rendered(manzoori, reference)
@@ -252,6 +258,7 @@ def test_a_certificate_from_another_ca_or_a_wrong_passphrase_is_refused_and_chan
     assert "atlantis" in message
 
 
+@pytest.mark.slow  # over 3 s: CI's slow step runs it
 def test_a_work_plan_signed_by_a_substitute_says_for_in_its_pdf_signature(manzoori: Manzoori) -> None:
     certify(manzoori, {"punjab": STAND_IN})
     reference = in_approval(manzoori)
@@ -329,6 +336,7 @@ def serve_local_tsa(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.server_close()
 
 
+@pytest.mark.slow  # over 3 s: CI's slow step runs it
 def test_with_a_timestamp_authority_a_signature_made_before_its_revocation_stays_valid(
         manzoori: Manzoori, local_tsa: str) -> None:
     certify(manzoori, SIGNERS)
