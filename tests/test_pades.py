@@ -350,3 +350,52 @@ def test_with_a_timestamp_authority_a_signature_made_before_its_revocation_stays
     manzoori("keys", "revoke", "--as", SIGNERS["punjab"])
     assert "loi.pdf: intact" in manzoori("verify", "--document", str(pdf)).stdout
     assert "Signature is Valid" in pdfsig(pdf, manzoori)
+
+
+@pytest.mark.slow  # over 3 s: CI's slow step runs it
+def test_a_party_with_an_existing_ca_imports_its_certificates_and_signs_with_them(manzoori: Manzoori) -> None:
+    # Punjab's existing CA (its own PKI, say), outside Manzoori: an RSA root and a certificate
+    # it issued to the Convener, whose key comes as a PKCS#8 file under a passphrase.
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Punjab PKI root [sample]")])
+    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
+            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(datetime(2020, 1, 1)).not_valid_after(datetime(2040, 1, 1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    holder_key = ec.generate_private_key(ec.SECP256R1())
+    holder = (x509.CertificateBuilder().issuer_name(root_name)
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Convener [sample]")]))
+              .public_key(holder_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(datetime(2020, 1, 1)).not_valid_after(datetime(2039, 1, 1))
+              .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True,
+                                           key_encipherment=False, data_encipherment=False,
+                                           key_agreement=False, key_cert_sign=False, crl_sign=False,
+                                           encipher_only=False, decipher_only=False), critical=True)
+              .sign(root_key, hashes.SHA256()))
+    files = manzoori.home
+    (files / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    (files / "holder.pem").write_bytes(holder.public_bytes(serialization.Encoding.PEM))
+    (files / "holder.key").write_bytes(holder_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"key file passphrase")))
+    (files / "key-passphrase").write_text("key file passphrase\n")
+    manzoori("ca", "import", "--party", "punjab", "--certificate", str(files / "root.pem"))
+    manzoori("ca", "import-holder", "--party", "punjab", "--as", CONVENER, "--office", "wpc-convener",
+             "--certificate", str(files / "holder.pem"), "--key", str(files / "holder.key"),
+             "--key-passphrase-file", str(files / "key-passphrase"),
+             "--passphrase-file", str(files / "sample-passphrase"))
+    # The imported key is kept re-encrypted, never as it came.
+    [(kept,)] = manzoori.query("SELECT private_key FROM certificates WHERE office = 'wpc-convener'")
+    assert kept.startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
+    reference = in_approval(manzoori)
+    manzoori.act(reference, "approve", CONVENER)
+    manzoori.act(reference, "sign", CONVENER)
+    pdf = rendered(manzoori, reference, "work-plan.pdf")
+    assert "work-plan.pdf: intact" in manzoori("verify", "--document", str(pdf)).stdout
+    assert "work-plan.pdf: intact" in manzoori("verify", "--document", str(pdf),
+                                               "--ca", str(files / "root.pem")).stdout
+    # An imported CA's CRL is that CA's to publish.
+    message = manzoori("ca", "crl", "--party", "punjab", "--ca-passphrase-file", str(files / "key-passphrase"),
+                       "-o", str(files / "punjab.crl"), expect=3).stderr
+    assert "punjab's CA is imported: its CRL is published by that CA" in message

@@ -19,15 +19,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.directory import get_officer
 from engine.core.registry import Registry
-from engine.core.signatures import MIN_PASSPHRASE, current_key, unlock
-from engine.errors import InvalidForm, NotAllowed, NotFound
+from engine.core.signatures import (
+    KDF_ROUNDS,
+    MIN_PASSPHRASE,
+    PASSPHRASE_TRIES,
+    SAMPLE_KDF_ROUNDS,
+    current_key,
+    unlock,
+)
+from engine.core.throttle import seconds
+from engine.errors import InvalidForm, NotAllowed, NotFound, Throttled
 from engine.store import Appointment, Certificate, Officer, SigningKey
 
 POLICY = ObjectIdentifier("2.25.91469679218342206415801980778408702291")
@@ -64,19 +72,34 @@ def _serial() -> int:
     return x509.random_serial_number()
 
 
-def _encrypt(key: ec.EllipticCurvePrivateKey, passphrase: str) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.BestAvailableEncryption(passphrase.encode())).decode()
+SigningPrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+"""Keys a holder's certificate may have: P-256 from our CAs; ECDSA or RSA from an existing CA."""
 
 
-def decrypt(pem: str, passphrase: str, whose: str) -> ec.EllipticCurvePrivateKey:
-    """The private key in `pem`, or a refusal naming `whose` key the passphrase failed."""
+def _encrypt(key: SigningPrivateKey, passphrase: str, *, sample: bool = False) -> str:
+    # The signing keys' format and KDF (OpenSSH, bcrypt, AES-256): PKCS#8's PBKDF2 as
+    # `cryptography` writes it takes well under a millisecond to try a passphrase.
+    rounds = SAMPLE_KDF_ROUNDS if sample else KDF_ROUNDS
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+        serialization.PrivateFormat.OpenSSH.encryption_builder().kdf_rounds(rounds)
+        .build(passphrase.encode())).decode()
+
+
+def decrypt(pem: str, passphrase: str, whose: str) -> SigningPrivateKey:
+    """The private key in `pem`, or a refusal naming `whose` key the passphrase failed;
+    wrong passphrases are throttled as the signing keys' are."""
+    wait = PASSPHRASE_TRIES.attempt(pem)
+    if wait:
+        raise Throttled(f"too many wrong passphrases for {whose}; nothing was changed or signed: "
+                        f"try again in {seconds(wait)} s", retry_after=seconds(wait))
     try:
-        key = serialization.load_pem_private_key(pem.encode(), passphrase.encode())
+        key = serialization.load_ssh_private_key(pem.encode(), passphrase.encode())
     except (ValueError, TypeError):
         raise NotAllowed(f"wrong passphrase for {whose}; nothing was changed or signed") from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise NotAllowed(f"{whose} is not an ECDSA key")
+    PASSPHRASE_TRIES.succeeded(pem)
+    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise NotAllowed(f"{whose} is neither an ECDSA nor an RSA key")
     return key
 
 
@@ -128,7 +151,7 @@ def init_ca(session: Session, registry: Registry, party: str, passphrase: str, n
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    return _store(session, party, None, None, certificate, _encrypt(key, passphrase), now,
+    return _store(session, party, None, None, certificate, _encrypt(key, passphrase, sample=sample), now,
                   sample=sample)
 
 
@@ -233,7 +256,7 @@ def issue(session: Session, registry: Registry, username: str, party: str, ca_pa
         .sign(ca_key, hashes.SHA256())
     )
     return _store(session, party, appointment.office, key, certificate,
-                  _encrypt(private, key_passphrase), now, sample=bool(label))
+                  _encrypt(private, key_passphrase, sample=bool(label)), now, sample=bool(label))
 
 
 def import_holder(session: Session, registry: Registry, username: str, party: str, office: str,
@@ -254,8 +277,20 @@ def import_holder(session: Session, registry: Registry, username: str, party: st
         raise InvalidForm(f"the certificate was not issued by {party}'s CA "
                           f"({ca_cert.subject.rfc4514_string()})",
                           problems=[("certificate", "another CA")]) from None
-    private = decrypt(private_pem.decode(errors="replace"), private_passphrase, "the imported private key")
-    if private.public_key().public_numbers() != certificate.public_key().public_numbers():  # type: ignore[union-attr]
+    usage = (certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+             if _has(certificate, x509.KeyUsage) else None)
+    if usage is None or not (usage.digital_signature or usage.content_commitment):
+        raise InvalidForm("the certificate does not allow signing (its key usage has neither "
+                          "digitalSignature nor nonRepudiation)", problems=[("certificate", "key usage")])
+    try:
+        private = serialization.load_pem_private_key(private_pem, private_passphrase.encode())
+    except (ValueError, TypeError):
+        raise NotAllowed("the private key file cannot be opened with the passphrase given (it "
+                         "must be PKCS#8 PEM under that passphrase); nothing was imported") from None
+    if not isinstance(private, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise InvalidForm("the private key given is neither an ECDSA nor an RSA key",
+                          problems=[("key", "unsupported")])
+    if private.public_key() != certificate.public_key():
         raise InvalidForm("the private key given is not the certificate's",
                           problems=[("key", "does not match")])
     return _store(session, party, office, key, certificate, _encrypt(private, key_passphrase), now,

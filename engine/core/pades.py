@@ -28,7 +28,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator.errors import InvalidCertificateError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,7 +40,7 @@ from engine.core.certificates import authority, decrypt, holder_certificate
 from engine.core.documents import render_pdf
 from engine.core.registry import Registry
 from engine.core.signatures import verification_code, version_content
-from engine.errors import InvalidForm
+from engine.errors import InvalidForm, NotAllowed
 from engine.store import Item, Officer, Signature, SignedDocument, SigningKey
 
 TSA_URL = "MANZOORI_TSA_URL"
@@ -118,9 +121,14 @@ def sign_document(session: Session, registry: Registry, item: Item, signature: S
     reason = (f"Signed as {stamp.office} ({signature.party})"
               + (f" for {signature.acting_for.name}, who was away" if signature.acting_for else "")
               + f"; Manzoori verification code {stamp.code}")
-    document.pdf = sign_pdf(document.pdf, document.signatures, private, certificate.pem, ca.pem,
-                            stamp, reason=reason, location=registry.party(signature.party).identity.name_en,
-                            name=stamp.holder, signed_at=signature.signed_at)
+    try:
+        document.pdf = sign_pdf(document.pdf, document.signatures, private, certificate.pem, ca.pem,
+                                stamp, reason=reason, location=registry.party(signature.party).identity.name_en,
+                                name=stamp.holder, signed_at=signature.signed_at)
+    except (SigningError, InvalidCertificateError, TimestampRequestError) as error:
+        # The engine's signature is not recorded either: the action changes nothing.
+        raise NotAllowed(f"{signature.officer.username}'s certificate {certificate.serial} cannot sign "
+                         f"the PDF ({error}); nothing was signed") from None
     document.signatures += 1
     document.updated_at = signature.signed_at
     return document
@@ -169,6 +177,7 @@ def sign_pdf(pdf: bytes, slot: int, private: Any, certificate_pem: str, ca_pem: 
         moment = moment.replace(tzinfo=UTC)
     pdf_signer = _SignerAt(
         signers.PdfSignatureMetadata(field_name=field_name, md_algorithm="sha256",
+                                     signer_key_usage={"digital_signature", "non_repudiation"},
                                      subfilter=fields.SigSeedSubFilter.PADES,
                                      reason=reason, location=location, name=name),
         signer=signer, timestamper=stamper or timestamper(), stamp_style=_STAMP,

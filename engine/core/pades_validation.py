@@ -18,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -106,13 +107,9 @@ def _read(path: Path, option: str) -> bytes:
 
 
 def has_pdf_signatures(raw: bytes) -> bool:
-    """Whether `raw` is a PDF with at least one signature field signed."""
-    if not raw.startswith(b"%PDF"):
-        return False
-    try:
-        return bool(PdfFileReader(BytesIO(raw), strict=False).embedded_signatures)
-    except (PdfError, ValueError, KeyError, TypeError):
-        return False
+    """Whether `raw` is a PDF with PDF signatures (a signature's /ByteRange), parsed or
+    not: a damaged one is reported by `verify_signed_pdf`."""
+    return raw.startswith(b"%PDF") and b"/ByteRange" in raw
 
 
 def attached_data(reader: PdfFileReader) -> dict[str, Any]:
@@ -133,8 +130,11 @@ def verify_signed_pdf(raw: bytes, where: str, registry: Registry, trust: Trust,
         embedded = reader.embedded_signatures
         data = attached_data(reader)
         content = data["content"]
-    except (PdfError, ValueError, KeyError, TypeError) as error:
-        return [Finding(where, "signature data", f"cannot be read from the document ({error})")]
+    except Exception as error:  # any damage to the file's structure (zlib, xref, syntax)
+        return [Finding(where, "structure", f"the PDF cannot be read: it was changed or damaged "
+                        f"({type(error).__name__}: {error})")]
+    if not embedded:
+        return [Finding(where, "signatures", "the document carries no PDF signature")]
     findings = [finding for signature in embedded for finding in _check(signature, trust)]
     try:
         fresh = render_pdf(data, registry, signature_page=True)
@@ -166,6 +166,20 @@ def _check(signature: Any, trust: Trust) -> list[Finding]:
     except (SignatureValidationError, PdfError, ValueError) as error:
         return [Finding(place, "signature", f"cannot be validated ({error})")]
     findings = []
+    contents = bytes(signature.pkcs7_content)
+    if any(contents[len(cms.ContentInfo.load(contents).dump()):]):
+        # The space reserved for the signature is outside what it covers; only its padding
+        # after the signature may be there, and it is zeros as written.
+        findings.append(Finding(place, "contents", "the space reserved for this signature was "
+                                "changed after signing (its padding is not zeros)"))
+    # The certificates a signature carries are outside what it signs: each must be the
+    # signer's (checked against its CA's signature above) or a trusted CA's, byte for byte.
+    known = {signature.signer_cert.dump(), *(_asn1(ca).dump() for _p, ca in trust.authorities),
+             *(_asn1(ca).dump() for ca in trust.timestamp_roots)}
+    carried = [c.chosen.dump() for c in signature.signed_data["certificates"] or []]
+    if any(c not in known for c in carried):
+        findings.append(Finding(place, "certificates", "a certificate carried in the signature is "
+                                "neither the signer's nor a trusted CA's (changed after signing?)"))
     if not status.intact:
         findings.append(Finding(place, "content", "the bytes this signature covers were changed "
                                 "after signing (their digest differs from the signed one)"))
@@ -186,6 +200,8 @@ def _check(signature: Any, trust: Trust) -> list[Finding]:
         findings.append(Finding(place, "certificate", f"{who} does not chain to {issuers[0][0]}'s CA"))
     revoked = trust.revoked.get(signer.serial_number)
     stamped = status.timestamp_validity
+    if stamped is not None and not (stamped.intact and stamped.valid):
+        findings.append(Finding(place, "timestamp", "the signature's timestamp token is not valid"))
     if revoked is not None:
         proven = stamped is not None and stamped.intact and stamped.valid and stamped.trusted \
             and stamped.timestamp.astimezone(UTC).replace(tzinfo=None) < revoked

@@ -347,8 +347,8 @@ class Certificate(Base):
     """An X.509 certificate of a party's PDF signing: its certificate authority's own (no
     `signing_key_id`, no `office`) or an office holder's for one office, bound to the holder's
     signing key (`engine.core.certificates`). A private key is kept only encrypted under a
-    passphrase (PKCS#8, AES-256): the CA's under the CA passphrase, a holder's under their
-    signing key's."""
+    passphrase (OpenSSH format: bcrypt KDF, AES-256): the CA's under the CA passphrase, a
+    holder's under their signing key's."""
 
     __tablename__ = "certificates"
 
