@@ -230,9 +230,7 @@ def is_signed_pdf(path: Path) -> bool:
     from engine.core.pades_validation import has_pdf_signatures  # lazy: the core and pyHanko
 
     try:
-        with path.open("rb") as handle:
-            head = handle.read(5)
-        return head == b"%PDF-" and has_pdf_signatures(path.read_bytes())
+        return has_pdf_signatures(path.read_bytes())
     except OSError:
         return False  # verify_document reports the unreadable file
 
