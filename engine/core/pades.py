@@ -90,7 +90,8 @@ def latest_signed_document(session: Session, item: Item) -> SignedDocument | Non
 
 def stamp_for(registry: Registry, signature: Signature, absent: Officer | None) -> Stamp:
     office = registry.party(signature.party).office(signature.office).title_en
-    holder = signature.holder if absent is None else f"{signature.holder} for {absent.name}"
+    # On a line of its own: sample names are long, and the stamp shrinks its text to fit.
+    holder = signature.holder if absent is None else f"{signature.holder}\nfor {absent.name}"
     return Stamp(office, holder, f"{signature.signed_at:%d %B %Y %H:%M} UTC",
                  verification_code(signature.signature))
 
@@ -124,7 +125,7 @@ def sign_document(session: Session, registry: Registry, item: Item, signature: S
     try:
         document.pdf = sign_pdf(document.pdf, document.signatures, private, certificate.pem, ca.pem,
                                 stamp, reason=reason, location=registry.party(signature.party).identity.name_en,
-                                name=stamp.holder, signed_at=signature.signed_at)
+                                name=signature.holder, signed_at=signature.signed_at)
     except (SigningError, InvalidCertificateError, TimestampRequestError) as error:
         # The engine's signature is not recorded either: the action changes nothing.
         raise NotAllowed(f"{signature.officer.username}'s certificate {certificate.serial} cannot sign "
