@@ -13,9 +13,16 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from engine.contract.forms import is_multiline
+from engine.contract.forms import field_example, is_multiline
 
-EXTRA_ROWS = 2
+EXTRA_ROWS = 1
+"""Empty rows a list of rows offers after its filled ones; "Add a row" adds one more
+(in the browser by pages.js, or without script by a round trip: `ADD_ROW`)."""
+
+ADD_ROW = "add_row"
+"""The posted button that asks for one more row of the list it names; nothing is saved."""
+REMOVE_ROW = "remove_row"
+"""The posted button that drops the row it names (`activities[1]`); nothing is saved."""
 LONG_TEXT = {"summary", "purpose", "text", "data_protection_clause", "activity"}
 
 
@@ -33,6 +40,9 @@ class Field:
     rows: list[list[Field]] = field(default_factory=list)
     error: str | None = None
     hint: str = ""
+    hint_ur: str = ""
+    example: str | None = None
+    """The format to follow, shown under the field ("for example 2025-Q3")."""
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -53,9 +63,10 @@ def _row_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def fields(model: type[BaseModel], data: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-           prefix: str = "") -> list[Field]:
-    """The model's fields as widgets, filled with `data` and marked with `errors` by path."""
-    data, errors = data or {}, errors or {}
+           prefix: str = "", extra_rows: dict[str, int] | None = None) -> list[Field]:
+    """The model's fields as widgets, filled with `data` and marked with `errors` by path;
+    a list of rows gets EXTRA_ROWS empty ones, or as many as `extra_rows` says for it."""
+    data, errors, extra_rows = data or {}, errors or {}, extra_rows or {}
     result = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
@@ -63,13 +74,14 @@ def fields(model: type[BaseModel], data: dict[str, Any] | None = None, errors: d
         annotation, _optional = _unwrap(info.annotation)
         value = data.get(name, None if info.is_required() else info.get_default(call_default_factory=True))
         item = Field(name, path, info.title or name, str(extra.get("title_ur", "")), "text",
-                     info.is_required(), value, error=errors.get(path), hint=info.description or "")
+                     info.is_required(), value, error=errors.get(path), hint=info.description or "",
+                     hint_ur=str(extra.get("hint_ur", "")), example=field_example(info))
         row_model = _row_model(annotation)
         if row_model is not None:
             item.widget = "rows"
             existing = [row for row in (value or []) if isinstance(row, dict)]
             item.rows = [fields(row_model, row, errors, f"{path}[{index}].")
-                         for index, row in enumerate([*existing, *([{}] * EXTRA_ROWS)])]
+                         for index, row in enumerate([*existing, *([{}] * extra_rows.get(path, EXTRA_ROWS))])]
             item.error = errors.get(path)
         elif get_origin(annotation) is list:
             item.widget = "lines"
@@ -121,6 +133,20 @@ def parse(model: type[BaseModel], posted: dict[str, str]) -> dict[str, Any]:
                     data[name] = text
                 # an empty optional field is left out, so its default applies
     return data
+
+
+def row_request(posted: dict[str, str]) -> tuple[str, str] | None:
+    """("add", "activities") or ("remove", "activities[1]") when the form was posted by a
+    row's button rather than to be saved; the button's field is taken out of `posted`, and
+    a removed row's fields too."""
+    if ADD_ROW in posted:
+        return "add", posted.pop(ADD_ROW)
+    if REMOVE_ROW in posted:
+        row = posted.pop(REMOVE_ROW)
+        for key in [key for key in posted if key.startswith(f"{row}.")]:
+            del posted[key]
+        return "remove", row
+    return None
 
 
 def errors_by_path(problems: list[tuple[str, str]]) -> dict[str, str]:
