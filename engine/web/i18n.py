@@ -89,9 +89,9 @@ TEXT: dict[str, dict[str, str]] = {
     "reassign_done": {"en": "Reassigned", "ur": "منتقل کر دیا گیا"},
     "bulk_choose": {"en": "Decision", "ur": "فیصلہ"},
     "bulk_none": {"en": "— choose a decision —", "ur": "— فیصلہ منتخب کریں —"},
-    "bulk_differ": {"en": "The listed items wait at different steps, so no one decision fits them all: "
-                          "open each item to decide it.",
-                    "ur": "درج معاملات مختلف مراحل پر ہیں، اس لیے کوئی ایک فیصلہ سب پر لاگو نہیں ہوتا: "
+    "bulk_differ": {"en": "No one decision can be taken on all the listed items at once: "
+                          "open each item to act on it.",
+                    "ur": "درج تمام معاملات پر ایک ساتھ کوئی ایک فیصلہ نہیں ہو سکتا: "
                           "ہر معاملہ کھول کر فیصلہ کریں۔"},
     "route": {"en": "Route", "ur": "راستہ"},
     "route_help": {"en": "Each row is a party, each column a step; ▶ marks where the item waits "
