@@ -21,6 +21,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
+from workflows import itemview
 from workflows.lifecycle import pause_key_seq
 from workflows.stack import Stack, auth_string
 
@@ -97,6 +98,5 @@ class PrefectView:
 
 
 def history_actions(status: str) -> list[str]:
-    """The actions of the history table in an item's status artifact, in order."""
-    rows = status.split("### History", 1)[1].strip().splitlines()[2:]
-    return [row.split("|")[4].strip() for row in rows]
+    """The actions of the history in an item's status artifact, in order."""
+    return itemview.history_actions(status)
