@@ -81,6 +81,12 @@ class PrefectView:
             logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
         return [log.message for log in logs]
 
+    def levels(self, run_id: UUID) -> list[tuple[int, str]]:
+        """The run's log lines with their levels (logging.INFO, ...)."""
+        with self.client() as client:
+            logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+        return [(log.level, log.message) for log in logs]
+
     def wait_log(self, run_id: UUID, check: Callable[[str], bool], timeout: float = 20) -> str:
         """Logs reach the API in batches: look until one line passes `check`."""
         deadline = time.monotonic() + timeout

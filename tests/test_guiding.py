@@ -95,10 +95,10 @@ def test_add_and_remove_a_row_without_script_saves_nothing(site: Site) -> None:
     form = form_for("punjab", "work_plan")
     rows = len(form["activities"])
     before = manzoori.snapshot()
-    added = draft_post(client, token, form, add_row="activities")
+    added = draft_post(client, token, form, **{"add_row:activities": "Add a row"})
     assert added.status_code == 200 and "problem" not in added.text
     assert f'data-row="activities[{rows + 1}]"' in added.text  # the filled rows, the empty one, one more
-    removed = draft_post(client, token, form, remove_row="activities[0]")
+    removed = draft_post(client, token, form, **{"remove_row:activities[0]": "Remove this row"})
     assert removed.status_code == 200
     assert form["activities"][0]["activity"] not in removed.text
     assert form["activities"][1]["activity"] in removed.text

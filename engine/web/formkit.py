@@ -19,11 +19,15 @@ EXTRA_ROWS = 1
 """Empty rows a list of rows offers after its filled ones; "Add a row" adds one more
 (in the browser by pages.js, or without script by a round trip: `ADD_ROW`)."""
 
-ADD_ROW = "add_row"
-"""The posted button that asks for one more row of the list it names; nothing is saved."""
-REMOVE_ROW = "remove_row"
-"""The posted button that drops the row it names (`activities[1]`); nothing is saved."""
 LONG_TEXT = {"summary", "purpose", "text", "data_protection_clause", "activity"}
+
+ADD_ROW = "add_row:"
+"""The posted button (`add_row:activities`) that asks for one more row of the list it
+names; nothing is saved."""
+REMOVE_ROW = "remove_row:"
+"""The posted button (`remove_row:activities[1]`) that drops the row it names; nothing is
+saved. The buttons are named so, with their label as value, so that they are inputs and
+the form's save button stays its only <button>."""
 
 
 @dataclass
@@ -139,13 +143,16 @@ def row_request(posted: dict[str, str]) -> tuple[str, str] | None:
     """("add", "activities") or ("remove", "activities[1]") when the form was posted by a
     row's button rather than to be saved; the button's field is taken out of `posted`, and
     a removed row's fields too."""
-    if ADD_ROW in posted:
-        return "add", posted.pop(ADD_ROW)
-    if REMOVE_ROW in posted:
-        row = posted.pop(REMOVE_ROW)
-        for key in [key for key in posted if key.startswith(f"{row}.")]:
+    for key in list(posted):
+        if key.startswith(ADD_ROW):
             del posted[key]
-        return "remove", row
+            return "add", key.removeprefix(ADD_ROW)
+        if key.startswith(REMOVE_ROW):
+            del posted[key]
+            row = key.removeprefix(REMOVE_ROW)
+            for field_key in [name for name in posted if name.startswith(f"{row}.")]:
+                del posted[field_key]
+            return "remove", row
     return None
 
 

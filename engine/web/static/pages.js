@@ -18,13 +18,12 @@ function addRow(fieldset, path) {
   const from = last.dataset.row, to = `${path}[${next}]`;
   const rename = (value) => value && value.split(from).join(to);
   copy.dataset.row = to;
-  for (const element of copy.querySelectorAll("[name], [id], [for], [value]")) {
-    for (const attribute of ["name", "id", "for"]) {
+  for (const element of copy.querySelectorAll("[name], [id], [for]")) {
+    for (const attribute of ["name", "id", "for", "data-row-path"]) {
       if (element.hasAttribute(attribute)) element.setAttribute(attribute, rename(element.getAttribute(attribute)));
     }
-    if (element.classList.contains("remove-row")) element.value = to;
-    else if (element.type === "checkbox") element.checked = false;
-    else if ("value" in element && element.tagName !== "BUTTON" && element.tagName !== "OPTION") element.value = "";
+    if (element.type === "checkbox") element.checked = false;
+    else if (element.type !== "submit" && element.tagName !== "OPTION" && "value" in element) element.value = "";
   }
   for (const stale of copy.querySelectorAll(".error")) stale.remove();
   for (const invalid of copy.querySelectorAll(".invalid")) invalid.classList.remove("invalid");
@@ -64,10 +63,10 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
   document.addEventListener("click", (event) => {
-    const button = event.target.closest("button.add-row, button.remove-row");
+    const button = event.target.closest("input.add-row, input.remove-row");
     if (!button) return;
     if (button.classList.contains("add-row")) {
-      if (addRow(button.closest("fieldset.rows"), button.value)) event.preventDefault();
+      if (addRow(button.closest("fieldset.rows"), button.dataset.addRow)) event.preventDefault();
     } else {
       const row = button.closest(".row");
       const fieldset = row.closest("fieldset.rows");
