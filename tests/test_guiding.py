@@ -82,7 +82,7 @@ def test_a_wrong_quarter_says_the_format_beside_the_field_and_in_the_api(site: S
     assert answer.status_code == 422
     problem = next(p for p in answer.json()["problems"] if p["field"].startswith("activities[0].quarter"))
     assert problem["message"] == message
-    assert problem["message_ur"] == "درست شکل میں نہیں: اس طرح لکھیں: 2025-Q3"
+    assert problem["message_ur"] == "درست شکل میں نہیں: اس طرح لکھیں: \u20662025-Q3\u2069"
     client.get("/lang/ur?next=/inbox")
     urdu = draft_post(client, token, form)
     assert field_error(urdu.text, "activities[0].quarter") == problem["message_ur"]

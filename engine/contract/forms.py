@@ -274,7 +274,10 @@ def explain(detail: Any, info: Any) -> tuple[str, str]:
     fallback = {"date": "2026-01-01", "int_parsing": "2500000", "int_from_float": "2500000"}
     context["example"] = field_example(info) or fallback.get(kind, "the example under the field")
     english, urdu = MESSAGES[kind]
-    return english.format_map(_Blank(context)), urdu.format_map(_Blank(context))
+    # In Urdu the example keeps its left-to-right order: isolated (LRI … PDI), so that a
+    # right-to-left line does not show 2026-01-01 as 01-01-2026.
+    isolated = {**context, "example": f"\u2066{context['example']}\u2069"}
+    return english.format_map(_Blank(context)), urdu.format_map(_Blank(isolated))
 
 
 class _Blank(dict[str, str]):

@@ -21,7 +21,7 @@ from engine.core.transfers import holders_today
 from engine.store import Item, Officer
 from engine.store.statuses import StepStatus
 
-CELL_WIDTH, CELL_HEIGHT, LABEL_WIDTH, HEADER = 150, 58, 120, 34
+CELL_WIDTH, CELL_HEIGHT, LABEL_WIDTH, HEADER = 170, 72, 110, 34
 
 #: Cell colours by state: fill, stroke (the current position is drawn bold).
 COLOURS = {
@@ -77,7 +77,7 @@ def route_svg(session: Session, registry: Registry, item: Item, now: datetime | 
     width = LABEL_WIDTH + columns * CELL_WIDTH + 10
     height = HEADER + len(parties) * CELL_HEIGHT + 10
     label = title or f"Route of {item.reference}"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="route" role="img" width="{width}" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="route" role="img" direction="ltr" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" aria-label={quoteattr(label)} '
              f'font-family="Noto Sans, DejaVu Sans, sans-serif" font-size="12">',
              f"<title>{escape(label)}</title>"]
@@ -94,6 +94,9 @@ def route_svg(session: Session, registry: Registry, item: Item, now: datetime | 
         fill, stroke = COLOURS.get(cell.state, COLOURS["ahead"])
         bold = ' stroke-width="3"' if cell.state == "open" else ""
         who = ", ".join(cell.waiting_for) or cell.office
+        # In the cell: the office, and the first holder and how many more (all in the tooltip).
+        held = (cell.waiting_for[0] + (f" +{len(cell.waiting_for) - 1}" if len(cell.waiting_for) > 1 else "")
+                if cell.waiting_for else "")
         parts.append(
             f'<g class="cell {escape(cell.state)}" data-step={quoteattr(cell.step)} '
             f'data-party={quoteattr(cell.party)} data-state={quoteattr(cell.state)}>'
@@ -101,8 +104,9 @@ def route_svg(session: Session, registry: Registry, item: Item, now: datetime | 
             f'<rect x="{x}" y="{y}" width="{CELL_WIDTH - 12}" height="{CELL_HEIGHT - 8}" rx="6" '
             f'fill="{fill}" stroke="{stroke}"{bold}/>'
             f'<text x="{x + 8}" y="{y + 18}">{escape(_mark(cell.state))} {escape(cell.state)}</text>'
-            + (f'<text x="{x + 8}" y="{y + 36}" font-size="11">{escape(_short(who, 24))}</text>'
-               if cell.waiting_for else "")
+            + (f'<text x="{x + 8}" y="{y + 35}" font-size="11">{escape(_short(cell.office, 26))}</text>'
+               f'<text x="{x + 8}" y="{y + 52}" font-size="11" font-weight="bold">{escape(_short(held, 26))}</text>'
+               if cell.state == "open" else "")
             + "</g>")
     parts.append("</svg>")
     return "".join(parts)

@@ -132,10 +132,10 @@ def parse(model: type[BaseModel], posted: dict[str, str]) -> dict[str, Any]:
             data[name] = [line.strip() for line in posted.get(name, "").splitlines() if line.strip()]
         elif name in posted:
             text = posted[name].strip()
-            if text or not optional:
-                if text or info.is_required():
-                    data[name] = text
-                # an empty optional field is left out, so its default applies
+            if text:
+                data[name] = text
+            # an empty field is left out: an optional one takes its default, a required
+            # one is "required", not "not a date" or "too short"
     return data
 
 

@@ -350,7 +350,7 @@ def draft_post(request: Request, posted: PostedText, session: Session = Depends(
                         officer=officer.username)
     except InvalidForm as error:
         return _form_view(request, session, officer, kind=kind, parties=parties, title=title, data=data,
-                          errors=_problems_shown(request, error), status=422, problem=error.headline)
+                          errors=_problems_shown(request, error), status=422, problem=_headline(request, error))
     t = t_for(request)
     text = confirmation(session, registry, outcome.reference,
                         t("notice_drafted").format(reference=outcome.reference), t)
@@ -364,6 +364,12 @@ def _rows_wanted(rows: tuple[str, str], data: dict[str, Any]) -> dict[str, int]:
         return {}
     filled = data.get(where)
     return {where: EXTRA_ROWS + 1} if isinstance(filled, list) else {}
+
+
+def _headline(request: Request, error: InvalidForm) -> str:
+    """The line above the form: in Urdu, where each field has its Urdu message, none (the
+    page's own "correct the fields marked" says it), else the engine's headline."""
+    return "" if chosen_language(request) == "ur" and error.problems_ur else error.headline
 
 
 def _problems_shown(request: Request, error: InvalidForm) -> dict[str, str]:
@@ -402,7 +408,7 @@ def revise_post(request: Request, reference: str, posted: PostedText,
     except (InvalidForm, NotAllowed) as error:
         session.rollback()
         problems = _problems_shown(request, error) if isinstance(error, InvalidForm) else {}
-        headline = error.headline if isinstance(error, InvalidForm) else error.message
+        headline = _headline(request, error) if isinstance(error, InvalidForm) else error.message
         return _form_view(request, session, officer, kind=item.kind, parties=",".join(item.party_codes),
                           title=title, data=data, errors=problems, reference=reference,
                           status=error.http_status, problem=headline)
