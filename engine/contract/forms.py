@@ -301,7 +301,8 @@ def validate_form(model: type[FormModel], data: dict[str, Any], *, party: str) -
         lines = "; ".join(f"{where}: {message}" for where, message in problems)
         raise InvalidForm(
             f"{party}'s {model.__name__} form is not valid: {lines}", problems=problems,
-            headline=f"{party}'s {model.__name__} form is not valid ({len(problems)} problems):",
+            headline=f"{party}'s {model.__name__} form is not valid ({len(problems)} "
+                     f"problem{'s' if len(problems) != 1 else ''}):",
             problems_ur=problems_ur,
         ) from None
 
