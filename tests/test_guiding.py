@@ -6,6 +6,7 @@ route picture."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,7 +15,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.core.accounts import issue_token, set_password
+from engine.core.accounts import hash_password, issue_token
+from engine.core.directory import get_officer
 from engine.store import session_scope
 from engine.web import create_app, search_pages
 from tests.conftest import Manzoori
@@ -25,11 +27,17 @@ Site = tuple[TestClient, Manzoori]
 DRAFTER, MEMBER, CONVENER = "punjab.pdu-director", "punjab.wpc-member.1", "punjab.wpc-convener"
 
 
+@functools.cache
+def password_hash() -> str:
+    """One argon2id hash for every officer of these tests: hashing is slow on purpose."""
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
 def site(manzoori: Manzoori) -> Iterator[tuple[TestClient, Manzoori]]:
     with session_scope(manzoori.url) as session:
         for username in (DRAFTER, MEMBER, CONVENER, "sindh.wdd-secretary"):
-            set_password(session, username, PASSWORD)
+            get_officer(session, username).password_hash = password_hash()
         session.commit()
     with TestClient(create_app(manzoori.url, secret_key="test-secret")) as client:
         yield client, manzoori

@@ -26,8 +26,8 @@ from engine.errors import DefinitionError
 from engine.store import Item, Officer
 
 NOTICE_COOKIE = "manzoori_notice"
-NOTICE_LIMIT = 600
-"""Characters a confirmation may have (a cookie's value stays well under 4 KB)."""
+NOTICE_LIMIT = 400
+"""Characters a confirmation may have: quoted, 400 Urdu letters stay under a cookie's 4 KB."""
 
 BULK_ACTIONS = ("approve", "clear", "sign", "feedback")
 """The decisions the inbox may take on several items at once (those needing no form)."""
