@@ -105,7 +105,8 @@ def test_add_and_remove_a_row_without_script_saves_nothing(site: Site) -> None:
     before = manzoori.snapshot()
     added = draft_post(client, token, form, **{"add_row:activities": "Add a row"})
     assert added.status_code == 200 and "problem" not in added.text
-    assert f'data-row="activities[{rows + 1}]"' in added.text  # the filled rows, the empty one, one more
+    assert f'data-row="activities[{rows + 2}]"' in added.text  # the filled rows, two empty ones, one more
+    assert f'data-row="activities[{rows + 3}]"' not in added.text
     removed = draft_post(client, token, form, **{"remove_row:activities[0]": "Remove this row"})
     assert removed.status_code == 200
     assert form["activities"][0]["activity"] not in removed.text
@@ -192,9 +193,9 @@ def test_the_item_page_draws_the_route_with_who_holds_the_waiting_step(site: Sit
     login(client, MEMBER)
     page = client.get(f"/items/{reference}").text
     svg = re.search(r"<svg .*?</svg>", page, re.S)[0]
-    assert 'data-step="draft" data-party="punjab" data-state="done"' in svg
-    assert 'data-step="review" data-party="punjab" data-state="open"' in svg
-    waiting = re.search(r'data-state="open">(.*?)</g>', svg, re.S)[1]
+    assert 'data-step="draft" data-party="punjab" data-cell-state="done"' in svg
+    assert 'data-step="review" data-party="punjab" data-cell-state="open"' in svg
+    waiting = re.search(r'data-cell-state="open">(.*?)</g>', svg, re.S)[1]
     assert MEMBER in waiting
-    assert 'data-step="signature" data-party="punjab" data-state="ahead"' in svg
+    assert 'data-step="signature" data-party="punjab" data-cell-state="ahead"' in svg
     assert "<script" not in svg

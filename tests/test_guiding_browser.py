@@ -91,8 +91,8 @@ def test_an_officer_is_guided_through_inbox_item_form_and_search(web: tuple[str,
     shot(member, "inbox-en")
 
     member.goto(f"{url}/items/{first}")
-    assert member.locator("svg.route g[data-state=open]").count() == 1
-    assert MEMBER in member.locator("svg.route g[data-state=open]").inner_html()
+    assert member.locator("svg.route g[data-cell-state=open]").count() == 1
+    assert MEMBER in member.locator("svg.route g[data-cell-state=open]").inner_html()
     shot(member, "item-route-en")
     member.click("button[name=action][value=clear]")
     member.wait_for_url(f"{url}/items/{first}")

@@ -99,7 +99,7 @@ def route_svg(session: Session, registry: Registry, item: Item, now: datetime | 
                 if cell.waiting_for else "")
         parts.append(
             f'<g class="cell {escape(cell.state)}" data-step={quoteattr(cell.step)} '
-            f'data-party={quoteattr(cell.party)} data-state={quoteattr(cell.state)}>'
+            f'data-party={quoteattr(cell.party)} data-cell-state={quoteattr(cell.state)}>'
             f"<title>{escape(f'{cell.label} · {cell.party} · {cell.state}' + (f' · waits for {who}' if cell.waiting_for else ''))}</title>"
             f'<rect x="{x}" y="{y}" width="{CELL_WIDTH - 12}" height="{CELL_HEIGHT - 8}" rx="6" '
             f'fill="{fill}" stroke="{stroke}"{bold}/>'

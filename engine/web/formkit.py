@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from engine.contract.forms import field_example, is_multiline
 
-EXTRA_ROWS = 1
+EXTRA_ROWS = 2
 """Empty rows a list of rows offers after its filled ones; "Add a row" adds one more
 (in the browser by pages.js, or without script by a round trip: `ADD_ROW`)."""
 
