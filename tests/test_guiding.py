@@ -141,6 +141,10 @@ def test_the_bulk_form_offers_only_what_every_listed_item_takes(site: Site) -> N
     refused = client.post("/bulk", data={"csrf": token, "reference": [first, second]})
     assert refused.status_code == 422 and "choose the decision" in refused.text
     assert manzoori.state(first) == manzoori.state(second) == "review"
+    decided = client.post("/bulk", data={"csrf": token, "action": "clear", "reference": [first, second]})
+    assert decided.status_code == 200 and "2 recorded, 0 refused" in decided.text
+    assert decided.text.count("It is now at Approval, waiting for") == 2  # each says where it went
+    assert manzoori.state(first) == manzoori.state(second) == "approval"
     # The drafter's own drafts wait for him at draft: no decision fits them all.
     manzoori.draft("work_plan", "punjab", "A draft still being written", form_for("punjab", "work_plan"), DRAFTER)
     client.post("/logout", data={"csrf": token})

@@ -55,6 +55,7 @@ from engine.web.guidance import (
     drafting_choices,
     keep_notice,
     step_actions,
+    where_now,
 )
 from engine.web.i18n import LANGUAGES
 from engine.web.templating import LANGUAGE_COOKIE, chosen_language, render, t_for
@@ -190,7 +191,11 @@ def bulk(request: Request, form: PostedForm, session: Session = Depends(db_sessi
     results = act_many(session, registry_of(request), references=references, action=action,
                        officer=officer.username, comment=str(form.get("comment", "")).strip() or None,
                        passphrase=str(form.get("passphrase", "")) or None)
-    return render(request, "bulk.html", officer=officer, results=results, action=action)
+    t, registry = t_for(request), registry_of(request)
+    session.expire_all()
+    where = {result.reference: where_now(session, registry, get_item(session, result.reference), t)
+             for result in results if result.outcome is not None}
+    return render(request, "bulk.html", officer=officer, results=results, action=action, where=where)
 
 
 # One item -----------------------------------------------------------------------------------
