@@ -109,7 +109,7 @@ def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, browser, reques
     assert screenshot.stat().st_size > 10_000
 
 
-def test_the_demo_leaves_three_runs_suspended_waiting_for_named_offices(served) -> None:
+def test_the_demo_leaves_three_runs_suspended_waiting_for_named_offices(served, browser) -> None:
     """The README's first command leaves work waiting: each live [sample] item's run is
     Suspended after its last event, its status artifact names the office it waits for,
     and the suspension is logged at INFO, not as an error."""
@@ -133,6 +133,23 @@ def test_the_demo_leaves_three_runs_suspended_waiting_for_named_offices(served) 
         assert "▶" in prefect.artifact(f"{reference.lower()}-route").data
         levels = prefect.levels(run.id)
         assert not [line for level, line in levels if level >= logging.ERROR and "Suspended" in line]
+    # The Prefect UI shows the last one's artifacts readably at its own width.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{stack.ui_url}/runs")
+    password = page.locator("input[type=password]")
+    password.wait_for(timeout=30_000)
+    password.fill(auth_string(stack.prefect_home))
+    password.press("Enter")
+    page.get_by_text(reference, exact=True).first.wait_for(timeout=60_000)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    for kind in ("status", "route"):
+        artifact = prefect.artifact(f"{reference.lower()}-{kind}")
+        page.goto(f"{stack.ui_url}/artifacts/artifact/{artifact.latest_id}")
+        page.get_by_text(f"{reference}", exact=False).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(OUTPUT / f"guide-prefect-{kind}.png"), full_page=True)
+    context.close()
 
 
 def test_ctrl_c_stops_the_server_and_the_runner(served) -> None:
