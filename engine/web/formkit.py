@@ -14,6 +14,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from engine.contract.forms import field_example, is_multiline
+from engine.errors import InvalidForm
 
 EXTRA_ROWS = 2
 """Empty rows a list of rows offers after its filled ones; "Add a row" adds one more
@@ -163,3 +164,23 @@ def errors_by_path(problems: list[tuple[str, str]]) -> dict[str, str]:
         path = where.split(" (", 1)[0].strip()
         found[path] = f"{found[path]}; {message}" if path in found else message
     return found
+
+
+def rows_wanted(rows: tuple[str, str], data: dict[str, Any]) -> dict[str, int]:
+    """Empty rows to offer after a row's button: one more for "add", the usual after "remove"."""
+    what, where = rows
+    if what != "add":
+        return {}
+    return {where: EXTRA_ROWS + 1} if isinstance(data.get(where), list) else {}
+
+
+def problems_shown(error: InvalidForm, lang: str) -> dict[str, str]:
+    """The form's problems by field, in the page's language where the engine says them in it."""
+    urdu = lang == "ur" and error.problems_ur
+    return errors_by_path(error.problems_ur if urdu and error.problems_ur else error.problems)
+
+
+def form_headline(error: InvalidForm, lang: str) -> str:
+    """The line above the form: in Urdu, where each field has its Urdu message, none (the
+    page's own "correct the fields marked" says it), else the engine's headline."""
+    return "" if lang == "ur" and error.problems_ur else error.headline

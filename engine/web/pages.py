@@ -46,7 +46,7 @@ from engine.web.auth import (
     web_session,
 )
 from engine.web.deps import PostedForm, PostedText, db_session, registry_of, revision_seen
-from engine.web.formkit import EXTRA_ROWS, errors_by_path, fields, parse, row_request
+from engine.web.formkit import fields, form_headline, parse, problems_shown, row_request, rows_wanted
 from engine.web.guards import built_page
 from engine.web.guidance import (
     BULK_ACTIONS,
@@ -349,38 +349,17 @@ def draft_post(request: Request, posted: PostedText, session: Session = Depends(
     data = parse(model, posted) if model else {}
     if rows is not None:  # "add a row" or "remove this row" without script: nothing is saved
         return _form_view(request, session, officer, kind=kind, parties=parties, title=title, data=data,
-                          extra_rows=_rows_wanted(rows, data))
+                          extra_rows=rows_wanted(rows, data))
     try:
         outcome = draft(session, registry, kind=kind, parties=codes, title=title, form=data,
                         officer=officer.username)
     except InvalidForm as error:
         return _form_view(request, session, officer, kind=kind, parties=parties, title=title, data=data,
-                          errors=_problems_shown(request, error), status=422, problem=_headline(request, error))
+                          errors=problems_shown(error, chosen_language(request)), status=422, problem=form_headline(error, chosen_language(request)))
     t = t_for(request)
     text = confirmation(session, registry, outcome.reference,
                         t("notice_drafted").format(reference=outcome.reference), t)
     return keep_notice(RedirectResponse(f"/items/{quote(outcome.reference)}", status_code=303), text)
-
-
-def _rows_wanted(rows: tuple[str, str], data: dict[str, Any]) -> dict[str, int]:
-    """Empty rows to offer after a row's button: one more for "add", the usual after "remove"."""
-    what, where = rows
-    if what != "add":
-        return {}
-    filled = data.get(where)
-    return {where: EXTRA_ROWS + 1} if isinstance(filled, list) else {}
-
-
-def _headline(request: Request, error: InvalidForm) -> str:
-    """The line above the form: in Urdu, where each field has its Urdu message, none (the
-    page's own "correct the fields marked" says it), else the engine's headline."""
-    return "" if chosen_language(request) == "ur" and error.problems_ur else error.headline
-
-
-def _problems_shown(request: Request, error: InvalidForm) -> dict[str, str]:
-    """The form's problems by field, in the page's language where the engine says them in it."""
-    urdu = chosen_language(request) == "ur" and error.problems_ur
-    return errors_by_path(error.problems_ur if urdu and error.problems_ur else error.problems)
 
 
 @router.get("/items/{reference}/revise", response_class=HTMLResponse)
@@ -406,14 +385,14 @@ def revise_post(request: Request, reference: str, posted: PostedText,
     data = parse(model, posted) if model else {}
     if rows is not None:
         return _form_view(request, session, officer, kind=item.kind, parties=",".join(item.party_codes),
-                          title=title, data=data, reference=reference, extra_rows=_rows_wanted(rows, data))
+                          title=title, data=data, reference=reference, extra_rows=rows_wanted(rows, data))
     try:
         act(session, registry, reference=reference, action="revise",
             officer=officer.username, form=data, title=title)
     except (InvalidForm, NotAllowed) as error:
         session.rollback()
-        problems = _problems_shown(request, error) if isinstance(error, InvalidForm) else {}
-        headline = _headline(request, error) if isinstance(error, InvalidForm) else error.message
+        problems = problems_shown(error, chosen_language(request)) if isinstance(error, InvalidForm) else {}
+        headline = form_headline(error, chosen_language(request)) if isinstance(error, InvalidForm) else error.message
         return _form_view(request, session, officer, kind=item.kind, parties=",".join(item.party_codes),
                           title=title, data=data, errors=problems, reference=reference,
                           status=error.http_status, problem=headline)
