@@ -77,15 +77,14 @@ def status_markdown(view: ItemView) -> str:
         lines = [f"## {view.reference} is {view.state}", "", view.title]
     else:
         lines = [f"## {view.reference} waits at step `{view.state}`", "", view.title, "",
-                 "| step | party | office | decided | due |", "|---|---|---|---|---|"]
+                 "### Waiting for", ""]
         lines += [
-            f"| {w.step} | {w.party} | {w.office_title} | {w.decided} of {w.quorum} | "
-            f"{w.due_at:%Y-%m-%d} |" if w.due_at else
-            f"| {w.step} | {w.party} | {w.office_title} | {w.decided} of {w.quorum} | — |"
+            f"- **{w.step}** · {w.party} · {_inline(w.office_title)} · {w.decided} of {w.quorum} decided"
+            + (f" · due {w.due_at:%Y-%m-%d}" if w.due_at else "")
             for w in view.waiting
         ]
-    # One event a line rather than a table: a table's last column (the comment) is cut off
-    # at the width the UI gives an artifact.
+    # One fact a line rather than tables: a table's last columns (the comment, the due
+    # day) are cut off at the width the UI gives an artifact.
     lines += ["", "### History", ""]
     for h in view.history:
         where = f" · {h.step}" + (f" ({h.party})" if h.party else "") if h.step else ""
@@ -107,28 +106,22 @@ def _inline(text: str) -> str:
 
 
 def route_markdown(session: Session, registry: Registry, item: Item) -> str:
-    """The route artifact: the picture (an SVG, inline as a data URI) and the same as a
-    table, a row per party, a column per step."""
+    """The route artifact: the picture (an SVG, inline as a data URI) and the same in
+    words, a line per party (a table would be cut off at the UI's width)."""
     parties, cells = route_cells(session, registry, item)
-    steps = list(dict.fromkeys((cell.position, cell.label) for cell in cells))
     picture = base64.b64encode(route_svg(session, registry, item).encode()).decode()
     lines = [f"## Route of {item.reference}", "",
              f"![Route of {item.reference}](data:image/svg+xml;base64,{picture})", "",
-             "▶ waits now (for whom) · ✓ done · ✗ closed · … pending · blank: not reached", "",
-             "| party | " + " | ".join(label for _, label in steps) + " |",
-             "|---" * (len(steps) + 1) + "|"]
-    marks = {"done": "✓", "closed": "✗", "pending": "…", "ahead": ""}
+             "▶ waits now (for whom) · ✓ done · ✗ closed · … its turn not yet come", ""]
+    marks = {"done": "✓ ", "closed": "✗ ", "pending": "… ", "ahead": ""}
     for party in parties:
-        row = []
-        for position, _label in steps:
-            cell = next((c for c in cells if c.position == position and c.party == party), None)
-            if cell is None:
-                row.append("—")
-            elif cell.state == "open":
-                row.append("▶ " + _inline(", ".join(cell.waiting_for) or cell.office))
+        steps = []
+        for cell in (c for c in cells if c.party == party):
+            if cell.state == "open":
+                steps.append(f"▶ **{_inline(cell.label)}** ({_inline(', '.join(cell.waiting_for) or cell.office)})")
             else:
-                row.append(marks.get(cell.state, cell.state))
-        lines.append(f"| {party} | " + " | ".join(row) + " |")
+                steps.append(marks.get(cell.state, "") + _inline(cell.label))
+        lines.append(f"- **{party}**: " + " → ".join(steps))
     return "\n".join(lines)
 
 
