@@ -112,6 +112,8 @@ def test_an_officer_is_guided_through_inbox_item_form_and_search(web: tuple[str,
     before = rows.count()
     drafter.click("input.add-row")  # pages.js adds the row in place: no round trip
     assert rows.count() == before + 1 and drafter.url == f"{url}/draft"
+    rows.last.locator("input.remove-row").click()  # and takes one away in place
+    assert rows.count() == before and drafter.url == f"{url}/draft"
     items = db.query("SELECT COUNT(*) FROM items")[0][0]
     fill_plan(drafter)
     drafter.click("form.itemform button.save")
