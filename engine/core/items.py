@@ -576,7 +576,9 @@ def _check_parties(registry: Registry, kind: ItemKind, multi: bool, parties: lis
 def _check_title(title: str) -> str:
     title = (title or "").strip()
     if not 5 <= len(title) <= 300:
-        raise InvalidForm("the title must have 5 to 300 characters", problems=[("title", "length")])
+        raise InvalidForm("the title must have 5 to 300 characters",
+                          problems=[("title", "Write a title of 5 to 300 characters.")],
+                          problems_ur=[("title", "عنوان 5 سے 300 حروف کا لکھیں۔")])
     # A title is one line: it heads pages and is the subject of notification emails.
     check_line(title, "title")
     return title
