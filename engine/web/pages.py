@@ -47,8 +47,8 @@ from engine.web.auth import (
 from engine.web.deps import PostedForm, PostedText, db_session, registry_of, revision_seen
 from engine.web.formkit import errors_by_path, fields, parse
 from engine.web.guards import built_page
-from engine.web.i18n import LANGUAGES
-from engine.web.templating import LANGUAGE_COOKIE, render
+from engine.web.i18n import LANGUAGES, route_labels
+from engine.web.templating import LANGUAGE_COOKIE, chosen_language, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -216,6 +216,7 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
         events=detail.events, fields=shown, version=current, changes=changes, steps=steps,
         possible=possible_actions(session, registry, item, officer, now),
         reassignable=open_parties, problem=problem, registry=registry, who=who,
+        step_label=route_labels(item.route, chosen_language(request)),
     )
 
 

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from engine.web.auth import form_token
-from engine.web.i18n import ACTIONS, LANGUAGES, translator
+from engine.web.i18n import ACTIONS, LANGUAGES, day, event_name, isolated, ltr, term, translator
 
 #: The web app's templates; the conformance kit renders a party's form with them too.
 TEMPLATES = Path(__file__).parent / "templates"
@@ -26,6 +26,7 @@ _environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True, lstrip_blocks=True,
 )
+_environment.filters.update(ltr=ltr, bdi=isolated)
 templates = Jinja2Templates(env=_environment)
 
 
@@ -40,6 +41,8 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     lang = chosen_language(request)
     context.setdefault("csrf", form_token(request))
     return templates.TemplateResponse(request, name, {
-        "t": translator(lang), "lang": lang, "languages": LANGUAGES,
+        "t": translator(lang), "n": term(lang), "step_label": term(lang),
+        "office_title": lambda office: office.title_ur if lang == "ur" else office.title_en, "ev": event_name(lang), "day": day(lang),
+        "lang": lang, "languages": LANGUAGES,
         "action_names": {a: names[lang] for a, names in ACTIONS.items()}, **context,
     }, status_code=status)
