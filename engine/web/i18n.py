@@ -2,7 +2,7 @@
 chrome, by key), `ACTIONS` (the buttons), `TERMS` (the engine's names for states, steps,
 kinds and statuses) and `EVENTS` (the history's actions). Form labels, office titles and
 plugin steps come from the parties (each has both). Dates and numbers are not ours to
-translate: `day` formats them with CLDR's data (Babel), the same pattern in both languages.
+translate: `day` (the templates' `dated`) formats them with CLDR's data (Babel), the same pattern in both languages.
 `tests/test_urdu.py` fails when a page shows a word that has no Urdu here."""
 
 from __future__ import annotations

@@ -41,8 +41,11 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     lang = chosen_language(request)
     context.setdefault("csrf", form_token(request))
     return templates.TemplateResponse(request, name, {
-        "t": translator(lang), "n": term(lang), "step_label": term(lang),
-        "office_title": lambda office: office.title_ur if lang == "ur" else office.title_en, "ev": event_name(lang), "day": day(lang),
+        # t: the pages' words; n: kinds, states, steps, statuses; ev: history actions;
+        # dated: a day as CLDR writes it; step_label: an item page passes its route's labels.
+        "t": translator(lang), "n": term(lang), "ev": event_name(lang), "dated": day(lang),
+        "step_label": term(lang),
+        "office_title": lambda office: office.title_ur if lang == "ur" else office.title_en,
         "lang": lang, "languages": LANGUAGES,
         "action_names": {a: names[lang] for a, names in ACTIONS.items()}, **context,
     }, status_code=status)
