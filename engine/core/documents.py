@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -51,6 +52,8 @@ class SignatureBlock:
     code: str
     acting_for: str | None = None
     """"USERNAME2 for USERNAME (Office)" when a substitute signed for an absent holder."""
+    at_ur: str = ""
+    """The same day in Urdu, CLDR's month name (Babel)."""
     sample: bool = False
     """Signed with a [sample] key (the demo's, `init --samples`): not a real signature."""
 
@@ -158,6 +161,7 @@ def render_data(data: dict[str, Any], registry: Registry) -> str:
                        f"{datetime.fromisoformat(s['signed_at']):%d %B %Y}", s["digest"],
                        verification_code(s["signature"]),
                        _acting_for(s, registry.party(s["party"]).office(s["office"]).title_en),
+                       format_date(datetime.fromisoformat(s["signed_at"]), "d MMMM y", locale="ur_PK"),
                        bool(s.get("sample")))
         for s in data["signatures"]
     ]
