@@ -208,3 +208,23 @@ def test_the_web_app_serves_the_fonts(urdu_site: tuple[TestClient, str]) -> None
     client, _ = urdu_site
     answer = client.get("/static/fonts/NotoNastaliqUrdu-Regular.woff2")
     assert answer.status_code == 200 and answer.content[:4] == b"wOF2"
+
+
+def test_a_partys_extra_step_shows_under_its_own_urdu_label(manzoori: Manzoori) -> None:
+    """Balochistan adds a Finance Department review above a PSDP threshold: its Urdu label
+    comes from the plugin, through the item's route, in the inbox and on the item page."""
+    reference = manzoori.draft("work_plan", "balochistan", "PWL work plan 2025-26",
+                               form_for("balochistan", "work_plan"), "balochistan.assembly-secretary")
+    manzoori.act(reference, "submit", "balochistan.assembly-secretary")
+    manzoori.act(reference, "clear", "balochistan.wpc-member.1")
+    with session_scope(manzoori.url) as session:
+        set_password(session, "balochistan.finance-secretary", PASSWORD)
+        session.commit()
+    with TestClient(create_app(manzoori.url, secret_key="test-secret")) as client:
+        login(client, "balochistan.finance-secretary")
+        client.get("/lang/ur?next=/inbox")
+        inbox = client.get("/inbox").text
+        assert "محکمہ خزانہ کا جائزہ" in inbox and not english_on(inbox), english_on(inbox)
+        item = client.get(f"/items/{reference}").text
+        assert 'data-state="finance_review">محکمہ خزانہ کا جائزہ<' in item
+        assert not english_on(item), " ".join(english_on(item))

@@ -26,7 +26,7 @@ from engine.core.authority import who
 from engine.core.directory import holdings
 from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
-from engine.core.queries import inbox, inbox_count, item_detail
+from engine.core.queries import inbox, inbox_count, item_detail, routes_of
 from engine.core.throttle import LoginGuard
 from engine.core.transfers import holders_today
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, Throttled
@@ -161,8 +161,11 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
             groups["this_week"].append(entry)
         else:
             groups["later"].append(entry)
+    routes = routes_of(session, [entry.reference for entry in entries])
+    lang = chosen_language(request)
     return render(request, "inbox.html", officer=officer, groups=groups, total=total,
                   shown=len(entries),
+                  step_of=lambda entry: route_labels(routes.get(entry.reference, []), lang)(entry.step),
                   registry=registry_of(request))
 
 
