@@ -12,7 +12,9 @@ import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
 
+from engine.cli import app
 from tests.conftest import Manzoori
 from tests.forms import form_for
 
@@ -41,21 +43,34 @@ def piped(manzoori: Manzoori, command: str) -> str:
     return done.stdout
 
 
-def test_piped_items_and_provinces_print_every_reference_and_code_whole(listed) -> None:
-    manzoori, references = listed
-    items = piped(manzoori, "manzoori items | cat; echo; manzoori provinces | cat")
-    assert "…" not in items
+def check_whole(listing: str, references: list[str]) -> None:
+    assert "…" not in listing
     for reference in references:
-        assert f" {reference} " in items
+        assert f" {reference} " in listing
     for code in ("balochistan", "punjab", "sindh", "kp", "ncsw", "mohr"):
-        assert f"│ {code} " in items
-    # the long title wraps at words, and no line of it is a single word
-    title_lines = [line for line in items.splitlines() if "Letter of Intent" in line]
-    assert title_lines and LONG_TITLE not in items
+        assert f"│ {code} " in listing
+    # the long title wraps at words instead, never one word to a line
+    title_cells = [line.split("│")[3].strip() for line in listing.splitlines()
+                   if line.startswith("│") and references[1] in line]
+    assert title_cells and title_cells[0] != LONG_TITLE and " " in title_cells[0]
 
 
-def test_items_json_goes_through_json_tool(listed) -> None:
+def test_at_80_columns_tables_keep_every_reference_and_code_whole(listed) -> None:
+    """What a pipe gets (no terminal, 80 columns), in process: the fast check."""
     manzoori, references = listed
+    runner = CliRunner()
+    environment = {"MANZOORI_HOME": str(manzoori.home), "COLUMNS": "80"}
+    listing = "".join(runner.invoke(app, [command], env=environment, catch_exceptions=False).stdout
+                      for command in ("items", "provinces"))
+    check_whole(listing, references)
+
+
+@pytest.mark.slow
+def test_piped_through_a_shell_items_and_provinces_stay_whole_and_json_parses(listed) -> None:
+    """`manzoori items | cat`, `manzoori provinces | cat` and `manzoori items --json |
+    python -m json.tool`, as a script runs them (3 processes: slow)."""
+    manzoori, references = listed
+    check_whole(piped(manzoori, "manzoori items | cat; manzoori provinces | cat"), references)
     listing = json.loads(piped(manzoori, "manzoori items --json | python3 -m json.tool"))
     assert {item["reference"] for item in listing} >= set(references)
     first = next(item for item in listing if item["reference"] == references[1])
