@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Databases, Manzoori
+from tests.test_pades import OUTPUT, pdfsig
 
 
 @pytest.fixture
@@ -65,6 +66,21 @@ def test_demo_plays_every_scene_to_its_final_state(fresh: Manzoori) -> None:
     assert "IPMG follow-up, 2016-Q1" in told and "blocked" in told
     assert "finance_review" in told and "illustrative" in told
     assert "[sample] officers" in told
+    # The Letter of Intent travels as a PDF with both provinces' PAdES signatures, valid
+    # under [sample] CAs for pyHanko's validator and for poppler's pdfsig.
+    pdf = fresh.home / "PJ-IPA-2025-0001.pdf"
+    fresh("render", "PJ-IPA-2025-0001", "--format", "pdf", "-o", str(pdf))
+    assert "PJ-IPA-2025-0001.pdf: intact" in fresh("verify", "--document", str(pdf)).stdout
+    for party in ("punjab", "balochistan"):
+        fresh("ca", "export", "--party", party, "-o", str(fresh.home / f"{party}-ca.pem"))
+    report = pdfsig(pdf, fresh)
+    (OUTPUT / "demo-letter-of-intent-pdfsig.txt").write_text(report)
+    assert report.count("Signature is Valid") == 2 and "Total document signed" in report, report
+    # The record shows both signatories in office on 25 February 2025 only, so their
+    # certificates ran for that day: pyHanko checks them on the signing day (above); pdfsig,
+    # like Acrobat for a signature without a timestamp, on today's, and says so.
+    assert report.count("Certificate has Expired") == 2, report
+    assert "[sample]" in fresh("ca", "list").stdout
 
 
 def test_demo_played_twice_says_so_and_changes_nothing(fresh: Manzoori) -> None:

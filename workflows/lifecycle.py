@@ -145,7 +145,7 @@ def _once(name: str) -> Callable[[TaskRunContext, dict[str, Any]], str]:
 @task(name="notify-parties", task_run_name="notify {reference} #{seq}",
       cache_key_fn=_once("notify"), persist_result=True)
 def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
-    """Tell every party's plugin of one event (`on_event`), once, in the history's order.
+    """Tell every party's plugin that listens (`on_event`) of one event, once, in the history's order.
     Each party's hook has MANZOORI_HOOK_TIMEOUT seconds; one that hangs is logged and left
     behind. Returns the parties whose hook returned."""
     with session_scope() as session:
@@ -158,7 +158,7 @@ def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
             parties=tuple(item.party_codes), comment=event.comment, seq=seq,
         )
     parties, told = registry(), []
-    for code in notice.parties:
+    for code in parties.listening(notice.parties):
         try:
             within(hook_timeout(), f"on_event of {code} for {reference} #{seq}", parties.notify,
                    [code], notice)
@@ -287,8 +287,11 @@ async def item_lifecycle(item_id: int, reference: str) -> State:
         if view.last_seq != seen:
             attempt, seen = 0, view.last_seq
         new = [line for line in view.history if line.seq > handled]
-        for line in new:
-            notify_parties(item_id, view.reference, line.seq)
+        # Only parties whose plugin implements `on_event` are told, each event once: an
+        # item whose parties listen to nothing makes no task run for its events.
+        if registry().listening(view.parties):
+            for line in new:
+                notify_parties(item_id, view.reference, line.seq)
         # Only tasks with work to do become task runs: the rules after a submission.
         if view.submitted_version is not None and any(line.action in SUBMISSIONS for line in new):
             check_rules(item_id, view.reference, view.submitted_version)

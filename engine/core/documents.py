@@ -142,8 +142,9 @@ def render_document(item: Item, registry: Registry) -> str:
     return render_data(document_data(item), registry)
 
 
-def render_data(data: dict[str, Any], registry: Registry) -> str:
-    """The HTML of a document's data; the same data always gives the same bytes."""
+def render_data(data: dict[str, Any], registry: Registry, *, signature_page: bool = False) -> str:
+    """The HTML of a document's data; the same data always gives the same bytes. With
+    `signature_page`, a last page for PDF signature fields replaces the signature blocks."""
     content = data["content"]
     environment = _environment()
     kind = ItemKind(content["kind"])
@@ -168,7 +169,7 @@ def render_data(data: dict[str, Any], registry: Registry) -> str:
     return environment.get_template("document.html").render(
         content=content, kind_label=kind.label, kind_label_ur=KIND_LABELS_UR[kind],
         letterheads=letterheads, data=data,
-        entries=_entries(model, content["form"]), signatures=blocks,
+        entries=_entries(model, content["form"]), signatures=blocks, signature_page=signature_page,
     )
 
 
@@ -180,7 +181,7 @@ def _acting_for(signature: dict[str, Any], office: str) -> str | None:
             f"signed for {absent['name']}, who was away")
 
 
-def render_pdf(data: dict[str, Any], registry: Registry) -> bytes:
+def render_pdf(data: dict[str, Any], registry: Registry, *, signature_page: bool = False) -> bytes:
     """The PDF of a document's data (WeasyPrint, Pango shaping the Urdu), with the data
     attached and the bundled fonts (engine/core/fonts) embedded, so every Urdu letter has
     its glyph on a machine with no font packages; deterministic, like the HTML."""
@@ -198,5 +199,6 @@ def render_pdf(data: dict[str, Any], registry: Registry) -> bytes:
                               created=moment, modified=moment)
         fonts = FontConfiguration()
         faces = CSS(string=font_face_css(), font_config=fonts)
-        return HTML(string=render_data(data, registry)).write_pdf(
+        html = render_data(data, registry, signature_page=signature_page)
+        return HTML(string=html).write_pdf(
             attachments=[attached], stylesheets=[faces], font_config=fonts)

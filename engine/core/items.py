@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.contract.forms import check_line
-from engine.core import access, authority, definitions, routing, signatures
+from engine.core import access, authority, definitions, pades, routing, signatures
 from engine.core.credentials import spend_code
 from engine.core.directory import get_officer, holdings, holds, party_day, require_office
 from engine.core.flows import CHECKER_ACTIONS, EndState, Route, current_flow, flow_for
@@ -233,6 +233,9 @@ def _act(
             signature = signatures.sign(session, item, actor, record.party, record.office,
                                         passphrase, now, acting_for=record.capacity.absent)
             payload["signature"] = signatures.event_copy(signature, actor.username)
+            # The PDF signature too, while the passphrase is at hand (when the holder has a
+            # certificate): the PDF then carries every signature in signing order.
+            pades.sign_document(session, registry, item, signature, passphrase or "")
     item.updated_at = now
     event = routing.record(
         session, item, actor, action, now, step=at_step, party=party, comment=comment, key=key,

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.core.accounts import hash_password
+from engine.core.certificates import seed_sample_certificates
 from engine.core.credentials import kept_secret
 from engine.core.directory import load_public_holders, seed_sample_officers
 from engine.core.followup import clear_report, plan, report_progress
@@ -27,6 +28,9 @@ from engine.demo.scenes import FOLLOW_UP, FOLLOW_UP_QUARTER, SCENES
 from engine.demo.script import Scene
 from engine.errors import Conflict
 from engine.store import Item, Officer, PlanAction, home
+
+CERTIFIED_FROM = datetime(2025, 1, 1)
+"""When the [sample] CAs and certificates start: before the Letter of Intent is signed."""
 
 
 def run_demo(session: Session, registry: Registry, console: Console) -> list[str]:
@@ -49,6 +53,11 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
     # under the sample passphrase, not keys they made or hold.
     signers = sorted({move.officer for scene in SCENES for move in scene.moves if move.action == "sign"})
     keyed = seed_sample_keys(session, start, usernames=signers)
+    # The agreements' signatories get [sample] certificates, so that the Letter of Intent
+    # travels as a PDF whose signatures any PDF reader checks (docs/certificates.md).
+    certified = sorted({move.officer for scene in SCENES if scene.kind == "agreement"
+                        for move in scene.moves if move.action == "sign"})
+    seed_sample_certificates(session, registry, CERTIFIED_FROM, certified, sample_passphrase())
     session.commit()
     console.print(f"Directory: {holders} office holders from the public record, "
                   f"{samples} \\[sample] officers; {keyed} \\[sample] signing keys under the "
