@@ -147,6 +147,8 @@ def test_each_waiting_reviewer_is_mailed_once_and_the_drafter_not_at_all(
     plain = message.get_body(("plain",)).get_content()
     for fact in (reference, "WPC Action Plan 2026", "review", "Punjab", "Deadline", "PKT"):
         assert fact in plain
+    assert f"{reference} مرحلہ «جائزہ» پر آپ کے فیصلے کا منتظر ہے۔" in plain  # and in Urdu
+    assert '<p dir="rtl" lang="ur">' in message.get_body(("html",)).get_content()
     assert link_in(message).startswith("http://127.0.0.1:8000/mail/")
     assert message.get_body(("html",)) is not None
     token = link_in(message).rsplit("/", 1)[1]

@@ -5,8 +5,10 @@ offline by `manzoori verify --document`; any changed byte of the file fails."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,9 @@ def test_the_letter_of_intent_pdf_carries_both_signatories_and_the_urdu_heading(
         assert verification_code(signature) in flat.replace(" ", "")
     told = cli("verify", "--document", str(pdf))
     assert told.stdout.strip() == "loi.pdf: intact"
+    # the demo's signatories signed with [sample] keys, and their blocks say so
+    # (their PDF signature fields, or the signature blocks of an HTML document)
+    assert flat.count("[sample] demonstration key, not a real signature") == 2
 
 
 def test_the_html_carries_the_signatures_as_data_and_verifies(demo: Path, cli) -> None:
@@ -141,3 +146,82 @@ def test_an_unsigned_document_does_not_verify(cli, tmp_path: Path) -> None:
 def test_a_pdf_needs_an_output_file(cli) -> None:
     refused = cli("render", LOI, "--format", "pdf", expect=5)
     assert "a PDF needs a file: add -o FILE.pdf" in refused.stderr
+
+
+def embedded_fonts(pdf: Path) -> dict[str, bool]:
+    """Each font the PDF's pages use, by name, and whether its glyphs are embedded."""
+    from pypdf import PdfReader
+
+    fonts = {}
+    for page in PdfReader(pdf).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font
+                          else font)["/FontDescriptor"].get_object()
+            fonts[str(font["/BaseFont"])] = any(key in descriptor for key in ("/FontFile", "/FontFile2",
+                                                                             "/FontFile3"))
+    return fonts
+
+
+def test_the_pdf_embeds_the_bundled_fonts_and_no_other(demo: Path) -> None:
+    fonts = embedded_fonts(demo / "loi.pdf")
+    assert all(fonts.values()), fonts
+    assert {re.sub(r"^/[A-Z]{6}\+", "", name) for name in fonts} == {
+        "Manzoori-Sans", "Manzoori-Sans-Bold", "Manzoori-Naskh", "Manzoori-Naskh-Bold"}, fonts
+
+
+def test_verify_document_reads_the_pdf_without_poppler(demo: Path, cli, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdfdetach, no system tool at all
+    assert cli("verify", "--document", str(demo / "loi.pdf")).stdout.strip() == "loi.pdf: intact"
+
+
+def test_a_pdf_without_readable_data_is_a_clear_failure(cli, tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    from engine.core.documents import DATA_FILE
+
+    cases = {"garbled.pdf": b"\xff\xfe{not json", "notjson.pdf": b"{\"content\": ", "none.pdf": None}
+    for name, attached in cases.items():
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        if attached is not None:
+            writer.add_attachment(DATA_FILE, attached)
+        writer.write(tmp_path / name)
+    (tmp_path / "cut.pdf").write_bytes((tmp_path / "none.pdf").read_bytes()[:300])
+    expected = {"garbled.pdf": f"{DATA_FILE} is not UTF-8", "notjson.pdf": "Expecting value",
+                "none.pdf": f"no attached {DATA_FILE}", "cut.pdf": "cannot be read from the document"}
+    for name, says in expected.items():
+        told = cli("verify", "--document", str(tmp_path / name), expect=8)
+        assert f"{name}: FAILS {name}: signature data: cannot be read from the document" in told.stdout
+        assert says in told.stdout and "Traceback" not in told.output
+
+
+def test_a_document_that_hides_its_sample_keys_fails(demo: Path, cli, tmp_path: Path) -> None:
+    html = (demo / "loi.html").read_text(encoding="utf-8")
+    assert html.count('"sample": true') == 2
+    (tmp_path / "loi.html").write_text(html.replace('"sample": true, ', "", 1), encoding="utf-8")
+    told = cli("verify", "--document", str(tmp_path / "loi.html"), expect=8)
+    assert "sample: the document does not say what the key is" in told.stdout
+
+
+@pytest.mark.slow
+def test_the_pdf_is_the_same_on_a_machine_without_fonts(demo: Path, tmp_path: Path) -> None:
+    """fontconfig pointed at an empty folder: WeasyPrint finds no system font at all, the
+    bundled ones give every glyph, and the PDF is byte for byte the one rendered with
+    Debian's Noto installed (so no character fell back to another font)."""
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    (tmp_path / "fonts.conf").write_text(
+        f'<?xml version="1.0"?><fontconfig><dir>{empty}</dir><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>')
+    environment = {**os.environ, "MANZOORI_HOME": str(demo), "FONTCONFIG_FILE": str(tmp_path / "fonts.conf")}
+    listed = subprocess.run(["fc-list"], env=environment, capture_output=True, text=True)
+    assert listed.stdout.strip() == ""
+    subprocess.run([sys.executable, "-m", "engine.cli", "render", LOI, "--format", "pdf", "-o",
+                    str(tmp_path / "loi.pdf")], env=environment, check=True, capture_output=True)
+    assert (tmp_path / "loi.pdf").read_bytes() == (demo / "loi.pdf").read_bytes()
+    assert all(embedded_fonts(tmp_path / "loi.pdf").values())
+    told = subprocess.run([sys.executable, "-m", "engine.cli", "verify", "--document", str(tmp_path / "loi.pdf")],
+                          env=environment, capture_output=True, text=True)
+    assert told.returncode == 0 and told.stdout.strip() == "loi.pdf: intact", told.stdout + told.stderr
+    assert "No fonts configured" not in told.stderr

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from engine.cli.common import add_row, engine_session, out, reports_errors
+from engine.cli.common import Listing, add_row, engine_session, out, print_table, reports_errors
 from engine.cli.trust import PASSPHRASE_FILE, read_passphrase
 from engine.clock import utcnow
 from engine.errors import InvalidForm
@@ -150,7 +149,7 @@ def ca_list(party: str | None = typer.Option(None, help="Only this party's.")) -
     from engine.store import Certificate  # lazy: SQLAlchemy; keeps --help fast
 
     with engine_session() as (session, _registry):
-        table = Table(title="Certificates")
+        table = Listing(title="Certificates")
         for column in ("party", "serial", "holder", "office", "from", "until", "revoked"):
             table.add_column(column)
         query = select(Certificate).order_by(Certificate.party, Certificate.id)
@@ -162,7 +161,7 @@ def ca_list(party: str | None = typer.Option(None, help="Only this party's.")) -
             add_row(table, row.party, row.serial, holder + (" [sample]" if row.sample else ""),
                     row.office or "", f"{row.not_before:%Y-%m-%d}", f"{row.not_after:%Y-%m-%d}",
                     f"{revoked[0]:%Y-%m-%d} ({revoked[1].value})" if revoked else "")
-        out.print(table)
+        print_table(table)
 
 
 @ca_group.command("revoke")

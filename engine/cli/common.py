@@ -10,6 +10,7 @@ and `manzoori --help` needs neither.
 from __future__ import annotations
 
 import inspect
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,9 +21,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import typer
 import yaml
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from typer.models import OptionInfo
 
 from engine.clock import utcnow
@@ -37,6 +39,65 @@ if TYPE_CHECKING:
 out = Console()
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Columns of text a reader reads rather than copies: they wrap (at word boundaries, at least
+#: `TEXT_WIDTH` wide). Every other column holds identifiers, codes and dates, never cut.
+TEXT_COLUMNS = frozenset({
+    "title", "name", "نام", "text", "comment", "priority area", "transitions", "label", "لیبل",
+    "عہدہ", "reason", "message", "parties",
+})
+TEXT_WIDTH = 16
+
+
+class Listing(Table):
+    """A table for people and for scripts reading a pipe: a reference, code, username or
+    date is never cut (`balochis…`) nor folded, whatever the width, for a script takes it
+    as it stands; titles and other text wrap in the room that is left, never narrower than
+    `TEXT_WIDTH`, so a line is never a single word. Narrower than the widest identifiers,
+    the lines get long rather than wrong."""
+
+    def add_column(self, header: RenderableType = "", footer: RenderableType = "",
+                   **options: Any) -> None:
+        text = str(header) in TEXT_COLUMNS
+        options.setdefault("no_wrap", not text)
+        options.setdefault("overflow", "fold")
+        if text:
+            options.setdefault("min_width", TEXT_WIDTH)
+        super().add_column(header, footer, **options)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        need = self._extra_width
+        for index, column in enumerate(self.columns):
+            widest = max([Text(str(column.header)).cell_len,
+                          *(Text.from_markup(cell).cell_len for cell in column._cells if isinstance(cell, str))])
+            if column.no_wrap:
+                column.min_width = widest
+            need += min(widest, column.min_width or widest) + self._get_padding_width(index)
+        # Too narrow (a pipe is 80 columns): as wide as the identifiers and the shortest
+        # text need; `show` prints it uncropped.
+        yield from super().__rich_console__(console, options.update_width(max(need, options.max_width)))
+
+
+def print_table(table: Table | str) -> None:
+    """Print a table (a `Listing`) whole: its lines may be wider than the console."""
+    out.print(table, crop=False)
+
+
+def json_option() -> Any:
+    """`--json`: the listing as JSON on stdout, in the shape README's "Output for scripts" gives."""
+    return typer.Option(False, "--json", help="Print JSON (shape in the README) instead of a table.")
+
+
+def print_json(data: Any) -> None:
+    """`data` as indented UTF-8 JSON on stdout (dates as ISO 8601 strings)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_iso) + "\n")
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
 
 def add_row(table: Table, *values: object) -> None:
     """A row of data, never read as Rich markup ("[sample]" is part of a name)."""

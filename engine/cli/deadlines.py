@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from engine.cli.common import add_row, engine_session, moment, out, reports_errors
+from engine.cli.common import Listing, add_row, engine_session, moment, out, print_table, reports_errors
 
 commands = typer.Typer()
 
@@ -34,13 +33,13 @@ def deadlines(
     if not notices:
         out.print("No reminders or escalations due.")
         return
-    table = Table(title=f"Reminders and escalations at {at:%Y-%m-%d %H:%M} UTC")
+    table = Listing(title=f"Reminders and escalations at {at:%Y-%m-%d %H:%M} UTC")
     for column in ("reference", "step", "party", "office", "notice", "due (UTC)", "told"):
         table.add_column(column)
     for notice in notices:
         add_row(table, notice.reference, notice.step, notice.party, notice.office, notice.kind,
                 f"{notice.due_at:%Y-%m-%d %H:%M}", notice.to_office)
-    out.print(table)
+    print_table(table)
 
 
 @commands.command()
@@ -63,10 +62,10 @@ def notify(
     out.print(f"{len(sent)} notification{'' if len(sent) == 1 else 's'} sent "
               f"through {escape(settings.host)}:{settings.port}.", highlight=False)
     if sent:
-        table = Table()
+        table = Listing()
         for column in ("reference", "step", "party", "officer", "email", "link expires (UTC)"):
             table.add_column(column)
         for notice in sent:
             add_row(table, notice.reference, notice.step, notice.party, notice.officer,
                     notice.email, f"{notice.expires_at:%Y-%m-%d %H:%M}")
-        out.print(table)
+        print_table(table)

@@ -4,19 +4,22 @@ report on an action), and `report` (the secretariat's quarter report)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from engine.cli.common import (
+    Listing,
     add_row,
     as_reader,
     engine_session,
     err,
+    json_option,
     moment,
     out,
+    print_json,
+    print_table,
     reader_option,
     reports_errors,
 )
@@ -24,6 +27,7 @@ from engine.errors import InvalidForm
 
 if TYPE_CHECKING:
     from engine.core.followup import QuarterReport
+    from engine.store import PlanAction
 
 commands = typer.Typer()
 
@@ -34,16 +38,20 @@ NOW_OPTION = typer.Option(None, "--now", help="The moment of the action (YYYY-MM
 @commands.command("plan")
 @reports_errors
 def plan_command(quarter: str = typer.Argument(..., help="Like 2016-Q1."),
-                 officer: str | None = reader_option("the actions")) -> None:
+                 officer: str | None = reader_option("the actions"),
+                 as_json: bool = json_option()) -> None:
     """The actions of a quarter's plan from adopted joint resolutions, with their reports."""
     from engine.core.followup import plan  # lazy: the core, ~1 s; keeps --help fast
 
     with engine_session() as (session, registry):
         actions = plan(session, quarter, as_reader(session, registry, officer))
+        if as_json:
+            print_json({"quarter": quarter, "actions": [_action_json(action) for action in actions]})
+            return
         if not actions:
             out.print(f"No actions are planned for {quarter}.")
             return
-        table = Table(title=f"Action plan {quarter}")
+        table = Listing(title=f"Action plan {quarter}")
         for column in ("action", "item", "point", "party", "priority area", "due", "report", "text"):
             table.add_column(column)
         for action in actions:
@@ -51,7 +59,15 @@ def plan_command(quarter: str = typer.Argument(..., help="Like 2016-Q1."),
             status = f"{report.status} ({report.state})" if report else "—"
             add_row(table, action.id, action.item.reference, action.point_index + 1, action.party,
                     action.priority_area, action.due_on, status, action.text)
-        out.print(table)
+        print_table(table)
+
+
+def _action_json(action: PlanAction) -> dict[str, Any]:
+    report = next((r for r in action.reports if r.quarter == action.quarter), None)
+    return {"id": action.id, "reference": action.item.reference, "point": action.point_index + 1,
+            "party": action.party, "priority_area": action.priority_area, "due_on": action.due_on,
+            "text": action.text, "report": None if report is None else {
+                "status": report.status, "state": report.state, "reason": report.reason, "note": report.note}}
 
 
 @commands.command("progress")
@@ -133,18 +149,18 @@ def _print_tables(report: QuarterReport, quarter: str) -> None:
     """The report as tables: progress by party and by priority area, then what is overdue."""
     for title, rows in ((f"Progress by party, {quarter}", report.by_party),
                         (f"Progress by priority area, {quarter}", report.by_area)):
-        table = Table(title=title)
+        table = Listing(title=title)
         for column in ("", *report.columns):
             table.add_column(column.replace("_", " "))
         for name, row in sorted(rows.items()):
             add_row(table, name, *(row[column] for column in report.columns))
-        out.print(table)
+        print_table(table)
     if report.overdue:
-        table = Table(title=f"Overdue at {report.now:%Y-%m-%d %H:%M} UTC")
+        table = Listing(title=f"Overdue at {report.now:%Y-%m-%d %H:%M} UTC")
         for column in ("action", "item", "party", "due", "text"):
             table.add_column(column)
         for row in report.overdue:
             add_row(table, row["action"], row["item"], row["party"], row["due_on"], row["text"])
-        out.print(table)
+        print_table(table)
     else:
         out.print("Nothing is overdue.")

@@ -4,22 +4,32 @@ items to a newer definition)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from engine.cli.common import (
+    Listing,
     add_row,
     as_reader,
     engine_session,
     err,
+    json_option,
     out,
+    print_json,
+    print_table,
     read_form,
     reader_option,
     reports_errors,
 )
 from engine.cli.trust import passphrase_to_sign
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.core.registry import Registry
+    from engine.store import AuditEvent, Item
 
 commands = typer.Typer()
 
@@ -53,25 +63,34 @@ def items(
     kind: str | None = typer.Option(None),
     party: str | None = typer.Option(None),
     officer: str | None = reader_option("the items"),
+    as_json: bool = json_option(),
 ) -> None:
     """List items, newest first, filtered by state, kind or party."""
     from engine.core.queries import list_items  # lazy: the core, ~1 s; keeps --help fast
 
     with engine_session() as (session, registry):
-        table = Table(title="Items" + (f" {officer} may read" if officer else ""))
+        if as_json:
+            found = list_items(session, reader=as_reader(session, registry, officer), state=state,
+                               kind=kind, party=party)
+            print_json([{"reference": item.reference, "kind": item.kind, "title": item.title,
+                         "state": item.state, "parties": list(item.party_codes),
+                         "revision": item.revision, "updated_at": item.updated_at} for item in found])
+            return
+        table = Listing(title="Items" + (f" {officer} may read" if officer else ""))
         for column in ("reference", "kind", "title", "state", "parties", "updated"):
             table.add_column(column)
         reader = as_reader(session, registry, officer)
         for item in list_items(session, reader=reader, state=state, kind=kind, party=party):
             add_row(table, item.reference, item.kind, item.title, item.state,
                     ", ".join(item.party_codes), f"{item.updated_at:%Y-%m-%d %H:%M}")
-        out.print(table)
+        print_table(table)
 
 
 @commands.command()
 @reports_errors
 def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox."),
-          limit: int = typer.Option(500, min=1, help="Show at most this many, soonest first.")) -> None:
+          limit: int = typer.Option(500, min=1, help="Show at most this many, soonest first."),
+          as_json: bool = json_option()) -> None:
     """What waits for an officer, soonest deadline first."""
     from engine.core.queries import inbox as waiting  # lazy: the core, ~1 s; keeps --help fast
     from engine.core.queries import inbox_count  # lazy: the core, ~1 s; keeps --help fast
@@ -79,8 +98,14 @@ def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox."),
     with engine_session() as (session, _registry):
         entries = waiting(session, officer, limit=limit)
         total = inbox_count(session, officer) if len(entries) == limit else len(entries)
+        if as_json:
+            print_json({"officer": officer, "total": total, "entries": [
+                {"reference": e.reference, "kind": e.kind, "title": e.title, "step": e.step,
+                 "party": e.party, "office": e.office, "due_at": e.due_at, "revision": e.revision,
+                 "capacity": e.capacity, "acting_for": e.acting_for} for e in entries]})
+            return
         shown = f" (the {limit} soonest of {total})" if total > len(entries) else ""
-        table = Table(title=f"Waiting for {officer}{shown}")
+        table = Listing(title=f"Waiting for {officer}{shown}")
         for column in ("reference", "kind", "title", "step", "for", "due", "rev"):
             table.add_column(column)
         for entry in entries:
@@ -89,7 +114,7 @@ def inbox(officer: str = typer.Option(..., "--as", help="Whose inbox."),
                         else " (escalated)" if entry.capacity == "escalated" else "")
             add_row(table, entry.reference, entry.kind, entry.title, entry.step,
                     f"{entry.office} ({entry.party}){capacity}", due, str(entry.revision))
-        out.print(table if entries else f"Nothing waits for {officer}.")
+        print_table(table if entries else f"Nothing waits for {officer}.")
 
 
 @commands.command()
@@ -122,7 +147,7 @@ def act(
 @commands.command()
 @reports_errors
 def show(reference: str = typer.Argument(..., metavar="ITEM"),
-         officer: str | None = reader_option("the item")) -> None:
+         officer: str | None = reader_option("the item"), as_json: bool = json_option()) -> None:
     """One item: its parties, versions, steps and history."""
     from engine.core.authority import who  # lazy: the core, ~1 s; keeps --help fast
     from engine.core.definitions import of_item  # lazy: the core, ~1 s; keeps --help fast
@@ -133,6 +158,9 @@ def show(reference: str = typer.Argument(..., metavar="ITEM"),
     with engine_session() as (session, registry):
         detail = item_detail(session, reference, as_reader(session, registry, officer))
         item = detail.item
+        if as_json:
+            print_json(_item_json(session, registry, item, detail.events))
+            return
         out.print(f"[bold]{item.reference}[/] — {escape(item.title)}", highlight=False)
         out.print(f"{item.kind} · state [bold]{item.state}[/] · parties {', '.join(item.party_codes)}"
                   f" · flow v{item.flow_version} · revision {item.revision}", highlight=False)
@@ -141,7 +169,7 @@ def show(reference: str = typer.Argument(..., metavar="ITEM"),
             if step["reason"]:
                 out.print(f"step [bold]{step['name']}[/] added by {step['source']}: {escape(step['reason'])}",
                           highlight=False)
-        versions = Table(title="Versions")
+        versions = Listing(title="Versions")
         for column in ("no.", "title", "form", "author", "submitted", "digest"):
             versions.add_column(column)
         for version in item.versions:
@@ -149,8 +177,8 @@ def show(reference: str = typer.Argument(..., metavar="ITEM"),
                     version.author.username,
                     f"{version.submitted_at:%Y-%m-%d %H:%M}" if version.submitted_at else "draft",
                     (version.digest or "")[:16])
-        out.print(versions)
-        steps = Table(title="Steps")
+        print_table(versions)
+        steps = Listing(title="Steps")
         for column in ("cycle", "step", "party", "office", "status", "decisions", "due"):
             steps.add_column(column)
         for step in item.steps:
@@ -160,8 +188,8 @@ def show(reference: str = typer.Argument(..., metavar="ITEM"),
                                 for d in step.decisions)
             add_row(steps, str(step.cycle), step.name, step.party, step.office, step.status, decided,
                     f"{step.due_at:%Y-%m-%d}" if step.due_at else "")
-        out.print(steps)
-        waiting = Table(title="Who holds each waiting office today")
+        print_table(steps)
+        waiting = Listing(title="Who holds each waiting office today")
         for column in ("step", "party", "office", "held today by", "assigned to"):
             waiting.add_column(column)
         for step in item.steps:
@@ -171,15 +199,15 @@ def show(reference: str = typer.Argument(..., metavar="ITEM"),
                         assignee.username if (assignee := session.get(Officer, step.assigned_to_id or 0))
                         else "")
         if waiting.row_count:
-            out.print(waiting)
-        history = Table(title="History")
+            print_table(waiting)
+        history = Listing(title="History")
         for column in ("#", "when", "who", "action", "step", "comment"):
             history.add_column(column)
         for event in detail.events:
             add_row(history, str(event.seq), f"{event.at:%Y-%m-%d %H:%M}",
                     who(event.officer.username if event.officer else None, event.payload), event.action,
                     event.step or "", event.comment or "")
-        out.print(history)
+        print_table(history)
 
 
 @commands.command()
@@ -201,14 +229,47 @@ def migrate(
                   f"than {to}.", highlight=False)
         return
     verb = "would move" if dry_run else "moved"
-    table = Table(title=f"{'Dry run: ' if dry_run else ''}{kind} items to {party} definition {to}"
+    table = Listing(title=f"{'Dry run: ' if dry_run else ''}{kind} items to {party} definition {to}"
                   + (" (nothing changed)" if dry_run else ""))
     for column in ("item", "at step", verb, "changes", "cannot move because"):
         table.add_column(column)
     for move in moves:
         add_row(table, move.reference, move.step, move.to_step or "—", "; ".join(move.changes),
                 move.reason or "")
-    out.print(table)
+    print_table(table)
     stuck = [move for move in moves if move.reason]
     out.print(f"{len(moves) - len(stuck)} item(s) {verb}; {len(stuck)} cannot move"
               + ("" if dry_run or not stuck else ", left untouched"), highlight=False)
+
+
+def _item_json(session: Session, registry: Registry, item: Item, events: list[AuditEvent]) -> dict[str, Any]:
+    """`show --json`: the item, its versions, steps (with who holds each waiting office
+    today) and history; README's "Output for scripts" gives the shape."""
+    from engine.core.authority import who  # lazy: the core, ~1 s; keeps --help fast
+    from engine.core.transfers import holders_today  # lazy: the core, ~1 s; keeps --help fast
+    from engine.store import Officer  # lazy: SQLAlchemy; keeps --help fast
+
+    def username(officer_id: int | None) -> str | None:
+        officer = session.get(Officer, officer_id) if officer_id is not None else None
+        return officer.username if officer else None
+
+    return {
+        "reference": item.reference, "kind": item.kind, "title": item.title, "state": item.state,
+        "parties": list(item.party_codes), "flow_version": item.flow_version, "revision": item.revision,
+        "versions": [{"number": v.number, "title": v.title, "form_model": v.form_model,
+                      "author": v.author.username, "submitted_at": v.submitted_at, "digest": v.digest,
+                      "form": v.form} for v in item.versions],
+        "steps": [{"cycle": s.cycle, "position": s.position, "name": s.name, "party": s.party,
+                   "office": s.office, "status": s.status, "due_at": s.due_at,
+                   "assigned_to": username(s.assigned_to_id),
+                   "held_today_by": (holders_today(session, registry, s.party, s.office)
+                                     if s.status in ("open", "pending") else []),
+                   "decisions": [{"action": d.action, "officer": d.officer.username,
+                                  "for_officer": d.for_officer.username if d.for_officer else None,
+                                  "capacity": d.capacity, "at": d.at} for d in s.decisions]}
+                  for s in item.steps],
+        "history": [{"seq": e.seq, "at": e.at, "action": e.action,
+                     "officer": e.officer.username if e.officer else None,
+                     "who": who(e.officer.username if e.officer else None, e.payload),
+                     "step": e.step, "party": e.party, "comment": e.comment} for e in events],
+    }

@@ -6,9 +6,19 @@ from datetime import timedelta
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from engine.cli.common import add_row, engine_session, err, out, parse_date, reports_errors
+from engine.cli.common import (
+    Listing,
+    add_row,
+    engine_session,
+    err,
+    json_option,
+    out,
+    parse_date,
+    print_json,
+    print_table,
+    reports_errors,
+)
 from engine.clock import utcnow
 from engine.errors import InvalidForm
 
@@ -19,19 +29,25 @@ commands.add_typer(officers_group, name="officers")
 
 @officers_group.command("list")
 @reports_errors
-def officers_list(party: str | None = typer.Option(None, help="Only this party's officers.")) -> None:
+def officers_list(party: str | None = typer.Option(None, help="Only this party's officers."),
+                  as_json: bool = json_option()) -> None:
     """The officers and the offices they hold, with effective dates."""
     from engine.core.directory import list_officers  # lazy: the core, ~1 s; keeps --help fast
 
     with engine_session() as (session, _registry):
-        table = Table(title="Officers")
+        if as_json:
+            print_json([{"username": o.username, "name": o.name, "sample": o.sample, "appointments": [
+                {"party": a.party, "office": a.office, "since": a.since, "until": a.until, "source": a.source}
+                for a in o.appointments]} for o in list_officers(session, party)])
+            return
+        table = Listing(title="Officers")
         for column in ("username", "name", "party", "office", "since", "until", "source"):
             table.add_column(column)
         for officer in list_officers(session, party):
             for appointment in officer.appointments:
                 add_row(table, officer.username, officer.name, appointment.party, appointment.office,
                         str(appointment.since or ""), str(appointment.until or ""), appointment.source)
-        out.print(table)
+        print_table(table)
 
 
 @officers_group.command("code")
@@ -106,14 +122,14 @@ def officers_tokens(username: str) -> None:
 
     now = utcnow()
     with engine_session() as (session, _registry):
-        table = Table(title=f"API tokens of {escape(username)}")
+        table = Listing(title=f"API tokens of {escape(username)}")
         for column in ("id", "name", "created", "expires", "status"):
             table.add_column(column)
         for token in list_tokens(session, username):
             add_row(table, token.id, token.name, f"{token.created_at:%Y-%m-%d %H:%M}",
                     f"{token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else "never",
                     token.status(now))
-        out.print(table)
+        print_table(table)
 
 
 @officers_group.command("sessions")
@@ -132,13 +148,13 @@ def officers_sessions(
             session.commit()
             out.print(f"{count} web session(s) of {escape(username)} ended", highlight=False)
             return
-        table = Table(title=f"Web sessions of {escape(username)}")
+        table = Listing(title=f"Web sessions of {escape(username)}")
         for column in ("id", "logged in", "ends", "from"):
             table.add_column(column)
         for found in list_sessions(session, username, now):
             add_row(table, found.id, f"{found.created_at:%Y-%m-%d %H:%M}",
                     f"{found.expires_at:%Y-%m-%d %H:%M}", found.client or "")
-        out.print(table)
+        print_table(table)
 
 
 @officers_group.command("add")
@@ -215,14 +231,14 @@ def officers_absences(username: str | None = typer.Argument(None, help="Only thi
     from engine.core.absences import absences  # lazy: the core, ~1 s; keeps --help fast
 
     with engine_session() as (session, _registry):
-        table = Table(title="Absences")
+        table = Listing(title="Absences")
         for column in ("officer", "substitute", "from", "until", "back on", "reason", "recorded by"):
             table.add_column(column)
         for absence in absences(session, username):
             add_row(table, absence.officer.username, absence.substitute.username,
                     str(absence.since), str(absence.until), str(absence.back_on or ""),
                     absence.reason, absence.recorded_by.username)
-        out.print(table)
+        print_table(table)
 
 
 @officers_group.command("appoint")

@@ -7,13 +7,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from engine.cli.common import add_row, err, out, reports_errors
+from engine.cli.common import Listing, add_row, err, json_option, out, print_json, print_table, reports_errors
 from engine.errors import PluginError
 
 if TYPE_CHECKING:
@@ -31,16 +30,24 @@ def provinces(
     code: str | None = typer.Argument(None, help="Show one party's offices and forms."),
     check: bool = typer.Option(False, "--check",
                                help=f"Exit {PluginError.exit_code} if any plugin is faulty."),
+    as_json: bool = json_option(),
 ) -> None:
     """The installed parties, their offices and forms; faulty plugins by name and reason."""
     from engine.contract import ItemKind  # lazy: pydantic, ~0.5 s; keeps --help fast
     from engine.core.registry import registry as load  # lazy: the core, ~1 s; keeps --help fast
 
     registry = load()
+    if as_json:
+        shown = [registry.party(code)] if code else sorted(registry.parties.values(), key=lambda p: p.code)
+        print_json({"parties": [_party_json(party) for party in shown],
+                    "faults": [{"plugin": fault.plugin, "message": fault.message} for fault in registry.faults]})
+        if check and registry.faults:
+            raise typer.Exit(PluginError.exit_code)
+        return
     if code:
         _show_party(registry.party(code))
     else:
-        table = Table(title="Installed parties")
+        table = Listing(title="Installed parties")
         for column in ("code", "name", "نام", "kind", "offices", *[k.code for k in ItemKind], "contract"):
             table.add_column(column)
         for party in sorted(registry.parties.values(), key=lambda p: p.code):
@@ -48,11 +55,35 @@ def provinces(
             forms = ["form" if party.form(kind) else "—" for kind in ItemKind]
             add_row(table, identity.code, identity.name_en, identity.name_ur, identity.kind,
                     str(len(party.offices)), *forms, str(party.contract))
-        out.print(table)
+        print_table(table)
     for fault in registry.faults:
         err.print(f"[bold red]faulty:[/] {escape(fault.message)}", highlight=False)
     if check and registry.faults:
         raise typer.Exit(PluginError.exit_code)
+
+
+def _party_json(party: Party) -> dict[str, Any]:
+    """One party in `provinces --json`: who it is, its offices, its roles and forms per kind."""
+    from engine.contract import ItemKind  # lazy: pydantic, ~0.5 s; keeps --help fast
+    from engine.contract.forms import form_fields  # lazy: pydantic, ~0.5 s; keeps --help fast
+
+    identity = party.identity
+    kinds = {}
+    for kind in ItemKind:
+        roles, model = party.roles(kind), party.form(kind)
+        if roles is None and model is None:
+            continue
+        kinds[str(kind)] = {
+            "roles": {role: {"office": rule.office, "quorum": rule.quorum} for role, rule in (roles or {}).items()},
+            "form": None if model is None else {
+                "model": model.__name__,
+                "fields": [{"name": f.name, "label_en": f.label_en, "label_ur": f.label_ur, "type": f.type,
+                            "required": f.required} for f in form_fields(model)]}}
+    return {"code": identity.code, "name_en": identity.name_en, "name_ur": identity.name_ur,
+            "kind": identity.kind, "timezone": identity.timezone,
+            "offices": [{"code": o.code, "title_en": o.title_en, "title_ur": o.title_ur, "seats": o.seats,
+                         "keeps_directory": o.keeps_directory} for o in party.offices.values()],
+            "kinds": kinds}
 
 
 def _show_party(party: Party) -> None:
@@ -60,12 +91,12 @@ def _show_party(party: Party) -> None:
     from engine.contract import ItemKind  # lazy: pydantic, ~0.5 s; keeps --help fast
     from engine.contract.forms import form_fields  # lazy: pydantic, ~0.5 s; keeps --help fast
 
-    table = Table(title=f"Offices of {party.identity.name_en}")
+    table = Listing(title=f"Offices of {party.identity.name_en}")
     for column in ("office", "title", "عہدہ", "seats"):
         table.add_column(column)
     for office in party.offices.values():
         add_row(table, office.code, office.title_en, office.title_ur, str(office.seats))
-    out.print(table)
+    print_table(table)
     keepers = [office.code for office in party.offices.values() if office.keeps_directory]
     out.print(f"Keeps the directory (appoints and relieves officers): {', '.join(keepers) or 'no office'}",
               highlight=False)
@@ -78,27 +109,34 @@ def _show_party(party: Party) -> None:
                             for role, rule in roles.items())
         out.print(f"[bold]{kind.label}[/] — {mapping}", highlight=False)
         if model is not None:
-            fields = Table(title=f"{model.__name__}")
+            fields = Listing(title=f"{model.__name__}")
             for column in ("field", "label", "لیبل", "type", "required"):
                 fields.add_column(column)
             for field in form_fields(model):
                 add_row(fields, field.name, field.label_en, field.label_ur, field.type,
                         "yes" if field.required else "")
-            out.print(fields)
+            print_table(fields)
 
 
 @commands.command()
-def flows() -> None:
+def flows(as_json: bool = json_option()) -> None:
     """The flow definitions as tables: steps, roles, scope and transitions."""
     from engine.core.flows import FLOWS  # lazy: pydantic, ~0.5 s; keeps --help fast
 
+    if as_json:
+        print_json([{"kind": str(flow.kind), "version": flow.version, "multi_party": flow.multi_party,
+                     "end": str(flow.end), "steps": [
+                         {"name": s.name, "role": s.role, "label_en": s.label_en, "label_ur": s.label_ur,
+                          "scope": str(s.scope), "join": s.join, "actions": dict(s.actions)}
+                         for s in flow.steps]} for flow in FLOWS.values()])
+        return
     for flow in FLOWS.values():
-        table = Table(title=f"{flow.kind.label} — flow v{flow.version} (ends: {flow.end})")
+        table = Listing(title=f"{flow.kind.label} — flow v{flow.version} (ends: {flow.end})")
         for column in ("step", "role", "who", "transitions"):
             table.add_column(column)
         for row in flow.rows():
             add_row(table, *row)
-        out.print(table)
+        print_table(table)
 
 
 @plugin_group.command("new")

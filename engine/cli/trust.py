@@ -16,9 +16,18 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from engine.cli.common import add_row, as_reader, engine_session, err, out, reader_option, reports_errors
+from engine.cli.common import (
+    Listing,
+    add_row,
+    as_reader,
+    engine_session,
+    err,
+    out,
+    print_table,
+    reader_option,
+    reports_errors,
+)
 from engine.clock import utcnow
 from engine.errors import InvalidForm, ManzooriError, VerificationFailed
 
@@ -111,7 +120,7 @@ def keys_list(party: str | None = typer.Option(None, help="Only this party's off
     from engine.core.signatures import fingerprint, published_keys  # lazy: the core; keeps --help fast
 
     with engine_session() as (session, _registry):
-        table = Table(title="Published signing keys")
+        table = Listing(title="Published signing keys")
         for column in ("officer", "party", "office", "since", "until", "key", "created", "revoked"):
             table.add_column(column)
         table.add_column("public key", no_wrap=True, min_width=64)
@@ -124,7 +133,7 @@ def keys_list(party: str | None = typer.Option(None, help="Only this party's off
                         fingerprint(key.public_key) + (" [sample]" if key.sample else ""),
                         f"{key.created_at:%Y-%m-%d}",
                         f"{key.revoked_at:%Y-%m-%d}" if key.revoked_at else "", key.public_key)
-        out.print(table)
+        print_table(table)
 
 
 @keys_group.command("export")

@@ -14,15 +14,18 @@ so text typed into a form can never become markup.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import BaseModel
 
 from engine.contract import ItemKind
+from engine.core.fonts import font_face_css
 from engine.core.registry import Party, Registry
 from engine.core.signatures import acting_for_of, verification_code, version_content
 from engine.errors import NotFound, PluginError
@@ -49,6 +52,10 @@ class SignatureBlock:
     code: str
     acting_for: str | None = None
     """"USERNAME2 for USERNAME (Office)" when a substitute signed for an absent holder."""
+    at_ur: str = ""
+    """The same day in Urdu, CLDR's month name (Babel)."""
+    sample: bool = False
+    """Signed with a [sample] key (the demo's, `init --samples`): not a real signature."""
 
 
 KIND_LABELS_UR = {
@@ -122,7 +129,7 @@ def document_data(item: Item) -> dict[str, Any]:
         {"party": s.party, "office": s.office,
          "holder": {"username": s.officer.username, "name": s.holder},
          "signed_at": s.signed_at.isoformat(), "digest": s.digest, "signature": s.signature,
-         "public_key": s.public_key,
+         "public_key": s.public_key, **({"sample": True} if s.key.sample else {}),
          **({"acting_for": acting_for_of(s.acting_for)} if s.acting_for else {})}
         for s in item.signatures if s.version == version.number
     ]
@@ -154,7 +161,9 @@ def render_data(data: dict[str, Any], registry: Registry, *, signature_page: boo
                        registry.party(s["party"]).office(s["office"]).title_en,
                        f"{datetime.fromisoformat(s['signed_at']):%d %B %Y}", s["digest"],
                        verification_code(s["signature"]),
-                       _acting_for(s, registry.party(s["party"]).office(s["office"]).title_en))
+                       _acting_for(s, registry.party(s["party"]).office(s["office"]).title_en),
+                       format_date(datetime.fromisoformat(s["signed_at"]), "d MMMM y", locale="ur_PK"),
+                       bool(s.get("sample")))
         for s in data["signatures"]
     ]
     return environment.get_template("document.html").render(
@@ -174,15 +183,22 @@ def _acting_for(signature: dict[str, Any], office: str) -> str | None:
 
 def render_pdf(data: dict[str, Any], registry: Registry, *, signature_page: bool = False) -> bytes:
     """The PDF of a document's data (WeasyPrint, Pango shaping the Urdu), with the data
-    attached; deterministic, like the HTML."""
-    # lazy: WeasyPrint (Pango, fonts) takes ~1 s to import; only PDFs need it.
-    from weasyprint import HTML, Attachment
-
+    attached and the bundled fonts (engine/core/fonts) embedded, so every Urdu letter has
+    its glyph on a machine with no font packages; deterministic, like the HTML."""
     # Dated by the last signature, not the clock, so the same data gives the same bytes.
     moment = max((datetime.fromisoformat(s["signed_at"]) for s in data["signatures"]),
                  default=datetime(2000, 1, 1))
-    attached = Attachment(string=json.dumps(data, sort_keys=True, ensure_ascii=False),
-                          name=DATA_FILE, description="Manzoori document data and signatures",
-                          created=moment, modified=moment)
-    html = render_data(data, registry, signature_page=signature_page)
-    return HTML(string=html).write_pdf(attachments=[attached])
+    with warnings.catch_warnings():  # WeasyPrint's "No fonts configured": we bring our own
+        warnings.filterwarnings("ignore", "No fonts configured", UserWarning)
+        # lazy: WeasyPrint (Pango, fonts) takes ~1 s to import; only PDFs need it.
+        from weasyprint import CSS, HTML, Attachment
+        from weasyprint.text.fonts import FontConfiguration  # lazy: part of WeasyPrint, as above
+
+        attached = Attachment(string=json.dumps(data, sort_keys=True, ensure_ascii=False),
+                              name=DATA_FILE, description="Manzoori document data and signatures",
+                              created=moment, modified=moment)
+        fonts = FontConfiguration()
+        faces = CSS(string=font_face_css(), font_config=fonts)
+        html = render_data(data, registry, signature_page=signature_page)
+        return HTML(string=html).write_pdf(
+            attachments=[attached], stylesheets=[faces], font_config=fonts)

@@ -187,6 +187,7 @@ def _message(registry: Registry, settings: MailSettings, item: Item, step: StepR
     timezone = party.identity.timezone
     office = party.office(step.office).title_en
     url = f"{settings.web_url}/mail/{token}"
+    expiry = local_time(expires_at, timezone)
     due = local_time(step.due_at, timezone) if step.due_at else "no deadline"
     # Titles are refused with line breaks now, but one stored before must not stop every
     # officer's notification on the Subject header: it is written on one line.
@@ -198,11 +199,15 @@ def _message(registry: Registry, settings: MailSettings, item: Item, step: StepR
         ("Party", party.identity.name_en),
         ("Deadline", due),
     ]
+    # The same in Urdu, for officers who read it first; the step under its route's Urdu label.
+    step_ur = next((s.get("label_ur") for s in item.route if s.get("name") == step.name), None) or step.name
+    urdu = (f"{item.reference} مرحلہ «{step_ur}» پر آپ کے فیصلے کا منتظر ہے۔ "
+            f"معاملہ دیکھنے اور فیصلے کی تصدیق کے لیے یہ ربط کھولیں۔ یہ ربط ایک ہی بار کام کرتا ہے اور "
+            f"{expiry} کو ختم ہو جائے گا؛ اسے آگے نہ بھیجیں۔")
     message = EmailMessage()
     message["Subject"] = f"{item.reference} waits for your {step.name}: {title}"
     message["From"] = settings.sender
     message["To"] = officer.email
-    expiry = local_time(expires_at, timezone)
     message.set_content("\n".join([
         f"Dear {officer.name},", "",
         f"{item.reference} waits for your decision at step {step.name}.", "",
@@ -210,6 +215,7 @@ def _message(registry: Registry, settings: MailSettings, item: Item, step: StepR
         "Open this link to see the item and confirm your decision:", url, "",
         f"The link works once and expires on {expiry}. Opening it changes nothing;",
         "you decide on the page it opens. Do not forward this message.", "",
+        urdu, "",
         "Manzoori",
     ]))
     rows = "".join(f"<tr><th align=left>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
@@ -220,7 +226,8 @@ def _message(registry: Registry, settings: MailSettings, item: Item, step: StepR
         f"<strong>{html.escape(step.name)}</strong>.</p><table>{rows}</table>"
         f'<p><a href="{html.escape(url)}">See the item and confirm your decision</a></p>'
         f"<p>The link works once and expires on {html.escape(expiry)}. Opening it changes "
-        "nothing; you decide on the page it opens. Do not forward this message.</p><p>Manzoori</p>",
+        "nothing; you decide on the page it opens. Do not forward this message.</p>"
+        f'<p dir="rtl" lang="ur">{html.escape(urdu)}</p><p>Manzoori</p>',
         subtype="html",
     )
     return message

@@ -92,6 +92,8 @@ def stamp_for(registry: Registry, signature: Signature, absent: Officer | None) 
     office = registry.party(signature.party).office(signature.office).title_en
     # On a line of its own: sample names are long, and the stamp shrinks its text to fit.
     holder = signature.holder if absent is None else f"{signature.holder}\nfor {absent.name}"
+    if signature.key.sample:  # the demo's keys: the field says what they are
+        holder += "\n[sample] demonstration key, not a real signature"
     return Stamp(office, holder, f"{signature.signed_at:%d %B %Y %H:%M} UTC",
                  verification_code(signature.signature))
 

@@ -232,3 +232,12 @@ def item_detail(session: Session, reference: str, reader: Reader | None) -> Item
         .options(selectinload(AuditEvent.officer)).order_by(AuditEvent.seq)
     ))
     return ItemDetail(item, events)
+
+
+def routes_of(session: Session, references: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The resolved routes of these items, by reference: their steps' labels in English and
+    Urdu, a party's extra steps included (what a list shows beside a step's name)."""
+    if not references:
+        return {}
+    rows = session.execute(select(Item.reference, Item.route).where(Item.reference.in_(references)))
+    return {reference: route for reference, route in rows}

@@ -115,7 +115,7 @@ def key_bundle(session: Session) -> dict[str, Any]:
     """The published keys as JSON, for `verify --document` where the database is not."""
     return {"manzoori_keys": 1, "keys": [
         {"officer": key.officer.username, "name": key.officer.name, "public_key": key.public_key,
-         "created_at": key.created_at.isoformat(),
+         "created_at": key.created_at.isoformat(), "sample": key.sample,
          "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
          "appointments": [{"party": a.party, "office": a.office,
                            "since": a.since.isoformat() if a.since else None,

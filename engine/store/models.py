@@ -341,6 +341,7 @@ class Signature(Base):
 
     officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
     acting_for: Mapped[Officer | None] = relationship(foreign_keys=[acting_for_id])
+    key: Mapped[SigningKey] = relationship()
 
 
 class Certificate(Base):

@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from engine.core.accounts import HASHING
+from engine.core.fonts import FONTS
 from engine.core.registry import registry
 from engine.core.throttle import LoginGuard
 from engine.errors import ManzooriError
@@ -148,6 +149,8 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
             bytes(page.body).decode(), script_from=_DOCS_FROM)
         return page
 
+    # The bundled fonts live with the core (the PDFs embed them too).
+    app.mount("/static/fonts", StaticFiles(directory=FONTS), name="fonts")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     # The last added runs first: the headers go on every answer, the 413 included, and the
     # size of a body is checked before anything reads it.

@@ -1,9 +1,19 @@
-"""The interface's own words in English and Urdu. Form labels come from the parties'
-form models (each has both); this is only the app's chrome."""
+"""The interface's own words in English and Urdu, in one catalogue: `TEXT` (the pages'
+chrome, by key), `ACTIONS` (the buttons), `TERMS` (the engine's names for states, steps,
+kinds and statuses) and `EVENTS` (the history's actions). Form labels, office titles and
+plugin steps come from the parties (each has both). Dates and numbers are not ours to
+translate: `day` (the templates' `dated`) formats them with CLDR's data (Babel), the same pattern in both languages.
+`tests/test_urdu.py` fails when a page shows a word that has no Urdu here."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
+
+from babel.dates import format_date
+from markupsafe import Markup, escape
+
+from engine.core.flows import FLOWS
 
 LANGUAGES = {"en": "English", "ur": "اردو"}
 
@@ -76,6 +86,43 @@ TEXT: dict[str, dict[str, str]] = {
     "absences": {"en": "Absences", "ur": "غیر حاضریاں"},
     "no_absences": {"en": "No absences recorded.", "ur": "کوئی غیر حاضری درج نہیں۔"},
     "back_now": {"en": "I am back", "ur": "میں واپس آ گیا ہوں"},
+    "shown_of": {"en": "shown, the soonest deadlines first", "ur": "دکھائے گئے، قریب ترین آخری تاریخ پہلے"},
+    "select": {"en": "Select", "ur": "منتخب کریں"},
+    "for_officer": {"en": "for", "ur": "بجائے"},
+    "escalated_to_you": {"en": "escalated to you", "ur": "آپ کو منتقل شدہ"},
+    "escalated": {"en": "escalated", "ur": "منتقل شدہ"},
+    "digest": {"en": "Digest", "ur": "ڈائجسٹ"},
+    "version": {"en": "Version", "ur": "نسخہ"},
+    "decisions": {"en": "Decisions", "ur": "فیصلے"},
+    "recorded": {"en": "recorded", "ur": "درج ہوئے"},
+    "refused": {"en": "refused", "ur": "مسترد ہوئے"},
+    "message": {"en": "Message", "ur": "پیغام"},
+    "seats": {"en": "Seats", "ur": "نشستیں"},
+    "action": {"en": "Action", "ur": "اقدام"},
+    "one_per_line": {"en": "one per line", "ur": "ہر سطر میں ایک"},
+    "ok": {"en": "OK", "ur": "ٹھیک ہے"},
+    "wrong_login": {"en": "Wrong username or password.", "ur": "غلط صارف نام یا پاس ورڈ۔"},
+    "yes": {"en": "Yes", "ur": "ہاں"},
+    "no": {"en": "No", "ur": "نہیں"},
+    "plan_of": {"en": "Action plan", "ur": "لائحۂ عمل"},
+    "report_of": {"en": "Follow-up report", "ur": "پیروی کی رپورٹ"},
+    "no_plan": {"en": "No actions in this quarter's plan.", "ur": "اس سہ ماہی کے لائحۂ عمل میں کوئی اقدام نہیں۔"},
+    "your_decision": {"en": "Your decision", "ur": "آپ کا فیصلہ"},
+    "mail_hint": {"en": "Nothing is recorded until you press a button. This link works for one decision "
+                        "and expires on", "ur": "بٹن دبانے تک کچھ درج نہیں ہوتا۔ یہ ربط ایک فیصلے کے لیے ہے اور "
+                        "اس تاریخ کو ختم ہو جائے گا:"},
+    "mail_reason": {"en": "A reason is needed to return or reject.",
+                    "ur": "واپس بھیجنے یا مسترد کرنے کے لیے وجہ لکھنا ضروری ہے۔"},
+    "recorded_one": {"en": "recorded", "ur": "درج ہو گیا"},
+    "now_at": {"en": "is now at", "ur": "اب اس مرحلے پر ہے:"},
+    "recorded_as": {"en": "Recorded as", "ur": "بطور درج:"},
+    "link_used": {"en": "This link is now used up.", "ur": "یہ ربط اب استعمال ہو چکا ہے۔"},
+    "log_in_to_see": {"en": "Log in to see the item", "ur": "معاملہ دیکھنے کے لیے لاگ ان کریں"},
+    "link_refused": {"en": "This link cannot be used", "ur": "یہ ربط استعمال نہیں ہو سکتا"},
+    "nothing_changed": {"en": "Nothing was changed. To see the item and what you can do on it now, "
+                              "log in to Manzoori.",
+                        "ur": "کچھ تبدیل نہیں ہوا۔ معاملہ اور اس پر اپنی ممکنہ کارروائی دیکھنے کے لیے منظوری میں لاگ ان کریں۔"},
+    "error": {"en": "Error", "ur": "خرابی"},
     # Guiding pages (issue 15)
     "for_example": {"en": "For example", "ur": "مثال کے طور پر"},
     "add_row": {"en": "Add a row", "ur": "ایک سطر شامل کریں"},
@@ -114,6 +161,60 @@ TEXT: dict[str, dict[str, str]] = {
                  "ur": "تاریخ اس طرح لکھیں: 2025-07-01 (سال-مہینہ-دن)"},
 }
 
+TERMS: dict[str, dict[str, str]] = {
+    # Item kinds (engine.contract.ItemKind); the document's Urdu heading says the same.
+    "work_plan": {"en": "work plan", "ur": "ورک پلان"},
+    "joint_resolution": {"en": "joint resolution", "ur": "مشترکہ قرارداد"},
+    "agreement": {"en": "inter-provincial agreement", "ur": "بین الصوبائی معاہدہ"},
+    # Where an item ends (engine.core.flows.EndState).
+    "in_force": {"en": "in force", "ur": "نافذ العمل"},
+    "adopted": {"en": "adopted", "ur": "منظور شدہ (اختیار کردہ)"},
+    "executed": {"en": "executed", "ur": "طے پا گیا"},
+    "rejected": {"en": "rejected", "ur": "مسترد"},
+    "withdrawn": {"en": "withdrawn", "ur": "واپس لیا گیا"},
+    # A step's status (engine.store.StepStatus).
+    "open": {"en": "open", "ur": "زیرِ کارروائی"},
+    "pending": {"en": "pending", "ur": "باری کا منتظر"},
+    "done": {"en": "done", "ur": "مکمل"},
+    "closed": {"en": "closed", "ur": "بند"},
+    # Plan actions' progress (engine.store.ProgressStatus, ReportState).
+    "not_started": {"en": "not started", "ur": "شروع نہیں ہوا"},
+    "in_progress": {"en": "in progress", "ur": "جاری"},
+    "blocked": {"en": "blocked", "ur": "رکا ہوا"},
+    "unreported": {"en": "unreported", "ur": "رپورٹ نہیں ہوئی"},
+    "cleared": {"en": "cleared", "ur": "منظور شدہ"},
+    "draft": {"en": "draft", "ur": "مسودہ"},
+}
+"""The engine's own names; the steps of the core flows are added below from their
+definitions (a party's extra steps bring their own labels in the item's route)."""
+
+for _flow in FLOWS.values():
+    for _step in _flow.steps:
+        TERMS.setdefault(_step.name, {"en": _step.label_en, "ur": _step.label_ur})
+
+EVENTS: dict[str, dict[str, str]] = {
+    "draft": {"en": "drafted", "ur": "مسودہ تیار کیا"},
+    "submit": {"en": "submitted", "ur": "جمع کرایا"},
+    "revise": {"en": "revised", "ur": "نظرِ ثانی کی"},
+    "comment": {"en": "commented", "ur": "تبصرہ کیا"},
+    "feedback": {"en": "gave feedback", "ur": "رائے دی"},
+    "clear": {"en": "cleared", "ur": "منظوری کے لیے آگے بھیجا"},
+    "return": {"en": "returned for revision", "ur": "نظرِ ثانی کے لیے واپس کیا"},
+    "approve": {"en": "approved", "ur": "منظور کیا"},
+    "reject": {"en": "rejected", "ur": "مسترد کیا"},
+    "sign": {"en": "signed", "ur": "دستخط کیے"},
+    "withdraw": {"en": "withdrew", "ur": "واپس لیا"},
+    "reassign": {"en": "reassigned", "ur": "دوسرے افسر کو سونپا"},
+    "hand-over": {"en": "handed back to the office", "ur": "عہدے کو واپس سونپا"},
+    "escalate": {"en": "escalated", "ur": "بالا عہدے کو منتقل کیا"},
+    "remind": {"en": "reminder sent", "ur": "یاد دہانی بھیجی"},
+    "migrated": {"en": "moved to the party's new definition", "ur": "فریق کی نئی تعریف پر منتقل"},
+    "planned": {"en": "entered in the action plan", "ur": "لائحۂ عمل میں شامل"},
+    "progress report": {"en": "progress reported", "ur": "پیش رفت کی رپورٹ"},
+    "progress cleared": {"en": "progress report cleared", "ur": "پیش رفت کی رپورٹ منظور"},
+    "follow-up reminder": {"en": "follow-up reminder", "ur": "پیروی کی یاد دہانی"},
+}
+
 ACTIONS: dict[str, dict[str, str]] = {
     "submit": {"en": "Submit", "ur": "جمع کرائیں"},
     "revise": {"en": "Revise", "ur": "نظرِ ثانی"},
@@ -126,6 +227,59 @@ ACTIONS: dict[str, dict[str, str]] = {
     "sign": {"en": "Sign", "ur": "دستخط"},
     "withdraw": {"en": "Withdraw", "ur": "واپس لیں"},
 }
+
+
+def _lookup(table: dict[str, dict[str, str]], lang: str) -> Callable[[str], str]:
+    def name(word: str) -> str:
+        entry = table.get(str(word))
+        return entry[lang] if entry else str(word).replace("_", " ")
+    return name
+
+
+def term(lang: str) -> Callable[[str], str]:
+    """`n(word)`: a state, step, kind or status in `lang` (unknown ones as they are, which
+    the catalogue test does not let through)."""
+    return _lookup(TERMS, lang if lang in LANGUAGES else "en")
+
+
+def event_name(lang: str) -> Callable[[str], str]:
+    """`ev(action)`: what a history line's action says in `lang`."""
+    return _lookup(EVENTS, lang if lang in LANGUAGES else "en")
+
+
+def day(lang: str) -> Callable[[date | datetime | str | None], str]:
+    """`day(value)`: a date as "3 September 2025" / "3 ستمبر 2025", CLDR's month names and
+    its digits for each language (Urdu's CLDR default numbering is the Latin one), the same
+    day-month-year order in both so that a date reads the same on both pages."""
+    locale = "ur_PK" if lang == "ur" else "en_GB"
+
+    def shown(value: date | datetime | str | None) -> str:
+        if value in (None, ""):
+            return "—"
+        if isinstance(value, str):
+            value = date.fromisoformat(value[:10])
+        return format_date(value, "d MMMM y", locale=locale)
+    return shown
+
+
+def ltr(value: object) -> Markup:
+    """An identifier (reference, code, username, quarter, digest) kept left to right on an
+    Urdu page: "2025-Q3" must not read "Q3-2025"."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(escape(str(value)))
+
+
+def isolated(value: object) -> Markup:
+    """A value typed by someone, in whichever language: isolated, its own direction."""
+    return Markup("<bdi>{}</bdi>").format(escape(str(value)))
+
+
+def route_labels(route: list[dict[str, str]], lang: str) -> Callable[[str], str]:
+    """`step_label(name)`: a step of this item's route (a party's extra steps included) in
+    `lang`, from the labels the route carries; an end state or an unknown name from TERMS."""
+    lang = lang if lang in LANGUAGES else "en"
+    labels = {step["name"]: step[f"label_{lang}"] for step in route if step.get(f"label_{lang}")}
+    known = term(lang)
+    return lambda name: labels.get(name) or known(name)
 
 
 def translator(lang: str) -> Callable[[str], str]:

@@ -26,7 +26,7 @@ from engine.core.accounts import LoginFailed, check_password
 from engine.core.authority import who
 from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
-from engine.core.queries import inbox, inbox_count, item_detail
+from engine.core.queries import inbox, inbox_count, item_detail, routes_of
 from engine.core.routemap import route_svg
 from engine.core.throttle import LoginGuard
 from engine.core.transfers import holders_today
@@ -57,7 +57,7 @@ from engine.web.guidance import (
     step_actions,
     where_now,
 )
-from engine.web.i18n import LANGUAGES
+from engine.web.i18n import LANGUAGES, route_labels
 from engine.web.templating import LANGUAGE_COOKIE, chosen_language, render, t_for
 
 router = APIRouter(include_in_schema=False)
@@ -171,8 +171,11 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
             groups["this_week"].append(entry)
         else:
             groups["later"].append(entry)
+    routes = routes_of(session, [entry.reference for entry in entries])
+    lang = chosen_language(request)
     return render(request, "inbox.html", officer=officer, groups=groups, total=total,
                   shown=len(entries), bulk_actions=common_actions(entries), step_actions=step_actions,
+                  step_of=lambda entry: route_labels(routes.get(entry.reference, []), lang)(entry.step),
                   registry=registry_of(request))
 
 
@@ -234,6 +237,7 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
         possible=possible_actions(session, registry, item, officer, now),
         reassignable=open_parties, problem=problem, registry=registry, who=who,
         route=Markup(route_svg(session, registry, item, now, title=f"{item.reference}")),  # escaped by route_svg
+        step_label=route_labels(item.route, chosen_language(request)),
     )
 
 

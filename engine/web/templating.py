@@ -17,7 +17,7 @@ from engine.clock import utcnow
 from engine.store import Officer
 from engine.web.auth import form_token
 from engine.web.guidance import NOTICE_COOKIE, NOTICE_LIMIT, drafting_choices
-from engine.web.i18n import ACTIONS, LANGUAGES, translator
+from engine.web.i18n import ACTIONS, LANGUAGES, day, event_name, isolated, ltr, term, translator
 
 #: The web app's templates; the conformance kit renders a party's form with them too.
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,6 +31,7 @@ _environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True, lstrip_blocks=True,
 )
+_environment.filters.update(ltr=ltr, bdi=isolated)
 templates = Jinja2Templates(env=_environment)
 
 
@@ -47,7 +48,12 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     context.setdefault("csrf", form_token(request))
     notice = request.cookies.get(NOTICE_COOKIE)
     response = templates.TemplateResponse(request, name, {
-        "t": translator(lang), "lang": lang, "languages": LANGUAGES,
+        # t: the pages' words; n: kinds, states, steps, statuses; ev: history actions;
+        # dated: a day as CLDR writes it; step_label: an item page passes its route's labels.
+        "t": translator(lang), "n": term(lang), "ev": event_name(lang), "dated": day(lang),
+        "step_label": term(lang),
+        "office_title": lambda office: office.title_ur if lang == "ur" else office.title_en,
+        "lang": lang, "languages": LANGUAGES,
         "action_names": {a: names[lang] for a, names in ACTIONS.items()},
         "notice": unquote(notice)[:NOTICE_LIMIT] if notice else None,
         "may_draft": _may_draft(request, context.get("officer")), **context,
