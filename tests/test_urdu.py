@@ -159,6 +159,11 @@ def test_the_urdu_inbox_and_item_pages_show_no_english_of_their_own(
     assert f'<bdi dir="ltr">{reference}</bdi>' in item and "<bdi>WPC Action Plan 2025-Q3</bdi>" in item
     assert 'blockquote dir="auto">Please add the budget' in item
     assert "تبصرہ کیا" in item and "جمع کرایا" in item  # the history's actions
+    # The route picture (kept left to right as a picture) writes its steps, states and
+    # offices in Urdu too.
+    route = item[item.index('<svg'):item.index('</svg>')]
+    assert "جائزہ" in route and "مکمل" in route and "زیرِ کارروائی" in route, route
+    assert ">review<" not in route and " done<" not in route and " open<" not in route, route
     font = client.get("/static/fonts/NotoNastaliqUrdu-Regular.woff2")  # the fonts it names
     assert font.status_code == 200 and font.content[:4] == b"wOF2"
 

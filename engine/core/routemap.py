@@ -9,12 +9,14 @@ Every text is escaped here: the picture is safe to put in a page as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy.orm import Session
 
+from engine.contract import Office
 from engine.core.flows import Route
 from engine.core.registry import Registry
 from engine.core.transfers import holders_today
@@ -47,8 +49,9 @@ class Cell:
     office: str = ""
 
 
-def route_cells(session: Session, registry: Registry, item: Item,
-                now: datetime | None = None) -> tuple[list[str], list[Cell]]:
+def route_cells(session: Session, registry: Registry, item: Item, now: datetime | None = None,
+                office_title: Callable[[Office], str] = lambda office: office.title_en,
+                ) -> tuple[list[str], list[Cell]]:
     """(the item's parties in order, a Cell per party and step of its route)."""
     route = Route.from_json(item.route)
     current = {(s.position, s.party): s for s in item.steps if s.cycle == item.cycle}
@@ -60,7 +63,7 @@ def route_cells(session: Session, registry: Registry, item: Item,
             waiting: tuple[str, ...] = ()
             office = ""
             if record is not None:
-                office = registry.party(party).office(record.office).title_en
+                office = office_title(registry.party(party).office(record.office))
                 if record.status == StepStatus.OPEN:
                     assignee = session.get(Officer, record.assigned_to_id) if record.assigned_to_id else None
                     waiting = ((assignee.username,) if assignee is not None else
@@ -69,17 +72,32 @@ def route_cells(session: Session, registry: Registry, item: Item,
     return list(item.party_codes), cells
 
 
+@dataclass(frozen=True)
+class Words:
+    """What the picture writes, in the page's language: a step's label by its name, a
+    cell's state, an office's title, "waits for". English (the route's own labels) unless
+    the caller, which knows the officer's language, gives others."""
+
+    step: Callable[[str], str] | None = None
+    state: Callable[[str], str] = str
+    office: Callable[[Office], str] = lambda office: office.title_en
+    waits_for: str = "waits for"
+
+
 def route_svg(session: Session, registry: Registry, item: Item, now: datetime | None = None,
-              title: str | None = None) -> str:
+              title: str | None = None, words: Words | None = None) -> str:
     """The route picture as an SVG document (`<svg>…</svg>`), every text escaped."""
-    parties, cells = route_cells(session, registry, item, now)
+    words = words or Words()
+    parties, cells = route_cells(session, registry, item, now, words.office)
+    if words.step is not None:
+        cells = [replace(cell, label=words.step(cell.step)) for cell in cells]
     columns = 1 + max((cell.position for cell in cells), default=0)
     width = LABEL_WIDTH + columns * CELL_WIDTH + 10
     height = HEADER + len(parties) * CELL_HEIGHT + 10
     label = title or f"Route of {item.reference}"
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="route" role="img" direction="ltr" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" aria-label={quoteattr(label)} '
-             f'font-family="Noto Sans, DejaVu Sans, sans-serif" font-size="12">',
+             f'font-family="Manzoori Sans, Manzoori Naskh, Noto Sans, DejaVu Sans, sans-serif" font-size="12">',
              f"<title>{escape(label)}</title>"]
     headers = {cell.position: cell.label for cell in cells}
     for position, text in sorted(headers.items()):
@@ -100,10 +118,10 @@ def route_svg(session: Session, registry: Registry, item: Item, now: datetime | 
         parts.append(
             f'<g class="cell {escape(cell.state)}" data-step={quoteattr(cell.step)} '
             f'data-party={quoteattr(cell.party)} data-cell-state={quoteattr(cell.state)}>'
-            f"<title>{escape(f'{cell.label} · {cell.party} · {cell.state}' + (f' · waits for {who}' if cell.waiting_for else ''))}</title>"
+            f"<title>{escape(f'{cell.label} · {cell.party} · {words.state(cell.state)}' + (f' · {words.waits_for} {who}' if cell.waiting_for else ''))}</title>"
             f'<rect x="{x}" y="{y}" width="{CELL_WIDTH - 12}" height="{CELL_HEIGHT - 8}" rx="6" '
             f'fill="{fill}" stroke="{stroke}"{bold}/>'
-            f'<text x="{x + 8}" y="{y + 18}">{escape(_mark(cell.state))} {escape(cell.state)}</text>'
+            f'<text x="{x + 8}" y="{y + 18}">{escape(_mark(cell.state))} {escape(words.state(cell.state))}</text>'
             + (f'<text x="{x + 8}" y="{y + 35}" font-size="11">{escape(_short(cell.office, 26))}</text>'
                f'<text x="{x + 8}" y="{y + 52}" font-size="11" font-weight="bold">{escape(_short(held, 26))}</text>'
                if cell.state == "open" else "")

@@ -141,6 +141,7 @@ TEXT: dict[str, dict[str, str]] = {
                     "ur": "درج تمام معاملات پر ایک ساتھ کوئی ایک فیصلہ نہیں ہو سکتا: "
                           "ہر معاملہ کھول کر فیصلہ کریں۔"},
     "route": {"en": "Route", "ur": "راستہ"},
+    "waits_for": {"en": "waits for", "ur": "منتظر برائے"},
     "route_help": {"en": "Each row is a party, each column a step; ▶ marks where the item waits "
                          "now and who holds that step, ✓ the steps done.",
                    "ur": "ہر قطار ایک فریق اور ہر کالم ایک مرحلہ ہے؛ ▶ بتاتا ہے کہ معاملہ اب کہاں اور کس کا "
@@ -177,6 +178,7 @@ TERMS: dict[str, dict[str, str]] = {
     "pending": {"en": "pending", "ur": "باری کا منتظر"},
     "done": {"en": "done", "ur": "مکمل"},
     "closed": {"en": "closed", "ur": "بند"},
+    "ahead": {"en": "ahead", "ur": "آگے"},
     # Plan actions' progress (engine.store.ProgressStatus, ReportState).
     "not_started": {"en": "not started", "ur": "شروع نہیں ہوا"},
     "in_progress": {"en": "in progress", "ur": "جاری"},

@@ -27,7 +27,7 @@ from engine.core.authority import who
 from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
 from engine.core.queries import inbox, inbox_count, item_detail, routes_of
-from engine.core.routemap import route_svg
+from engine.core.routemap import Words, route_svg
 from engine.core.throttle import LoginGuard
 from engine.core.transfers import holders_today
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, Throttled
@@ -57,7 +57,7 @@ from engine.web.guidance import (
     step_actions,
     where_now,
 )
-from engine.web.i18n import LANGUAGES, route_labels
+from engine.web.i18n import LANGUAGES, route_labels, term, translator
 from engine.web.templating import LANGUAGE_COOKIE, chosen_language, render, t_for
 
 router = APIRouter(include_in_schema=False)
@@ -72,6 +72,14 @@ def error_page(request: Request, error: ManzooriError) -> Response:
         return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
     return render(request, "error.html", status=error.http_status, error=error,
                   officer=None)
+
+
+def _route_words(request: Request, item: Item) -> Words:
+    """The route picture's words in the officer's language."""
+    lang = chosen_language(request)
+    return Words(step=route_labels(item.route, lang), state=term(lang),
+                 office=lambda office: office.title_ur if lang == "ur" else office.title_en,
+                 waits_for=translator(lang)("waits_for"))
 
 
 # Logging in and out ----------------------------------------------------------------------
@@ -236,7 +244,8 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
         events=detail.events, fields=shown, version=current, changes=changes, steps=steps,
         possible=possible_actions(session, registry, item, officer, now),
         reassignable=open_parties, problem=problem, registry=registry, who=who,
-        route=Markup(route_svg(session, registry, item, now, title=f"{item.reference}")),  # escaped by route_svg
+        route=Markup(route_svg(session, registry, item, now, title=f"{item.reference}",  # escaped by route_svg
+                               words=_route_words(request, item))),
         step_label=route_labels(item.route, chosen_language(request)),
     )
 
