@@ -1,0 +1,492 @@
+"""Where approvals wait: cycle times, late offices and trends, in SQL.
+
+Every figure is one aggregate query over the steps, their decisions and the audit
+events (the item's stored state, which the events rebuild: engine.core.replay), never
+a loop over items in Python. A period runs from the first moment of `start` to the last
+of `end`, UTC days. What counts where:
+
+- an item *started* in the period when it was drafted then; it *ended* when it came to
+  an end state (`EndState`) then — its last action, `Item.updated_at`, the end of its
+  life for need-to-know too (engine.core.access);
+- *submission to end*: from the first submission (the drafting step of the first cycle
+  done) to the end, for the items that ended in the period;
+- a step *waited* from its opening to its closing (done, or closed by a return, a
+  rejection or a withdrawal), counted in the period it closed in; it was *overdue* when
+  it closed after its `due_at`, which the engine set on the party's working calendar
+  (weekends, public holidays) when the step opened; how late the latest ones were is said
+  in working days on that calendar too;
+- *returns* are the return decisions taken in the period; *cycles* how many rounds of
+  revision the items that ended took;
+- *reminders* and *escalations* the deadline sweep's events of the period;
+- *open steps* are judged at `now`: who is waited on, how long since the step opened.
+
+Percentiles are nearest-rank (the median of 4 values is the 2nd), computed by the
+database with window functions, the same on SQLite and PostgreSQL. An officer sees
+figures only over the items they may read (`Reader.items()`, the need-to-know rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from engine.contract.calendar import to_local, working_days_between
+from engine.core.access import Reader
+from engine.core.deadlines import ESCALATE, REMIND
+from engine.core.flows import FLOWS, EndState
+from engine.core.items import parse_kind
+from engine.core.registry import Registry
+from engine.errors import InvalidForm, NotFound
+from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord
+from engine.store.statuses import StepStatus
+
+DAY = 86_400.0
+#: The ageing of open steps: the upper bounds of the groups, in days since the step opened.
+AGE_BUCKETS: tuple[tuple[str, float], ...] = (("0-5", 5), ("5-10", 10), ("10-30", 30),
+                                              ("30+", float("inf")))
+OUTCOMES: tuple[str, ...] = tuple(EndState)
+
+
+class seconds_between(FunctionElement[float]):  # noqa: N801 - a SQL function's name
+    """`end - start` in seconds, in SQL."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between)
+def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the figures are over: a period (inclusive UTC days) and optional filters."""
+
+    start: date
+    end: date
+    party: str | None = None
+    kind: str | None = None
+    office: str | None = None
+    step: str | None = None
+    flow: int | None = None
+    """The engine's flow version the items follow."""
+    definition: int | None = None
+    """The party's definition version (of `party`, else of the drafting party)."""
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time())
+
+    @property
+    def before(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time())
+
+
+def checked_filters(session: Session, registry: Registry, start: date, end: date, *, party: str | None = None,
+                    kind: str | None = None, office: str | None = None, step: str | None = None,
+                    flow: int | None = None, definition: int | None = None) -> Filters:
+    """The filters, each checked: an unknown party, kind, office or step, or a period that
+    ends before it starts, is refused naming what was wrong."""
+    if end < start:
+        raise InvalidForm(f"the period ends ({end}) before it starts ({start})",
+                          problems=[("to", "before from")])
+    if party is not None:
+        registry.party(party)
+    if kind is not None:
+        kind = parse_kind(kind).value
+    if office is not None:
+        offices = ({office for office in registry.party(party).offices} if party else
+                   {office for known in registry.parties.values() for office in known.offices})
+        if office not in offices:
+            where = f"of {party}" if party else "of any party"
+            raise NotFound(f"no office {office!r} {where} (see `manzoori provinces`)", field="office")
+    if step is not None and not _known_step(session, step):
+        names = sorted({step.name for flow in FLOWS.values() for step in flow.steps})
+        raise NotFound(f"no step {step!r} in any flow or item (the flows' steps: {', '.join(names)})",
+                       field="step")
+    for value, name in ((flow, "flow"), (definition, "definition")):
+        if value is not None and value < 1:
+            raise InvalidForm(f"--{name} {value} is not a version (1, 2, ...)",
+                              problems=[(name, "not a version")])
+    return Filters(start, end, party, kind, office, step, flow, definition)
+
+
+def _known_step(session: Session, name: str) -> bool:
+    """A step of a flow, or one a party's rules added to some item (an extra step)."""
+    if any(step.name == name for flow in FLOWS.values() for step in flow.steps):
+        return True
+    return session.scalar(select(StepRecord.id).where(StepRecord.name == name).limit(1)) is not None
+
+
+# -- the figures ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Spread:
+    """How long something took: count, median, 90th percentile and maximum, in days."""
+
+    count: int
+    median: float | None
+    p90: float | None
+    max: float | None
+
+
+@dataclass(frozen=True)
+class StepWait:
+    party: str
+    step: str
+    office: str
+    spread: Spread
+    overdue: int
+    """Of `spread.count`, closed after their deadline."""
+
+
+@dataclass(frozen=True)
+class LateStep:
+    reference: str
+    party: str
+    step: str
+    office: str
+    due_at: datetime
+    closed_at: datetime | None
+    """None: still open at `now`."""
+    days_late: float
+    working_days_late: int
+    """On the party's working calendar: working days from the due date to the closing (or now)."""
+
+
+@dataclass(frozen=True)
+class Returned:
+    party: str
+    step: str
+    returns: int
+
+
+@dataclass(frozen=True)
+class Notices:
+    party: str
+    reminders: int
+    escalations: int
+
+
+@dataclass(frozen=True)
+class OpenAge:
+    party: str
+    step: str
+    office: str
+    count: int
+    oldest: float
+    """Days since the oldest of them opened."""
+    overdue: int
+    buckets: dict[str, int]
+
+
+@dataclass(frozen=True)
+class QuarterShare:
+    quarter: str
+    closed: int
+    overdue: int
+
+    @property
+    def share(self) -> float | None:
+        return self.overdue / self.closed if self.closed else None
+
+
+@dataclass
+class Figures:
+    filters: Filters
+    now: datetime
+    started: int
+    ended: dict[str, int]
+    submission_to_end: Spread
+    waits: list[StepWait]
+    returns: list[Returned]
+    cycles: dict[int, int]
+    """Items that ended in the period, by how many cycles they took."""
+    steps_closed: int
+    steps_overdue: int
+    longest_late: list[LateStep]
+    notices: list[Notices]
+    open_steps: list[OpenAge]
+    quarters: list[QuarterShare] = field(default_factory=list)
+
+    @property
+    def overdue_share(self) -> float | None:
+        return self.steps_overdue / self.steps_closed if self.steps_closed else None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["filters"] = {key: str(value) if isinstance(value, date) else value
+                           for key, value in asdict(self.filters).items()}
+        data["now"] = self.now.isoformat()
+        data["overdue_share"] = self.overdue_share
+        data["cycles"] = {str(cycles): count for cycles, count in self.cycles.items()}
+        data["quarters"] = [{**asdict(q), "share": q.share} for q in self.quarters]
+        for late in data["longest_late"]:
+            for key in ("due_at", "closed_at"):
+                late[key] = late[key].isoformat() if late[key] else None
+        return data
+
+
+def figures(session: Session, registry: Registry, filters: Filters, now: datetime,
+            reader: Reader | None) -> Figures:
+    """All the figures for `filters` at `now`, over the items `reader` may read (all of
+    them for the console, `None`)."""
+    scope = _Scope(filters, reader, registry)
+    closed, overdue = _overdue_count(session, scope, filters.since, filters.before)
+    return Figures(
+        filters=filters, now=now,
+        started=session.scalar(select(func.count(Item.id)).where(
+            scope.items(), Item.created_at >= filters.since, Item.created_at < filters.before)) or 0,
+        ended=_ended(session, scope),
+        submission_to_end=_submission_to_end(session, scope),
+        waits=_waits(session, scope),
+        returns=_returns(session, scope),
+        cycles=_cycles(session, scope),
+        steps_closed=closed, steps_overdue=overdue,
+        longest_late=_longest_late(session, registry, scope, now),
+        notices=_notices(session, scope),
+        open_steps=_open_steps(session, scope, now),
+        quarters=[QuarterShare(name, *_overdue_count(session, scope, since, before))
+                  for name, since, before in quarters(filters)],
+    )
+
+
+class _Scope:
+    """The filters as SQL conditions on items and on steps."""
+
+    def __init__(self, filters: Filters, reader: Reader | None, registry: Registry) -> None:
+        self.filters, self.reader, self.registry = filters, reader, registry
+
+    def items(self) -> ColumnElement[bool]:
+        f = self.filters
+        conditions: list[ColumnElement[bool]] = []
+        if self.reader is not None:
+            conditions.append(self.reader.items())
+        if f.kind is not None:
+            conditions.append(Item.kind == f.kind)
+        if f.flow is not None:
+            conditions.append(Item.flow_version == f.flow)
+        if f.party is not None:
+            conditions.append(exists().where(ItemParty.item_id == Item.id, ItemParty.party == f.party))
+        if f.definition is not None:
+            conditions.append(self._definition(f.definition))
+        return and_(literal(True), *conditions)
+
+    def _definition(self, version: int) -> ColumnElement[bool]:
+        def of(code: str) -> ColumnElement[bool]:
+            held = func.coalesce(Item.definition[("parties", code, "version")].as_integer(), 1)
+            return held == version
+
+        if self.filters.party is not None:
+            return of(self.filters.party)
+        return or_(*(and_(Item.drafting_party == code, of(code)) for code in sorted(self.registry.parties)))
+
+    def steps(self) -> ColumnElement[bool]:
+        f = self.filters
+        conditions = [self.items()]
+        if f.party is not None:
+            conditions.append(StepRecord.party == f.party)
+        if f.office is not None:
+            conditions.append(StepRecord.office == f.office)
+        if f.step is not None:
+            conditions.append(StepRecord.name == f.step)
+        return and_(*conditions)
+
+
+def _ended_in(scope: _Scope) -> ColumnElement[bool]:
+    f = scope.filters
+    return and_(scope.items(), Item.state.in_(OUTCOMES), Item.updated_at >= f.since,
+                Item.updated_at < f.before)
+
+
+def _ended(session: Session, scope: _Scope) -> dict[str, int]:
+    rows = session.execute(select(Item.state, func.count(Item.id)).where(_ended_in(scope))
+                           .group_by(Item.state))
+    counts = dict.fromkeys(OUTCOMES, 0)
+    counts.update({state: count for state, count in rows})
+    return counts
+
+
+def spread(session: Session, seconds: Select[*tuple[Any, ...]], groups: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+    """(*groups, count, median, p90, max) per group of `seconds`, a query whose columns are
+    the `groups` and `d` (seconds); the percentiles nearest-rank, in days."""
+    inner = seconds.subquery()
+    keys = [inner.c[name] for name in groups]
+    ranked = select(*keys, inner.c.d,
+                    func.row_number().over(partition_by=keys or None, order_by=inner.c.d).label("rank"),
+                    func.count().over(partition_by=keys or None).label("n")).subquery()
+    keys = [ranked.c[name] for name in groups]
+    n, rank, d = ranked.c.n, ranked.c["rank"], ranked.c.d
+
+    def at(numerator: int, denominator: int) -> ColumnElement[Any]:  # ceil(n × p), in integers
+        return func.max(case((rank == (n * numerator + denominator - 1) // denominator, d)))
+
+    query = select(*keys, func.max(n), at(1, 2), at(9, 10), func.max(d))
+    if keys:
+        query = query.group_by(*keys).order_by(*keys)
+    return [(*row[:len(groups)], row[len(groups)], *(None if v is None else float(v) / DAY
+                                                    for v in row[len(groups) + 1:]))
+            for row in session.execute(query) if row[len(groups)]]
+
+
+def _submission_to_end(session: Session, scope: _Scope) -> Spread:
+    submitted = (select(seconds_between(StepRecord.closed_at, Item.updated_at).label("d")).select_from(Item)
+                 .join(StepRecord, and_(StepRecord.item_id == Item.id, StepRecord.cycle == 1,
+                                        StepRecord.position == 0, StepRecord.status == StepStatus.DONE))
+                 .where(_ended_in(scope)))
+    rows = spread(session, submitted)
+    return Spread(*rows[0]) if rows else Spread(0, None, None, None)
+
+
+def _closed_in(scope: _Scope, since: datetime, before: datetime) -> ColumnElement[bool]:
+    return and_(scope.steps(), StepRecord.opened_at.is_not(None),
+                StepRecord.status.in_((StepStatus.DONE, StepStatus.CLOSED)),
+                StepRecord.closed_at >= since, StepRecord.closed_at < before)
+
+
+def _waits(session: Session, scope: _Scope) -> list[StepWait]:
+    f = scope.filters
+    waited = (select(StepRecord.party, StepRecord.name, StepRecord.office,
+                     seconds_between(StepRecord.opened_at, StepRecord.closed_at).label("d"))
+              .join(Item, Item.id == StepRecord.item_id).where(_closed_in(scope, f.since, f.before)))
+    late = dict(((party, name, office), count) for party, name, office, count in session.execute(
+        select(StepRecord.party, StepRecord.name, StepRecord.office, func.count(StepRecord.id))
+        .join(Item, Item.id == StepRecord.item_id)
+        .where(_closed_in(scope, f.since, f.before), StepRecord.closed_at > StepRecord.due_at)
+        .group_by(StepRecord.party, StepRecord.name, StepRecord.office)).tuples())
+    return [StepWait(party, name, office, Spread(count, median, p90, longest),
+                     late.get((party, name, office), 0))
+            for party, name, office, count, median, p90, longest
+            in spread(session, waited, ("party", "name", "office"))]
+
+
+def _overdue_count(session: Session, scope: _Scope, since: datetime, before: datetime) -> tuple[int, int]:
+    """(steps with a deadline closed in [since, before), of them closed after it)."""
+    row = session.execute(
+        select(func.count(StepRecord.id),
+               func.coalesce(func.sum(case((StepRecord.closed_at > StepRecord.due_at, 1), else_=0)), 0))
+        .join(Item, Item.id == StepRecord.item_id)
+        .where(_closed_in(scope, since, before), StepRecord.due_at.is_not(None))).one()
+    return int(row[0]), int(row[1])
+
+
+def _returns(session: Session, scope: _Scope) -> list[Returned]:
+    f = scope.filters
+    rows = session.execute(
+        select(StepRecord.party, StepRecord.name, func.count(Decision.id))
+        .join(StepRecord, StepRecord.id == Decision.step_id).join(Item, Item.id == StepRecord.item_id)
+        .where(scope.steps(), Decision.action == "return", Decision.at >= f.since, Decision.at < f.before)
+        .group_by(StepRecord.party, StepRecord.name).order_by(StepRecord.party, StepRecord.name))
+    return [Returned(*row) for row in rows]
+
+
+def _cycles(session: Session, scope: _Scope) -> dict[int, int]:
+    rows = session.execute(select(Item.cycle, func.count(Item.id)).where(_ended_in(scope))
+                           .group_by(Item.cycle).order_by(Item.cycle))
+    return {cycle: count for cycle, count in rows}
+
+
+def _longest_late(session: Session, registry: Registry, scope: _Scope, now: datetime,
+                  limit: int = 5) -> list[LateStep]:
+    """The steps that were (closed in the period) or are (open at `now`) the longest past
+    their deadline."""
+    f = scope.filters
+    finished = func.coalesce(StepRecord.closed_at, literal(now))
+    late = seconds_between(StepRecord.due_at, finished)
+    rows = session.execute(
+        select(Item.reference, StepRecord.party, StepRecord.name, StepRecord.office,
+               StepRecord.due_at, StepRecord.closed_at, late.label("late"))
+        .join(Item, Item.id == StepRecord.item_id)
+        .where(scope.steps(), StepRecord.due_at.is_not(None), StepRecord.due_at < finished, or_(
+            _closed_in(scope, f.since, f.before),
+            and_(StepRecord.status == StepStatus.OPEN, StepRecord.due_at < now)))
+        .order_by(late.desc(), Item.reference).limit(limit))
+    found = []
+    for reference, party, name, office, due_at, closed_at, seconds in rows:
+        if due_at is None:  # excluded by the query; keeps the type checker honest
+            continue
+        identity = registry.party(party).identity
+        working = working_days_between(to_local(due_at, identity.timezone).date(),
+                                       to_local(closed_at or now, identity.timezone).date(),
+                                       identity.weekend, identity.holidays)
+        found.append(LateStep(reference, party, name, office, due_at, closed_at,
+                              float(seconds) / DAY, working))
+    return found
+
+
+def _notices(session: Session, scope: _Scope) -> list[Notices]:
+    f = scope.filters
+    party_ok = AuditEvent.party == f.party if f.party else literal(True)
+    rows = session.execute(
+        select(AuditEvent.party,
+               func.sum(case((AuditEvent.action == REMIND, 1), else_=0)),
+               func.sum(case((AuditEvent.action == ESCALATE, 1), else_=0)))
+        .join(Item, Item.id == AuditEvent.item_id)
+        .where(scope.items(), party_ok, AuditEvent.action.in_((REMIND, ESCALATE)),
+               AuditEvent.at >= f.since, AuditEvent.at < f.before)
+        .group_by(AuditEvent.party).order_by(AuditEvent.party))
+    return [Notices(party or "", int(reminders), int(escalations)) for party, reminders, escalations in rows]
+
+
+def _open_steps(session: Session, scope: _Scope, now: datetime) -> list[OpenAge]:
+    age = seconds_between(StepRecord.opened_at, literal(now)) / DAY
+    bounds = [bound for _, bound in AGE_BUCKETS[:-1]]
+    bucket = case(*((age < bound, index) for index, bound in enumerate(bounds)), else_=len(bounds))
+    rows = session.execute(
+        select(StepRecord.party, StepRecord.name, StepRecord.office, bucket.label("bucket"),
+               func.count(StepRecord.id), func.max(age),
+               func.sum(case((StepRecord.due_at < now, 1), else_=0)))
+        .join(Item, Item.id == StepRecord.item_id)
+        .where(scope.steps(), StepRecord.status == StepStatus.OPEN, StepRecord.opened_at <= now)
+        .group_by(StepRecord.party, StepRecord.name, StepRecord.office, bucket))
+    groups: dict[tuple[str, str, str], OpenAge] = {}
+    for party, name, office, index, count, oldest, overdue in rows:
+        key = (party, name, office)
+        known = groups.get(key) or OpenAge(party, name, office, 0, 0.0, 0,
+                                           {label: 0 for label, _ in AGE_BUCKETS})
+        known.buckets[AGE_BUCKETS[index][0]] += count
+        groups[key] = OpenAge(party, name, office, known.count + count,
+                              max(known.oldest, float(oldest)), known.overdue + int(overdue or 0),
+                              known.buckets)
+    return sorted(groups.values(), key=lambda open_age: (-open_age.oldest, open_age.party))
+
+
+def quarters(filters: Filters) -> list[tuple[str, datetime, datetime]]:
+    """The calendar quarters the period touches, each cut to the period."""
+    found = []
+    day = date(filters.start.year, 3 * ((filters.start.month - 1) // 3) + 1, 1)
+    while day <= filters.end:
+        following = date(day.year + (day.month > 9), (day.month + 2) % 12 + 1, 1)
+        since = max(day, filters.start)
+        before = min(following, filters.end + timedelta(days=1))
+        found.append((f"{day.year}-Q{(day.month - 1) // 3 + 1}",
+                      datetime.combine(since, time()), datetime.combine(before, time())))
+        day = following
+    return found
