@@ -205,3 +205,46 @@ def test_the_figures_do_not_change_when_the_events_are_replayed_into_a_fresh_dat
         databases.drop(target)
     assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)
     assert before["started"] == 4 and before["steps_overdue"] == 2
+
+
+def test_the_command_line_gives_the_figures_as_json_csv_and_charts_in_both_languages(
+        manzoori: Manzoori, tmp_path: Path) -> None:
+    refs = build(manzoori)
+    period = ("insight", "--from", "2026-03-01", "--to", "2026-03-31", "--now", NOW.isoformat())
+    data = json.loads(manzoori(*period, "--json").stdout)
+    assert (data["started"], data["steps_overdue"], data["ended"]["withdrawn"]) == (4, 2, 1)
+    assert data["longest_late"][0]["reference"] == refs["C"]
+    punjab = json.loads(manzoori(*period, "--party", "punjab", "--kind", "work-plan", "--json").stdout)
+    assert punjab["started"] == 3
+    table = manzoori(*period).stdout
+    assert "Where approvals wait, 2026-03-01 to 2026-03-31: 4 items started" in table
+    assert refs["C"] in table
+    english = manzoori(*period, "--csv").stdout.splitlines()
+    assert english[0] == "figure,party,step,office,,value" and "items started,,,,,4" in english
+    urdu = manzoori(*period, "--csv", "--lang", "ur", "--charts", str(tmp_path / "papers")).stdout
+    assert "شروع ہونے والی دستاویزات,,,,,4" in urdu
+    for name in ("waits", "overdue", "ageing"):
+        svg = (tmp_path / "papers" / f"{name}-ur.svg").read_text(encoding="utf-8")
+        assert svg.startswith("<svg") and "<script" not in svg
+        assert (tmp_path / "papers" / f"{name}-ur.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "مقررہ تاریخ کے بعد" in (tmp_path / "papers" / "overdue-ur.svg").read_text(encoding="utf-8")
+    # What an officer of Sindh may read: Sindh's plan only.
+    sindh = json.loads(manzoori(*period, "--json", "--as", manzoori.officer_for("sindh", WP, "reviewer")).stdout)
+    assert sindh["started"] == 1
+
+
+def test_bad_filters_are_refused_saying_what_was_wrong(manzoori: Manzoori) -> None:
+    period = ("insight", "--from", "2026-03-01", "--to", "2026-03-31")
+    cases = [
+        (("insight", "--from", "2026-02-30", "--to", "2026-03-31"), 5, "--from '2026-02-30' is not a date"),
+        (("insight", "--from", "2026-03-31", "--to", "2026-03-01"), 5, "the period ends (2026-03-01) before it starts"),
+        ((*period, "--party", "gilgit"), 4, "no party 'gilgit' is installed"),
+        ((*period, "--kind", "memo"), 4, "no item kind 'memo'"),
+        ((*period, "--party", "sindh", "--office", "wpc-member"), 4, "no office 'wpc-member' of sindh"),
+        ((*period, "--step", "coffee"), 4, "no step 'coffee'"),
+        ((*period, "--json", "--csv"), 5, "give --json or --csv, not both"),
+    ]
+    for arguments, code, message in cases:
+        result = manzoori(*arguments, expect=None)
+        assert (result.exit_code, message in result.stderr) == (code, True), result.output
+        assert "Traceback" not in result.output

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from engine.cli import deadlines, followup, items, officers, parties, running, trust
+from engine.cli import deadlines, followup, insight, items, officers, parties, running, trust
 from engine.errors import exit_codes
 
 #: Typer's own exit code for a command line it cannot parse.
@@ -31,7 +31,7 @@ app = typer.Typer(
 )
 # In the order of `manzoori --help`: set up and run, the parties, the work, its deadlines,
 # its follow-up, trust.
-for module in (running, parties, officers, items, deadlines, followup, trust):
+for module in (running, parties, officers, items, deadlines, followup, insight, trust):
     app.add_typer(module.commands)
 
 

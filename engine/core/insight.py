@@ -380,7 +380,7 @@ def _waits(session: Session, scope: _Scope) -> list[StepWait]:
         select(StepRecord.party, StepRecord.name, StepRecord.office, func.count(StepRecord.id))
         .join(Item, Item.id == StepRecord.item_id)
         .where(_closed_in(scope, f.since, f.before), StepRecord.closed_at > StepRecord.due_at)
-        .group_by(StepRecord.party, StepRecord.name, StepRecord.office)).tuples())
+        .group_by(StepRecord.party, StepRecord.name, StepRecord.office)))
     return [StepWait(party, name, office, Spread(count, median, p90, longest),
                      late.get((party, name, office), 0))
             for party, name, office, count, median, p90, longest
