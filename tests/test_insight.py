@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from engine.core import deadlines, insight
@@ -248,3 +249,42 @@ def test_bad_filters_are_refused_saying_what_was_wrong(manzoori: Manzoori) -> No
         result = manzoori(*arguments, expect=None)
         assert (result.exit_code, message in result.stderr) == (code, True), result.output
         assert "Traceback" not in result.output
+
+
+def test_the_web_page_shows_an_officer_the_figures_and_charts_of_what_they_may_read(
+        manzoori: Manzoori) -> None:
+    from engine.core.accounts import set_password
+    from engine.store import session_scope
+    from engine.web import create_app
+    from tests.test_web import PASSWORD, login
+
+    refs = build(manzoori)
+    with session_scope(manzoori.url) as session:
+        for username in ("punjab.wpc-member.1", "sindh.wdd-minister"):
+            set_password(session, username, PASSWORD)
+        session.commit()
+    period = "from=2026-03-01&to=2026-03-31"
+    with TestClient(create_app(manzoori.url, secret_key="test-secret")) as client:
+        login(client, "punjab.wpc-member.1")
+        page = client.get(f"/insight?{period}")
+        assert page.status_code == 200, page.text[:500]
+        assert "'unsafe-inline'" not in page.headers["content-security-policy"]
+        assert "<script>" not in page.text and page.text.count("<svg") == 3
+        assert '<td class="started">3</td>' in page.text  # Sindh's plan is not hers to read
+        assert refs["D"] not in page.text and refs["C"] in page.text
+        urdu = client.get("/lang/ur?next=/insight").text
+        assert "منظوریاں کہاں رکتی ہیں" in urdu and 'dir="rtl"' in urdu
+        csv_file = client.get(f"/insight.csv?{period}")
+        assert csv_file.headers["content-type"].startswith("text/csv")
+        assert "شروع ہونے والی دستاویزات,,,,,3" in csv_file.text
+        svg = client.get(f"/insight/charts/waits.svg?{period}")
+        assert svg.headers["content-type"] == "image/svg+xml" and "punjab · review" in svg.text
+        assert client.get(f"/insight/charts/ageing.png?{period}").content[:4] == b"\x89PNG"
+        bad = client.get("/insight?from=2026-13-01")
+        assert bad.status_code == 422 and "from &#39;2026-13-01&#39; is not a date" in bad.text
+        assert client.get(f"/insight?{period}&party=gilgit").status_code == 404
+        assert client.get("/insight/charts/pie.svg").status_code == 404
+        client.post("/logout", data={"csrf": ""})
+    with TestClient(create_app(manzoori.url, secret_key="test-secret")) as client:
+        login(client, "sindh.wdd-minister")
+        assert '<td class="started">1</td>' in client.get(f"/insight?{period}").text
