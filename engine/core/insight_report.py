@@ -219,7 +219,16 @@ CHARTS = {"waits": waits_svg, "overdue": overdue_svg, "ageing": ageing_svg}
 def chart_png(figures: Figures, name: str, lang: str = "en") -> bytes:
     """One of the charts as PNG (matplotlib, without a display)."""
     # lazy: matplotlib takes ~0.5 s to import; only an export draws PNGs.
-    from matplotlib.figure import Figure
+    from matplotlib import rc_context
+
+    # Matplotlib (3.11, with libraqm) joins and orders Arabic-script text; DejaVu has no Urdu.
+    families = ["Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans"] if lang == "ur" else ["DejaVu Sans"]
+    with rc_context({"font.family": families}):
+        return _png(figures, name, lang)
+
+
+def _png(figures: Figures, name: str, lang: str) -> bytes:
+    from matplotlib.figure import Figure  # lazy: with chart_png
 
     figure = Figure(figsize=(8, 4.5), dpi=100)
     axes = figure.subplots()
