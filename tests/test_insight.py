@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -288,3 +289,34 @@ def test_the_web_page_shows_an_officer_the_figures_and_charts_of_what_they_may_r
     with TestClient(create_app(manzoori.url, secret_key="test-secret")) as client:
         login(client, "sindh.wdd-minister")
         assert '<td class="started">1</td>' in client.get(f"/insight?{period}").text
+
+
+@pytest.mark.slow
+@pytest.mark.prefect
+def test_the_quarterly_follow_up_run_leaves_the_figures_as_an_artifact_and_papers(
+        manzoori: Manzoori, databases: Databases, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a real (temporary) Prefect server: the quarterly run writes the figures of the
+    quarter as the artifact `where-approvals-wait`, and the papers in both languages."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.testing.utilities import prefect_test_harness
+
+    from workflows.followup import quarterly_follow_up
+
+    refs = build(manzoori)
+    monkeypatch.setenv("MANZOORI_HOME", str(manzoori.home))
+    for name, value in databases.environment(manzoori.url).items():
+        monkeypatch.setenv(name, value)
+    with prefect_test_harness(server_startup_timeout=120):
+        quarterly_follow_up(quarter="2026-Q1", now=NOW.isoformat())
+        with get_client(sync_client=True) as client:
+            [artifact] = client.read_latest_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["where-approvals-wait"])))
+    assert "# Where approvals wait, 2026-01-01 to 2026-03-31" in artifact.data
+    assert "steps closed late: 2 of 12" in artifact.data
+    assert "| punjab | approval | wpc-convener | 1 | 11.00 | 11.00 | 11.00 | 1 |" in artifact.data
+    papers = manzoori.home / "reports" / "2026-Q1-insight"
+    assert "items started,,,,,4" in (papers / "figures-en.csv").read_text(encoding="utf-8-sig")
+    assert sorted(p.name for p in papers.glob("*-ur.*")) == sorted(["figures-ur.csv", *(
+        f"{name}-ur.{ext}" for name in ("ageing", "overdue", "waits") for ext in ("png", "svg"))])
+    assert refs["C"] in artifact.data  # waited on at the run's moment

@@ -117,6 +117,10 @@ def markdown(figures: Figures) -> str:
     lines += ["", "## Waited on now", ""]
     lines += [f"- {o.party} {o.step} ({o.office}): {o.count} open, oldest {o.oldest:.1f} days, "
               f"{o.overdue} overdue" for o in figures.open_steps] or ["- nothing is open"]
+    lines += ["", "## Latest steps", ""]
+    lines += [f"- {x.reference} {x.party} {x.step} ({x.office}): due {x.due_at:%Y-%m-%d}, "
+              f"{x.working_days_late} working days late{'' if x.closed_at else ', still open'}"
+              for x in figures.longest_late] or ["- no step was late"]
     return "\n".join(lines)
 
 
