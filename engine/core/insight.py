@@ -357,17 +357,22 @@ def spread(session: Session, seconds: Select[*tuple[Any, ...]], groups: Sequence
 
 
 def _submission_to_end(session: Session, scope: _Scope) -> Spread:
-    submitted = (select(seconds_between(StepRecord.closed_at, Item.updated_at).label("d")).select_from(Item)
-                 .join(StepRecord, and_(StepRecord.item_id == Item.id, StepRecord.cycle == 1,
-                                        StepRecord.position == 0, StepRecord.status == StepStatus.DONE))
-                 .where(_ended_in(scope)))
-    rows = spread(session, submitted)
+    # The first submission: the drafting step of the first cycle, done. Looked up per
+    # ended item (by its item_id index), not by status, which most steps share.
+    submitted = (select(StepRecord.closed_at)
+                 .where(StepRecord.item_id == Item.id, StepRecord.cycle == 1, StepRecord.position == 0,
+                        StepRecord.status == StepStatus.DONE)
+                 .correlate(Item).scalar_subquery())
+    seconds = (select(seconds_between(submitted, Item.updated_at).label("d"))
+               .where(_ended_in(scope), submitted.is_not(None)))
+    rows = spread(session, seconds)
     return Spread(*rows[0]) if rows else Spread(0, None, None, None)
 
 
 def _closed_in(scope: _Scope, since: datetime, before: datetime) -> ColumnElement[bool]:
+    # Only a done or closed step has a closing moment; asking for the status as well
+    # would lead SQLite to the status index rather than the closing moment's.
     return and_(scope.steps(), StepRecord.opened_at.is_not(None),
-                StepRecord.status.in_((StepStatus.DONE, StepStatus.CLOSED)),
                 StepRecord.closed_at >= since, StepRecord.closed_at < before)
 
 

@@ -8,20 +8,22 @@ officer sees figures only over the items they may read.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import utcnow
 from engine.core.access import reader_of
-from engine.core.followup import parse_quarter, quarter_end, quarter_of
+from engine.core.followup import parse_quarter, quarter_of
 from engine.core.insight import Figures, checked_filters, figures
 from engine.core.insight_report import CHARTS, chart_png, to_csv
 from engine.errors import InvalidForm, NotFound
+from engine.store import Item
 from engine.web.auth import current_officer
 from engine.web.deps import db_session, registry_of
 from engine.web.templating import chosen_language, render
@@ -55,15 +57,17 @@ def _figures(request: Request, session: Session) -> tuple[Figures, dict[str, Any
     officer = current_officer(request, session)
     registry = registry_of(request)
     now = utcnow()
-    # By default the quarter before this one: what the quarterly meeting looks at.
-    last = quarter_of(date(now.year, now.month, 1) - timedelta(days=1))
-    year, number = parse_quarter(last)
+    reader = reader_of(session, registry, officer, now.date())
+    # By default everything the officer may read, from the first quarter with an item of
+    # theirs to today; the form narrows it to the quarter a meeting looks at.
+    first = session.scalar(select(func.min(Item.created_at)).where(reader.items()))
+    year, number = parse_quarter(quarter_of((first or now).date()))
     start = _day(request, "from", date(year, 3 * number - 2, 1))
-    end = _day(request, "to", quarter_end(last))
+    end = _day(request, "to", now.date())
     chosen = {name: (request.query_params.get(name) or None) for name in FILTERS}
     filters = checked_filters(session, registry, start, end, **chosen,
                               flow=_version(request, "flow"), definition=_version(request, "definition"))
-    found = figures(session, registry, filters, now, reader_of(session, registry, officer, now.date()))
+    found = figures(session, registry, filters, now, reader)
     return found, {"officer": officer, **chosen}
 
 
