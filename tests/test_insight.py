@@ -279,7 +279,7 @@ def test_the_web_page_shows_an_officer_the_figures_and_charts_of_what_they_may_r
         assert csv_file.headers["content-type"].startswith("text/csv")
         assert "شروع ہونے والی دستاویزات,,,,,3" in csv_file.text
         svg = client.get(f"/insight/charts/waits.svg?{period}")
-        assert svg.headers["content-type"] == "image/svg+xml" and "punjab · review" in svg.text
+        assert svg.headers["content-type"] == "image/svg+xml" and "punjab · review · wpc-member" in svg.text
         assert client.get(f"/insight/charts/ageing.png?{period}").content[:4] == b"\x89PNG"
         bad = client.get("/insight?from=2026-13-01")
         assert bad.status_code == 422 and "from &#39;2026-13-01&#39; is not a date" in bad.text

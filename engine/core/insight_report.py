@@ -127,20 +127,19 @@ def markdown(figures: Figures) -> str:
 # -- charts ---------------------------------------------------------------------------
 
 def _svg(width: int, height: int, title: str, body: list[str], lang: str) -> str:
-    direction = ' direction="rtl"' if lang == "ur" else ""
-    anchor = "end" if lang == "ur" else "start"
-    x = width - 10 if lang == "ur" else 10
+    # Drawn left to right in both languages (an Urdu page must not mirror the axes); the
+    # browser lays out each Urdu label right to left by itself. An Urdu title sits right.
+    x, anchor = (width - 10, "end") if lang == "ur" else (10, "start")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-            f'font-family="Noto Nastaliq Urdu, Noto Naskh Arabic, DejaVu Sans, sans-serif" font-size="12">'
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" direction="ltr" '
+            f'font-family="Noto Naskh Arabic, Noto Nastaliq Urdu, DejaVu Sans, sans-serif" font-size="12">'
             f'<rect width="100%" height="100%" fill="#fff"/>'
-            f'<text x="{x}" y="20" font-size="14" font-weight="bold" text-anchor="{anchor}"{direction}>'
+            f'<text x="{x}" y="20" font-size="14" font-weight="bold" text-anchor="{anchor}">'
             f'{escape(title)}</text>' + "".join(body) + "</svg>")
 
 
-def _text(x: float, y: float, content: str, anchor: str = "start", lang: str = "en") -> str:
-    direction = ' direction="rtl"' if lang == "ur" and anchor != "middle" else ""
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{direction}>{escape(content)}</text>'
+def _text(x: float, y: float, content: str, anchor: str = "start") -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{escape(content)}</text>'
 
 
 def waits_svg(figures: Figures, lang: str = "en") -> str:
@@ -148,13 +147,13 @@ def waits_svg(figures: Figures, lang: str = "en") -> str:
     title = label("waits", lang)
     waits = figures.waits
     if not waits:
-        return _svg(640, 60, title, [_text(10, 45, label("none", lang), lang=lang)], lang)
-    top, row, left, width = 40, 26, 230, 360
+        return _svg(640, 60, title, [_text(10, 45, label("none", lang))], lang)
+    top, row, left, width = 40, 26, 330, 360
     longest = max((w.spread.p90 or 0) for w in waits) or 1.0
     body = []
     for index, wait in enumerate(waits):
         y = top + index * row
-        body.append(_text(left - 6, y + 15, f"{wait.party} · {wait.step}", "end"))
+        body.append(_text(left - 6, y + 15, f"{wait.party} · {wait.step} · {wait.office}", "end"))
         for value, colour, height, offset in ((wait.spread.p90, COLOURS[1], 18, 0),
                                               (wait.spread.median, COLOURS[0], 10, 4)):
             size = width * (value or 0) / longest
@@ -172,7 +171,8 @@ def waits_svg(figures: Figures, lang: str = "en") -> str:
 def overdue_svg(figures: Figures, lang: str = "en") -> str:
     """Vertical bars: the share of steps closed late in each quarter of the period."""
     title = label("overdue", lang)
-    quarters = figures.quarters
+    # A long period shows the quarters with closed steps only, so that the labels fit.
+    quarters = figures.quarters if len(figures.quarters) <= 12 else [q for q in figures.quarters if q.closed]
     base, height, left, step = 200, 150, 50, 90
     body = [f'<line x1="{left}" y1="{base}" x2="{left + step * max(len(quarters), 1)}" y2="{base}" stroke="#333"/>',
             _text(left - 6, base - height + 4, "100%", "end"), _text(left - 6, base + 4, "0%", "end")]
@@ -196,7 +196,7 @@ def ageing_svg(figures: Figures, lang: str = "en") -> str:
         for bucket, count in waiting.buckets.items():
             totals[bucket] += count
     if not by_party:
-        return _svg(640, 60, title, [_text(10, 45, label("none", lang), lang=lang)], lang)
+        return _svg(640, 60, title, [_text(10, 45, label("none", lang))], lang)
     top, row, left, width = 40, 26, 120, 420
     most = max(sum(counts.values()) for counts in by_party.values())
     body = []
@@ -237,7 +237,8 @@ def _png(figures: Figures, name: str, lang: str) -> bytes:
     figure = Figure(figsize=(8, 4.5), dpi=100)
     axes = figure.subplots()
     if name == "waits":
-        names = [f"{w.party} · {w.step}" for w in figures.waits]
+        names = [f"{w.party} · {w.step} · {w.office}" for w in figures.waits]
+        figure.set_size_inches(9, max(3.0, 1.2 + 0.28 * len(names)))
         axes.barh(names, [w.spread.p90 or 0 for w in figures.waits], color=COLOURS[1], label=label("p90", lang))
         axes.barh(names, [w.spread.median or 0 for w in figures.waits], height=0.4, color=COLOURS[0],
                   label=label("median", lang))
