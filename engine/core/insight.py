@@ -421,20 +421,21 @@ def _cycles(session: Session, scope: _Scope) -> dict[int, int]:
 def _longest_late(session: Session, registry: Registry, scope: _Scope, now: datetime,
                   limit: int = 5) -> list[LateStep]:
     """The steps that were (closed in the period) or are (open at `now`) the longest past
-    their deadline."""
+    their deadline: the longest of each kind, by its own index, then the longest of both."""
     f = scope.filters
-    finished = func.coalesce(StepRecord.closed_at, literal(now))
-    late = seconds_between(StepRecord.due_at, finished)
-    rows = session.execute(
-        select(Item.reference, StepRecord.party, StepRecord.name, StepRecord.office,
-               StepRecord.due_at, StepRecord.closed_at, late.label("late"))
-        .join(Item, Item.id == StepRecord.item_id)
-        .where(scope.steps(), StepRecord.due_at.is_not(None), StepRecord.due_at < finished, or_(
-            _closed_in(scope, f.since, f.before),
-            and_(StepRecord.status == StepStatus.OPEN, StepRecord.due_at < now)))
-        .order_by(late.desc(), Item.reference).limit(limit))
+    rows: list[Any] = []
+    for finished, which in ((StepRecord.closed_at, _closed_in(scope, f.since, f.before)),
+                            (literal(now), and_(scope.steps(), StepRecord.status == StepStatus.OPEN))):
+        late = seconds_between(StepRecord.due_at, finished)
+        rows += session.execute(
+            select(Item.reference, StepRecord.party, StepRecord.name, StepRecord.office,
+                   StepRecord.due_at, StepRecord.closed_at, late.label("late"))
+            .join(Item, Item.id == StepRecord.item_id)
+            .where(which, StepRecord.due_at.is_not(None), StepRecord.due_at < finished)
+            .order_by(late.desc(), Item.reference).limit(limit)).all()
     found = []
-    for reference, party, name, office, due_at, closed_at, seconds in rows:
+    for reference, party, name, office, due_at, closed_at, seconds in sorted(
+            rows, key=lambda row: (-row[-1], row[0]))[:limit]:
         if due_at is None:  # excluded by the query; keeps the type checker honest
             continue
         identity = registry.party(party).identity
