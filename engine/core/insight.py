@@ -284,7 +284,8 @@ class _Scope:
     def __init__(self, filters: Filters, reader: Reader | None, registry: Registry) -> None:
         self.filters, self.reader, self.registry = filters, reader, registry
 
-    def items(self) -> ColumnElement[bool]:
+    def items(self, *, party: bool = True) -> ColumnElement[bool]:
+        """The items the figures are over (`party=False`: whatever their parties)."""
         f = self.filters
         conditions: list[ColumnElement[bool]] = []
         if self.reader is not None:
@@ -293,7 +294,7 @@ class _Scope:
             conditions.append(Item.kind == f.kind)
         if f.flow is not None:
             conditions.append(Item.flow_version == f.flow)
-        if f.party is not None:
+        if f.party is not None and party:
             conditions.append(exists().where(ItemParty.item_id == Item.id, ItemParty.party == f.party))
         if f.definition is not None:
             conditions.append(self._definition(f.definition))
@@ -310,7 +311,8 @@ class _Scope:
 
     def steps(self) -> ColumnElement[bool]:
         f = self.filters
-        conditions = [self.items()]
+        # A step of the party is a step of one of its items: the step's own column says it.
+        conditions = [self.items(party=False)]
         if f.party is not None:
             conditions.append(StepRecord.party == f.party)
         if f.office is not None:
@@ -322,7 +324,9 @@ class _Scope:
 
 def _ended_in(scope: _Scope) -> ColumnElement[bool]:
     f = scope.filters
-    return and_(scope.items(), Item.state.in_(OUTCOMES), Item.updated_at >= f.since,
+    # `state || ''`: most items have ended, so the state index would select nearly all of
+    # them; the period's index on the end moment (ix_items_ended) selects a quarter's.
+    return and_(scope.items(), (Item.state + "").in_(OUTCOMES), Item.updated_at >= f.since,
                 Item.updated_at < f.before)
 
 

@@ -216,7 +216,8 @@ class StepRecord(Base):
     __tablename__ = "steps"
     __table_args__ = (Index("ix_steps_waiting", "status", "party", "office"),
                       Index("ix_steps_escalated", "escalated_to", "status", "party"),
-                      Index("ix_steps_closed_at", "closed_at"))
+                      Index("ix_steps_closed_at", "closed_at"),
+                      Index("ix_steps_party_closed_at", "party", "closed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
