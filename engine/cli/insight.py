@@ -96,12 +96,17 @@ def _print(found: object) -> None:
         add_row(table, w.party, w.step, w.office, w.spread.count, _d(w.spread.median), _d(w.spread.p90),
                 _d(w.spread.max), w.overdue, returns.get((w.party, w.step), 0))
     out.print(table)
-    table = Table(title=f"Waited on at {found.now:%Y-%m-%d %H:%M} UTC")
-    for column in ("party", "step", "office", "open", "oldest (days)", "overdue", "0-5", "5-10", "10-30", "30+"):
-        table.add_column(column)
-    for o in found.open_steps:
-        add_row(table, o.party, o.step, o.office, o.count, f"{o.oldest:.1f}", o.overdue, *o.buckets.values())
-    out.print(table)
+    if found.open_steps:
+        table = Table(title=f"Waited on at {found.now:%Y-%m-%d %H:%M} UTC (days since the step opened)")
+        for column in ("party", "step", "office", "open", "oldest (days)", "overdue", "0-5", "5-10",
+                       "10-30", "30+"):
+            table.add_column(column)
+        for o in found.open_steps:
+            add_row(table, o.party, o.step, o.office, o.count, f"{o.oldest:.1f}", o.overdue,
+                    *o.buckets.values())
+        out.print(table)
+    else:
+        out.print(f"Nothing is waited on at {found.now:%Y-%m-%d %H:%M} UTC.", highlight=False)
     if found.longest_late:
         table = Table(title="Latest steps")
         for column in ("item", "party", "step", "office", "due (UTC)", "days late", "working days late"):
