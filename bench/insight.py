@@ -33,7 +33,8 @@ from sqlalchemy import create_engine, func, select
 
 from engine.core.access import reader_of
 from engine.core.followup import previous_quarter, quarter_end
-from engine.core.insight import checked_filters, figures
+from engine.core.insight import figures
+from engine.core.insight_terms import checked_filters
 from engine.core.registry import registry
 from engine.store import Base, Item, open_database
 

@@ -30,8 +30,9 @@ from engine.core.followup import (
     remind,
     render_report_html,
 )
-from engine.core.insight import Figures, checked_filters, figures
+from engine.core.insight import figures
 from engine.core.insight_report import CHARTS, chart_png, markdown, to_csv
+from engine.core.insight_terms import Figures, checked_filters
 from engine.core.registry import registry
 from engine.store import home, session_scope
 

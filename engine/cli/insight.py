@@ -50,8 +50,9 @@ def insight(
     """Where approvals wait in a period: items started and ended, time from submission to
     end, each step's wait, returns, overdue steps on each party's calendar, reminders and
     escalations, and who is waited on now."""
-    from engine.core.insight import checked_filters, figures  # lazy: the core, ~1 s; keeps --help fast
+    from engine.core.insight import figures  # lazy: the core, ~1 s; keeps --help fast
     from engine.core.insight_report import CHARTS, chart_png, to_csv  # lazy: with the core
+    from engine.core.insight_terms import checked_filters  # lazy: with the core
 
     if as_json and as_csv:
         raise InvalidForm("give --json or --csv, not both", problems=[("csv", "with --json")])
@@ -79,7 +80,7 @@ def insight(
 
 
 def _print(found: object) -> None:
-    from engine.core.insight import Figures  # lazy: the core, ~1 s; keeps --help fast
+    from engine.core.insight_terms import Figures  # lazy: the core, ~1 s; keeps --help fast
 
     assert isinstance(found, Figures)
     f, s = found.filters, found.submission_to_end

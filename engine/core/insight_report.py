@@ -13,7 +13,7 @@ import csv
 import io
 from html import escape
 
-from engine.core.insight import AGE_BUCKETS, OUTCOMES, Figures
+from engine.core.insight_terms import AGE_BUCKETS, OUTCOMES, Figures
 
 LABELS: dict[str, dict[str, str]] = {
     "title": {"en": "Where approvals wait", "ur": "منظوریاں کہاں رکتی ہیں"},

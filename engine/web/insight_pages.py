@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from engine.clock import utcnow
 from engine.core.access import reader_of
 from engine.core.followup import parse_quarter, quarter_of
-from engine.core.insight import Figures, checked_filters, figures
+from engine.core.insight import figures
 from engine.core.insight_report import CHARTS, chart_png, to_csv
+from engine.core.insight_terms import Figures, checked_filters
 from engine.errors import InvalidForm, NotFound
 from engine.store import Item
 from engine.web.auth import current_officer
