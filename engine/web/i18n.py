@@ -85,6 +85,8 @@ TEXT: dict[str, dict[str, str]] = {
     "insight_all": {"en": "All", "ur": "سب"},
     "insight_office": {"en": "Office", "ur": "عہدہ"},
     "insight_show": {"en": "Show", "ur": "دکھائیں"},
+    "insight_flow": {"en": "Flow version", "ur": "طریقۂ کار کا نسخہ"},
+    "insight_definition": {"en": "Definition version", "ur": "تعریف کا نسخہ"},
     "insight_started": {"en": "Items started", "ur": "شروع ہونے والے معاملات"},
     "insight_ended": {"en": "Items ended", "ur": "ختم ہونے والے معاملات"},
     "insight_in_force": {"en": "in force", "ur": "نافذ"},
