@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -70,6 +70,7 @@ from engine.store import AuditEvent, Decision, Item, ItemParty, StepRecord
 from engine.store.statuses import StepStatus
 
 DAY = 86_400.0
+Columns = TypeVarTuple("Columns")
 
 
 class seconds_between(FunctionElement[float]):  # noqa: N801 - a SQL function's name
@@ -120,6 +121,18 @@ class _Scope:
 
     def __init__(self, filters: Filters, reader: Reader | None, registry: Registry) -> None:
         self.filters, self.reader, self.registry = filters, reader, registry
+
+    @property
+    def reads_items(self) -> bool:
+        """Whether the conditions on steps read their item's row (else no join is needed:
+        a quarter's steps are read without touching as many rows of the items table)."""
+        f = self.filters
+        return self.reader is not None or any(v is not None for v in (f.kind, f.flow, f.definition))
+
+    def join_items(self, query: Select[*Columns], onto: Any = None) -> Select[*Columns]:
+        """`query` joined to the items of its steps (or of `onto`'s) when the conditions need them."""
+        return query.join(Item, Item.id == (onto if onto is not None else StepRecord.item_id)) \
+            if self.reads_items else query
 
     def items(self, *, party: bool = True) -> ColumnElement[bool]:
         """The items the figures are over (`party=False`: whatever their parties)."""
@@ -198,14 +211,12 @@ def spread(session: Session, seconds: Select[*tuple[Any, ...]], groups: Sequence
 
 
 def _submission_to_end(session: Session, scope: _Scope) -> Spread:
-    # The first submission: the drafting step of the first cycle, done. Looked up per
-    # ended item (by its item_id index), not by status, which most steps share.
-    submitted = (select(StepRecord.closed_at)
-                 .where(StepRecord.item_id == Item.id, StepRecord.cycle == 1, StepRecord.position == 0,
-                        StepRecord.status == StepStatus.DONE)
-                 .correlate(Item).scalar_subquery())
-    seconds = (select(seconds_between(submitted, Item.updated_at).label("d"))
-               .where(_ended_in(scope), submitted.is_not(None)))
+    # The first submission: the drafting step of the first cycle, done; reached by the
+    # item's steps (`status || ''` keeps SQLite off the status index most steps share).
+    seconds = (select(seconds_between(StepRecord.closed_at, Item.updated_at).label("d")).select_from(Item)
+               .join(StepRecord, and_(StepRecord.item_id == Item.id, StepRecord.cycle == 1,
+                                      StepRecord.position == 0, (StepRecord.status + "") == StepStatus.DONE))
+               .where(_ended_in(scope)))
     rows = spread(session, seconds)
     return Spread(*rows[0]) if rows else Spread(0, None, None, None)
 
@@ -219,12 +230,12 @@ def _closed_in(scope: _Scope, since: datetime, before: datetime) -> ColumnElemen
 
 def _waits(session: Session, scope: _Scope) -> list[StepWait]:
     f = scope.filters
-    waited = (select(StepRecord.party, StepRecord.name, StepRecord.office,
-                     seconds_between(StepRecord.opened_at, StepRecord.closed_at).label("d"))
-              .join(Item, Item.id == StepRecord.item_id).where(_closed_in(scope, f.since, f.before)))
+    waited = scope.join_items(select(StepRecord.party, StepRecord.name, StepRecord.office,
+                                     seconds_between(StepRecord.opened_at, StepRecord.closed_at).label("d"))
+                              ).where(_closed_in(scope, f.since, f.before))
     late = dict(((party, name, office), count) for party, name, office, count in session.execute(
-        select(StepRecord.party, StepRecord.name, StepRecord.office, func.count(StepRecord.id))
-        .join(Item, Item.id == StepRecord.item_id)
+        scope.join_items(select(StepRecord.party, StepRecord.name, StepRecord.office,
+                                func.count(StepRecord.id)))
         .where(_closed_in(scope, f.since, f.before), StepRecord.closed_at > StepRecord.due_at)
         .group_by(StepRecord.party, StepRecord.name, StepRecord.office)))
     return [StepWait(party, name, office, Spread(count, median, p90, longest),
@@ -236,9 +247,9 @@ def _waits(session: Session, scope: _Scope) -> list[StepWait]:
 def _overdue_count(session: Session, scope: _Scope, since: datetime, before: datetime) -> tuple[int, int]:
     """(steps with a deadline closed in [since, before), of them closed after it)."""
     row = session.execute(
-        select(func.count(StepRecord.id),
-               func.coalesce(func.sum(case((StepRecord.closed_at > StepRecord.due_at, 1), else_=0)), 0))
-        .join(Item, Item.id == StepRecord.item_id)
+        scope.join_items(select(
+            func.count(StepRecord.id),
+            func.coalesce(func.sum(case((StepRecord.closed_at > StepRecord.due_at, 1), else_=0)), 0)))
         .where(_closed_in(scope, since, before), StepRecord.due_at.is_not(None))).one()
     return int(row[0]), int(row[1])
 
@@ -269,14 +280,16 @@ def _longest_late(session: Session, registry: Registry, scope: _Scope, now: date
                             (literal(now), and_(scope.steps(), StepRecord.status == StepStatus.OPEN))):
         late = seconds_between(StepRecord.due_at, finished)
         rows += session.execute(
-            select(Item.reference, StepRecord.party, StepRecord.name, StepRecord.office,
-                   StepRecord.due_at, StepRecord.closed_at, late.label("late"))
-            .join(Item, Item.id == StepRecord.item_id)
+            scope.join_items(select(StepRecord.item_id, StepRecord.party, StepRecord.name, StepRecord.office,
+                                    StepRecord.due_at, StepRecord.closed_at, late.label("late")))
             .where(which, StepRecord.due_at.is_not(None), StepRecord.due_at < finished)
-            .order_by(late.desc(), Item.reference).limit(limit)).all()
+            .order_by(late.desc(), StepRecord.id).limit(limit)).all()
+    references = dict(session.execute(select(Item.id, Item.reference).where(
+        Item.id.in_({row[0] for row in rows}))).all())
     found = []
-    for reference, party, name, office, due_at, closed_at, seconds in sorted(
-            rows, key=lambda row: (-row[-1], row[0]))[:limit]:
+    for item_id, party, name, office, due_at, closed_at, seconds in sorted(
+            rows, key=lambda row: (-row[-1], references[row[0]]))[:limit]:
+        reference = references[item_id]
         if due_at is None:  # excluded by the query; keeps the type checker honest
             continue
         identity = registry.party(party).identity
@@ -290,13 +303,14 @@ def _longest_late(session: Session, registry: Registry, scope: _Scope, now: date
 
 def _notices(session: Session, scope: _Scope) -> list[Notices]:
     f = scope.filters
+    # A notice names the party whose step it is about: that party's item.
     party_ok = AuditEvent.party == f.party if f.party else literal(True)
     rows = session.execute(
-        select(AuditEvent.party,
-               func.sum(case((AuditEvent.action == REMIND, 1), else_=0)),
-               func.sum(case((AuditEvent.action == ESCALATE, 1), else_=0)))
-        .join(Item, Item.id == AuditEvent.item_id)
-        .where(scope.items(), party_ok, AuditEvent.action.in_((REMIND, ESCALATE)),
+        scope.join_items(select(AuditEvent.party,
+                                func.sum(case((AuditEvent.action == REMIND, 1), else_=0)),
+                                func.sum(case((AuditEvent.action == ESCALATE, 1), else_=0))),
+                         onto=AuditEvent.item_id)
+        .where(scope.items(party=False), party_ok, AuditEvent.action.in_((REMIND, ESCALATE)),
                AuditEvent.at >= f.since, AuditEvent.at < f.before)
         .group_by(AuditEvent.party).order_by(AuditEvent.party))
     return [Notices(party or "", int(reminders), int(escalations)) for party, reminders, escalations in rows]
@@ -307,10 +321,9 @@ def _open_steps(session: Session, scope: _Scope, now: datetime) -> list[OpenAge]
     bounds = [bound for _, bound in AGE_BUCKETS[:-1]]
     bucket = case(*((age < bound, index) for index, bound in enumerate(bounds)), else_=len(bounds))
     rows = session.execute(
-        select(StepRecord.party, StepRecord.name, StepRecord.office, bucket.label("bucket"),
-               func.count(StepRecord.id), func.max(age),
-               func.sum(case((StepRecord.due_at < now, 1), else_=0)))
-        .join(Item, Item.id == StepRecord.item_id)
+        scope.join_items(select(StepRecord.party, StepRecord.name, StepRecord.office, bucket.label("bucket"),
+                                func.count(StepRecord.id), func.max(age),
+                                func.sum(case((StepRecord.due_at < now, 1), else_=0))))
         .where(scope.steps(), StepRecord.status == StepStatus.OPEN, StepRecord.opened_at <= now)
         .group_by(StepRecord.party, StepRecord.name, StepRecord.office, bucket))
     groups: dict[tuple[str, str, str], OpenAge] = {}
