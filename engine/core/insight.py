@@ -111,7 +111,9 @@ def figures(session: Session, registry: Registry, filters: Filters, now: datetim
         longest_late=_longest_late(session, registry, scope, now),
         notices=_notices(session, scope),
         open_steps=_open_steps(session, scope, now),
-        quarters=[QuarterShare(name, *_overdue_count(session, scope, since, before))
+        # A period of one quarter has that quarter's counts already.
+        quarters=[QuarterShare(name, *((closed, overdue) if (since, before) == (filters.since, filters.before)
+                                       else _overdue_count(session, scope, since, before)))
                   for name, since, before in quarters(filters)],
     )
 
