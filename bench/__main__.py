@@ -2,7 +2,7 @@
 
     python -m bench                       # all of them (the 1M-item database is built once)
     python -m bench --quick               # smoke run: every part with tiny sizes, Prefect skipped
-    python -m bench --only actions        # actions | inbox | memory | cli | trust | web | prefect
+    python -m bench --only actions        # actions | inbox | memory | cli | trust | web | prefect | insight
                                           # (repeatable; --quick --only prefect runs it small)
     python -m bench --write-markdown      # BENCHMARKS.md again from bench/results/*.json
     python -m bench --baseline ../main --only actions --only inbox
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-NAMES = ("actions", "inbox", "memory", "cli", "trust", "web", "prefect")
+NAMES = ("actions", "inbox", "memory", "cli", "trust", "web", "prefect", "insight")
 QUICK_SKIPS = {"prefect": "its Prefect server and `manzoori serve` take minutes to start on 2 cores; "
                           "run it with `python -m bench --quick --only prefect`"}
 
@@ -53,6 +53,7 @@ def lanes(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
     # Imported here, after main() put the engine to measure first on the path (--baseline).
     import actions
     import inbox
+    import insight
     import memory
     import trust_bench
     import web_bench
@@ -72,6 +73,7 @@ def lanes(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         "trust": lambda: trust_bench.run(200, 3) if quick else trust_bench.run(10_000, 100),
         "web": lambda: web_bench.run(30, 3) if quick else web_bench.run(10_000, 20),
         "prefect": prefect,
+        "insight": lambda: insight.run(sizes, repeats=2 if quick else 5),
     }
 
 

@@ -185,6 +185,19 @@ action each, the runner started again, until all Q are visible. Targets (issue 1
 s, p95 ≤ 2 s, lane + server CPU ≤ 0.8 s per wake-up, 50 at once ≤ 45 s, one process and ≤ 250 MB
 with 1,000 suspended.""",
     },
+    "insight": {
+        "title": "Insight: a quarter's figures",
+        "limits": """Measured by bench/insight.py (also runnable alone: `python bench/insight.py 10000
+100000`): every figure of `manzoori insight` and the web page (`engine.core.insight.figures`,
+a dozen aggregate queries) for the last full quarter before the run, on the inbox
+benchmark's databases (SQLite, WAL) with the deadline notices its clones lack (a reminder
+and an escalation for every open step overdue now). "one party" is Punjab's figures read by
+the console, "all parties" everything, "secretariat" all parties read by the NCSW's
+Secretary under need-to-know (an auditor of joint resolutions). The clones copy templates
+whose actions were taken moments apart, so their waits are short; the work of the queries
+is the number of items, steps and events of the quarter (in the table), not their values.
+The targets (1M items: one party < 2 s, all parties < 10 s) are the issue's.""",
+    },
 }
 
 

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 ROOT = RESULTS.parent.parent
-NAMES = ("actions", "inbox", "memory", "cli", "trust", "web", "prefect")
+NAMES = ("actions", "inbox", "memory", "cli", "trust", "web", "prefect", "insight")
 Table = tuple[str, list[str], list[list[str]]]
 
 
@@ -31,7 +31,7 @@ def _ratio(value: float) -> str:
 
 def tables(name: str, results: dict[str, Any]) -> list[Table]:
     return {"actions": _actions, "inbox": _inbox, "memory": _memory, "cli": _cli,
-            "trust": _trust, "web": _web, "prefect": _prefect}[name](results)
+            "trust": _trust, "web": _web, "prefect": _prefect, "insight": _insight}[name](results)
 
 
 def _actions(r: dict[str, Any]) -> list[Table]:
@@ -104,6 +104,29 @@ def _inbox(r: dict[str, Any]) -> list[Table]:
         tables.append(("Inbox target", ["target", "officer", "p95 ms", ""], [
             ["page queries p95 < 20 ms at 1M items", who, f"{at[who]['page_queries_ms']['p95']:.1f}",
              _met(at[who]["page_queries_ms"]["p95"] < 20)] for who in ("realistic", "large")]))
+    return tables
+
+
+def _insight(r: dict[str, Any]) -> list[Table]:
+    rows = []
+    for size, at in r["sizes"].items():
+        for name in ("one_party", "all_parties", "secretariat_all"):
+            f = at[name]
+            rows.append([f"{int(size):,}", at["quarter"], name.replace("_", " "), f"{f['p50_s']:.3f}",
+                         f"{f['max_s']:.3f}", f"{f['started']:,}", f"{f['steps_closed']:,}",
+                         f"{f['open_steps']:,}", f"{f['escalations']:,}"])
+    growth = [[name.replace("_", " "), *(f"{step}: ×{factor}" for step, factor in steps.items())]
+              for name, steps in r["p50_growth"].items()]
+    tables = [(f"Insight figures of a quarter, s ({r['query']})",
+               ["items", "quarter", "figures", "p50 s", "max s", "started", "steps closed",
+                "open steps", "escalations"], rows),
+              ("p50 growth", ["figures", *(["step"] * (len(r["sizes"]) - 1))], growth)]
+    if "1000000" in r["sizes"]:
+        at = r["sizes"]["1000000"]
+        tables.append(("Insight targets", ["target", "p50 s", ""], [
+            ["one party < 2 s at 1M items", f"{at['one_party']['p50_s']:.3f}", _met(at["one_party"]["p50_s"] < 2)],
+            ["all parties < 10 s at 1M items", f"{at['all_parties']['p50_s']:.3f}",
+             _met(at["all_parties"]["p50_s"] < 10)]]))
     return tables
 
 

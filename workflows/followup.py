@@ -4,10 +4,14 @@ secretariat sees the quarter just ended.
 The run logs the actions still without a cleared report, records one "follow-up
 reminder" event per resolution and party that owes reports, writes the quarter report
 to MANZOORI_HOME/reports/QUARTER.html, and leaves a markdown artifact of the figures.
+It also writes where approvals waited that quarter (engine.core.insight) to
+MANZOORI_HOME/reports/QUARTER-insight/ (CSV and the charts, English and Urdu) and
+leaves them as the artifact `where-approvals-wait`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -21,10 +25,15 @@ from engine.core.followup import (
     QuarterReport,
     open_round,
     previous_quarter,
+    quarter_end,
     quarter_report,
     remind,
     render_report_html,
 )
+from engine.core.insight import figures
+from engine.core.insight_report import CHARTS, chart_png, markdown, to_csv
+from engine.core.insight_terms import Figures, checked_filters
+from engine.core.registry import registry
 from engine.store import home, session_scope
 
 
@@ -46,12 +55,29 @@ def quarterly_follow_up(quarter: str | None = None, now: str | None = None) -> s
         for reference, party, count in remind(session, quarter, moment):
             logger.info("reminded %s on %s: %s action(s) unreported", party, reference, count)
         report = quarter_report(session, quarter, moment, None)
+        parties = registry()
+        end = quarter_end(quarter)
+        waited = figures(session, parties, checked_filters(session, parties, end.replace(
+            month=end.month - 2, day=1), end), moment, None)
+    write_insight(waited, home() / "reports" / f"{quarter}-insight")
+    create_markdown_artifact(markdown(waited), key="where-approvals-wait",
+                             description=f"Where approvals waited, {quarter}")
     path = home() / "reports" / f"{quarter}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report_html(report), encoding="utf-8")
     create_markdown_artifact(markdown_summary(report), key="quarterly-follow-up",
                              description=f"Follow-up of joint resolutions, {quarter}")
     return str(path)
+
+
+def write_insight(waited: Figures, folder: Path) -> None:
+    """The figures for the meeting's papers: a CSV and each chart (SVG, PNG) per language."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for lang in ("en", "ur"):
+        (folder / f"figures-{lang}.csv").write_text(to_csv(waited, lang), encoding="utf-8-sig")
+        for name, draw in CHARTS.items():
+            (folder / f"{name}-{lang}.svg").write_text(draw(waited, lang), encoding="utf-8")
+            (folder / f"{name}-{lang}.png").write_bytes(chart_png(waited, name, lang))
 
 
 def markdown_summary(report: QuarterReport) -> str:

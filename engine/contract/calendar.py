@@ -56,3 +56,13 @@ def to_local(moment: datetime, timezone: str) -> datetime:
 def from_local(moment: datetime, timezone: str) -> datetime:
     """A time on the clock of `timezone` as the engine stores it (naive UTC)."""
     return moment.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC).replace(tzinfo=None)
+
+
+def working_days_between(start: date, end: date, weekend: tuple[int, ...],
+                         holidays: tuple[date, ...]) -> int:
+    """The working days after `start` up to and including `end` (0 when `end` is not later)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_working_day(day, weekend, holidays)
+    return count

@@ -37,7 +37,7 @@ from engine.contract.forms import MAX_TEXT, control_character
 from engine.errors import InvalidForm, NotAllowed
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
-SCHEMA_REVISION = "0012"
+SCHEMA_REVISION = "0013"
 
 
 class Base(DeclarativeBase):
@@ -125,6 +125,9 @@ class Absence(Base):
 
 class Item(Base):
     __tablename__ = "items"
+    # The insight figures select a period's items by when they were drafted and ended.
+    __table_args__ = (Index("ix_items_created_at", "created_at"),
+                      Index("ix_items_ended", "updated_at", "state"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
@@ -213,7 +216,9 @@ class StepRecord(Base):
 
     __tablename__ = "steps"
     __table_args__ = (Index("ix_steps_waiting", "status", "party", "office"),
-                      Index("ix_steps_escalated", "escalated_to", "status", "party"))
+                      Index("ix_steps_escalated", "escalated_to", "status", "party"),
+                      Index("ix_steps_closed_at", "closed_at"),
+                      Index("ix_steps_party_closed_at", "party", "closed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
@@ -248,7 +253,8 @@ class StepRecord(Base):
 
 class Decision(Base):
     __tablename__ = "decisions"
-    __table_args__ = (UniqueConstraint("step_id", "officer_id"),)
+    __table_args__ = (UniqueConstraint("step_id", "officer_id"),
+                      Index("ix_decisions_action_at", "action", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"), index=True)
@@ -272,6 +278,7 @@ class AuditEvent(Base):
         UniqueConstraint("item_id", "seq"),
         UniqueConstraint("item_id", "idempotency_key"),
         UniqueConstraint("global_seq", name="uq_events_global_seq"),
+        Index("ix_events_action_at", "action", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -43,6 +43,7 @@ from engine.web.deps import error_body
 from engine.web.directory_api import router as directory_api_router
 from engine.web.directory_pages import router as directory_router
 from engine.web.guards import MAX_BODY, BodyLimit, SecurityHeaders, csp_for_own_inline
+from engine.web.insight_pages import router as insight_router
 from engine.web.mail_pages import router as mail_router
 from engine.web.pages import error_page
 from engine.web.pages import router as pages_router
@@ -137,6 +138,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.include_router(search_router)
     app.include_router(pages_router)
     app.include_router(plan_router)
+    app.include_router(insight_router)
     app.include_router(absence_router)
     app.include_router(directory_api_router)
     app.include_router(directory_router)
