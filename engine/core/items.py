@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.clock import utcnow
@@ -80,13 +80,17 @@ def parse_kind(kind: str) -> ItemKind:
         raise NotFound(f"no item kind {kind!r} (kinds: {known})") from None
 
 
+# Built once, so that SQLAlchemy reuses their cache keys rather than computing them per call.
+_ITEM = (select(Item).where(Item.reference == bindparam("reference"))
+         .options(selectinload(Item.parties), selectinload(Item.versions),
+                  selectinload(Item.steps).selectinload(StepRecord.decisions)))
+_ITEM_FOR_UPDATE = _ITEM.with_for_update(of=Item)
+
+
 def get_item(session: Session, reference: str, *, for_update: bool = False) -> Item:
     """The item and what the rules read of it; `for_update` locks its row until the
     transaction ends (PostgreSQL), so that concurrent actions on it take turns."""
-    query = (select(Item).where(Item.reference == reference)
-             .options(selectinload(Item.parties), selectinload(Item.versions),
-                      selectinload(Item.steps).selectinload(StepRecord.decisions)))
-    item = session.scalar(query.with_for_update(of=Item) if for_update else query)
+    item = session.scalar(_ITEM_FOR_UPDATE if for_update else _ITEM, {"reference": reference})
     if item is None:
         raise NotFound(missing_item(reference))
     return item
