@@ -174,7 +174,22 @@ def _web(r: dict[str, Any]) -> list[Table]:
         ["GET /inbox (the page)", f"{page['median']}", f"{page['min']}", f"{page['max']}",
          f"{page['n']}", f"{page.get('bytes', 0):,}"],
         ["GET /api/inbox", f"{api['median']}", f"{api['min']}", f"{api['max']}", f"{api['n']}", ""],
-    ])]
+    ]), *_concurrent(r.get("api_concurrent_officers"))]
+
+
+def _concurrent(c: dict[str, Any] | None) -> list[Table]:
+    """Officers acting through the API at once: what each waits for (issue 17's target:
+    the action's round trip p50 < 15 ms, p95 < 40 ms with 20 officers)."""
+    if not c:
+        return []
+    act, read = c["action_round_trip_ms"], c["inbox_round_trip_ms"]
+    return [(f"{c['officers']} officers at once over the API, each {c['actions_each']} comment actions "
+             f"and an inbox read after each: round trip, ms ({c['actions_per_s']} actions/s in all)",
+             ["request", "p50", "p95", "max", "n", "target"], [
+                 ["POST /api/items/{ref}/actions", f"{act['p50']}", f"{act['p95']}", f"{act['max']}",
+                  f"{act['n']}", f"p50 < 15, p95 < 40: {_met(act['p50'] < 15 and act['p95'] < 40)}"],
+                 ["GET /api/inbox?limit=50", f"{read['p50']}", f"{read['p95']}", f"{read['max']}",
+                  f"{read['n']}", ""]])]
 
 
 def _prefect(r: dict[str, Any]) -> list[Table]:
