@@ -182,9 +182,12 @@ def act(
         raise NotAllowed(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
     if (form is not None or title is not None) and action not in ("submit", "revise"):
         raise InvalidForm(f"only submit and revise take form data or a title, not {action}")
+    # The key's KDF before the write lock: the other officers' actions need not wait for it.
+    unlocked = (signatures.open_ahead(session.get_bind(), officer, passphrase)
+                if action == "sign" and passphrase else None)
     with one_transaction(session, reference):
         outcome = _act(session, registry, reference, action, officer, comment, form, title, key,
-                       expected_revision, now, code, passphrase)
+                       expected_revision, now, code, passphrase, unlocked)
     # The parties hear of it from the item's flow run (workflows.lifecycle), via the outbox.
     return outcome
 
@@ -193,6 +196,7 @@ def _act(
     session: Session, registry: Registry, reference: str, action: str, officer: str,
     comment: str | None, form: dict[str, Any] | None, title: str | None, key: str | None,
     expected_revision: int | None, now: datetime, code: str | None, passphrase: str | None,
+    unlocked: signatures.Opened | None = None,
 ) -> Outcome:
     item = get_item(session, reference, for_update=True)
     known_steps = len(item.steps)
@@ -235,7 +239,8 @@ def _act(
         payload.update(authority.event_fields(record.capacity, registry))
         if action == "sign":
             signature = signatures.sign(session, item, actor, record.party, record.office,
-                                        passphrase, now, acting_for=record.capacity.absent)
+                                        passphrase, now, acting_for=record.capacity.absent,
+                                        opened=unlocked)
             payload["signature"] = signatures.event_copy(signature, actor.username)
     item.updated_at = now
     event = routing.record(
