@@ -21,7 +21,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from engine.core.credentials import kept_secret, write_private
 from engine.core.directory import get_officer
@@ -142,12 +144,16 @@ def open_ahead(bind: Engine | Connection, username: str, passphrase: str) -> Ope
     Read in a session of its own (nothing read here is trusted inside the action); its
     verdict is told only by `unlock` within the action, after the same throttle as ever.
     None, and `unlock` does it all as before, whenever it cannot be done ahead: no key,
-    an unreadable key file, a key waiting out wrong passphrases."""
+    an unreadable key file, a key waiting out wrong passphrases, no connection free, or
+    a pool that would hand this session the action's own connection (SQLite in memory);
+    whatever went wrong here is met again, and reported, inside the action."""
+    if not isinstance(bind, Engine) or isinstance(bind.pool, (SingletonThreadPool, StaticPool)):
+        return None
     with Session(bind) as session:
         try:
             key = current_key(session, get_officer(session, username))
             pem = _pem(key)
-        except ManzooriError:
+        except (ManzooriError, SQLAlchemyError):
             return None
         if PASSPHRASE_TRIES.wait(key.public_key):
             return None
