@@ -33,6 +33,10 @@ from engine.core.registry import Registry
 from engine.errors import NotFound, missing_item
 from engine.store import Absence, Appointment, Item, ItemParty, Officer
 
+CONDITIONS_KEPT = 256
+"""Officer-days whose need-to-know and inbox conditions a process keeps built (about 64 KiB
+each, both together): more than a province's officers acting on one day."""
+
 #: The end states that end an item's life; an item in force lives on (see the module's doc).
 DEAD_ENDS: tuple[str, ...] = (EndState.WITHDRAWN, EndState.REJECTED)
 
@@ -69,7 +73,7 @@ def terms(officer: Officer) -> Terms:
 
 # A condition is immutable and depends only on these values, so each officer's is built
 # once per day and process: building one cost more CPU than the query it is part of.
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=CONDITIONS_KEPT)
 def _held_during_life(held: Terms, day: date) -> ColumnElement[bool]:
     clauses = []
     for party, since, until in held:
@@ -113,7 +117,7 @@ def substitute_reads(officer: Officer, day: date) -> ColumnElement[bool]:
     return _substitute_reads(officer.id, day)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=CONDITIONS_KEPT)
 def _substitute_reads(officer_id: int, day: date) -> ColumnElement[bool]:
     held = aliased(Appointment)
     return exists().where(
@@ -132,7 +136,7 @@ def readable_by(officer: Officer, day: date, audits: Collection[str] = ()) -> Co
     return readable_terms(terms(officer), officer.id, day, tuple(sorted(audits)))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=CONDITIONS_KEPT)
 def readable_terms(held: Terms, officer_id: int, day: date,
                    audits: tuple[str, ...] = ()) -> ColumnElement[bool]:
     """`readable_by` from the officer's `terms` and id: the same condition, built once per

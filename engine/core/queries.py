@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session, selectinload
 
 from engine.core import absences
-from engine.core.access import Reader, Terms, readable_terms, require_readable, terms
+from engine.core.access import CONDITIONS_KEPT, Reader, Terms, readable_terms, require_readable, terms
 from engine.core.authority import ESCALATED, HOLDER, SUBSTITUTE
 from engine.core.directory import get_officer, holdings
 from engine.core.items import get_item, parse_kind
@@ -103,7 +103,7 @@ def _waiting(person: Officer, stand_ins: list[absences.StandIn], day: date, quer
 
 # The condition depends only on these values and is immutable: built once per officer, day
 # and process, since building it cost more CPU than running the query.
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=CONDITIONS_KEPT)
 def _waits(person_id: int, offices: tuple[tuple[str, str], ...],
            stands: tuple[tuple[str, str, int], ...], held: Terms, day: date) -> ColumnElement[bool]:
     waiting = []
