@@ -61,7 +61,7 @@ def lanes(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         # Imported only when this part runs: importing Prefect takes seconds, and --quick skips it.
         import prefect_bench
 
-        return prefect_bench.run(5, 2, 3) if quick else prefect_bench.run(1000, 20, 50)
+        return prefect_bench.run(5, 2, 3) if quick else prefect_bench.run(1000, 20, 50, catch_up=1000)
 
     sizes = inbox.sizes(quick)
     return {

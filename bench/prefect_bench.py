@@ -10,18 +10,24 @@ workflows.runner`, which is `manzoori serve`'s runner):
 - `lane`: the lane (`workflows.lane.LaneWorker`: each wake-up in the runner's process, in
   a thread, with Prefect's engine).
 
-Per variant:
+Per variant, once the machine has settled after the seeding (1-minute load under 1, at
+most `--settle` seconds):
 
 - action → run visibly updated: from an officer's action (committed by the engine) to the
   item's run suspended again after it, its status artifact written; p50 / p95 / max over
-  N actions one at a time;
+  N actions one at a time, looking every 20 ms;
 - CPU-seconds per wake-up of the runner (with every process it started) and of the
-  Prefect server, over those N actions;
+  Prefect server, over N more actions, looking once a second (the looks are calls to the
+  server as well; their number per wake-up is given);
 - C items woken at once (each gets an action in the same moment) → all visible;
 - the runner's resident memory and process count with M items suspended, and the peak
-  while the crowd is woken.
+  while the crowd is woken;
+- with `--catch-up Q` (the lane only): the runner stopped, Q actions taken on Q other
+  items, the runner started again → all Q visible.
 
-    python bench/prefect_bench.py [--items 1000] [--actions 20] [--crowd 50] [--variant lane]
+All looks go through one client kept open, a batch of runs per call.
+
+    python bench/prefect_bench.py [--items 1000] [--actions 20] [--crowd 50] [--catch-up 1000] [--variant lane]
 
 Prints the figures and writes them to bench/results/prefect.json, with the load average
 (`python -m bench --only prefect` runs it with these sizes).
@@ -48,6 +54,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from common import load, machine, seed_directory, tree, write_results  # noqa: E402
+from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName  # noqa: E402
 from prefect.input.run_input import keyset_from_paused_state  # noqa: E402
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings  # noqa: E402
 from prefect.states import Suspended  # noqa: E402
@@ -59,11 +67,13 @@ from engine.core.registry import Registry, registry  # noqa: E402
 from engine.store import ItemRun, OutboxEntry, open_database  # noqa: E402
 from tests.forms import form_for  # noqa: E402
 from tests.prefect_support import PrefectView  # noqa: E402
-from workflows.lifecycle import DEPLOYMENT_NAME, OfficerDecision, item_lifecycle  # noqa: E402
+from workflows.lifecycle import DEPLOYMENT_NAME, OfficerDecision, item_lifecycle, pause_key_seq  # noqa: E402
 from workflows.stack import Stack, auth_string, free_port  # noqa: E402
 
 VARIANTS = ("processes", "lane")
 TICKS = os.sysconf("SC_CLK_TCK")
+SETTLE = 240.0
+"""Seconds to wait at most after the seeding for the machine to settle (`--settle`)."""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -100,6 +110,59 @@ class PeakSampler(threading.Thread):
             time.sleep(0.5)
 
 
+class Watcher:
+    """The runs' states as the UI sees them, read through one client kept open (a client
+    per look would cost the server a connection and a version check each time, which the
+    figures would count as the wake-ups' work)."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._settings = temporary_settings(updates={
+            PREFECT_API_URL: stack.api_url, PREFECT_API_AUTH_STRING: auth_string(stack.prefect_home)})
+        self._settings.__enter__()
+        self._client = get_client(sync_client=True)
+        self._client.__enter__()
+        self.looks = 0
+
+    def waiting_after(self, names: list[str]) -> dict[str, int | None]:
+        """Each named run's pause key's event if it is suspended now, else None."""
+        self.looks += 1
+        runs = self._client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=names)),
+                                           limit=len(names))
+        found: dict[str, int | None] = dict.fromkeys(names)
+        for run in runs:
+            if run.state is not None and run.state.is_paused():
+                found[run.name] = pause_key_seq(run.state.state_details.pause_key)
+        return found
+
+    def wait_all(self, names: list[str], seq: int, every: float, timeout: float) -> float:
+        """Wait until every named run is suspended after event `seq`, looking every
+        `every` seconds; the seconds it took."""
+        begin, left = time.monotonic(), list(names)
+        while left:
+            for chunk in [left[start:start + 200] for start in range(0, len(left), 200)]:
+                seen = self.waiting_after(chunk)
+                left = [name for name in left if name not in chunk or seen[name] != seq]
+            if not left:
+                break
+            if time.monotonic() - begin > timeout:
+                raise TimeoutError(f"{len(left)} runs not suspended after event {seq} within {timeout:.0f} s")
+            time.sleep(every)
+        return time.monotonic() - begin
+
+    def close(self) -> None:
+        self._client.__exit__(None, None, None)
+        self._settings.__exit__(None, None, None)
+
+
+def quiet(limit: float = 1.0, most: float = 240.0) -> dict[str, Any]:
+    """Wait until the 1-minute load average falls under `limit` (seeding leaves the machine
+    busy for a minute after it), at most `most` seconds; the load then."""
+    begin = time.monotonic()
+    while os.getloadavg()[0] >= limit and time.monotonic() - begin < most:
+        time.sleep(5)
+    return {**load(), "waited_s": round(time.monotonic() - begin)}
+
+
 def seed_suspended(factory: sessionmaker, parties: Registry, stack: Stack, variant: str,
                    count: int) -> float:
     """Draft `count` items and give each a flow run of the variant's deployment, suspended
@@ -132,8 +195,6 @@ async def _deploy(variant: str, view: PrefectView) -> object:
     with temporary_settings(updates={PREFECT_API_URL: view.stack.api_url,
                                      PREFECT_API_AUTH_STRING: auth_string(view.stack.prefect_home)}):
         if variant == "lane":
-            from prefect.client.orchestration import get_client  # lazy: the lane variant only
-
             from workflows.pool import deploy  # lazy: the lane variant only
 
             await deploy("manzoori", automations=False)
@@ -155,20 +216,31 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=20)
     parser.add_argument("--crowd", type=int, default=50)
     parser.add_argument("--variant", action="append", choices=VARIANTS)
+    parser.add_argument("--settle", type=float, default=240.0,
+                        help="seconds to wait at most, after the seeding, for the load to fall under 1")
+    parser.add_argument("--catch-up", type=int, default=0,
+                        help="actions queued while the lane is stopped (the lane only; it seeds as many more items)")
     arguments = parser.parse_args()
-    figures = run(arguments.items, arguments.actions, arguments.crowd, tuple(arguments.variant or VARIANTS))
+    global SETTLE
+    SETTLE = arguments.settle
+    figures = run(arguments.items, arguments.actions, arguments.crowd,
+                  tuple(arguments.variant or VARIANTS), arguments.catch_up)
     write_results("prefect", {**machine(), **figures, "load_after": load()})
 
 
-def run(items: int, actions: int, crowd: int, variants: tuple[str, ...] = VARIANTS) -> dict[str, Any]:
+def run(items: int, actions: int, crowd: int, variants: tuple[str, ...] = VARIANTS,
+        catch_up: int = 0) -> dict[str, Any]:
     """Every variant's figures, each on a new MANZOORI_HOME (removed afterwards)."""
-    results: dict[str, Any] = {"sizes": {"items_suspended": items, "actions": actions, "crowd": crowd}}
+    results: dict[str, Any] = {"sizes": {"items_suspended": items, "actions": actions, "crowd": crowd,
+                                         "catch_up": catch_up}}
     for variant in variants:
         home = Path(tempfile.mkdtemp(prefix=f"manzoori-bench-{variant}-"))
         before = os.environ.get("MANZOORI_HOME")
         os.environ["MANZOORI_HOME"] = str(home)
         try:
-            results[variant] = {"load_before": load(), **_measure(home, variant, items, actions, crowd)}
+            results[variant] = {"load_before": load(), **_measure(
+                home, variant, items + (catch_up if variant == "lane" else 0), actions, crowd,
+                catch_up if variant == "lane" else 0)}
         finally:
             if before is None:
                 os.environ.pop("MANZOORI_HOME", None)
@@ -179,7 +251,8 @@ def run(items: int, actions: int, crowd: int, variants: tuple[str, ...] = VARIAN
     return results
 
 
-def _measure(home: Path, variant: str, items: int, actions: int, crowd_size: int) -> dict[str, Any]:
+def _measure(home: Path, variant: str, items: int, actions: int, crowd_size: int,
+             catch_up: int) -> dict[str, Any]:
     url = f"sqlite:///{home / 'manzoori.db'}"
     factory = open_database(url)
     parties = registry()
@@ -194,61 +267,82 @@ def _measure(home: Path, variant: str, items: int, actions: int, crowd_size: int
     try:
         stack.start_server()
         results["seeding_s"] = round(seed_suspended(factory, parties, stack, variant, items), 1)
+        results["load_at_measure"] = quiet(most=SETTLE)
         stack.start_runner(processes=variant == "processes")
-        prefect = PrefectView(stack)
+        watcher = Watcher(stack)
         assert stack.runner is not None and stack.server is not None
         runner, server = stack.runner.pid, stack.server.pid
 
-        # 1. One item, actions one at a time: action → run suspended again after it.
+        # 1. One item, actions one at a time: action → run suspended again after it,
+        #    looking every 20 ms.
         with factory() as session:
             reference = draft(session, parties, kind="work_plan", parties=["punjab"], title="Benchmark plan",
                               form=form_for("punjab", "work_plan"), officer="punjab.pdu-director").reference
-        prefect.wait_suspended_after(reference, 1, timeout=300)
+        watcher.wait_all([reference], 1, every=0.1, timeout=300)
         time.sleep(3)  # let the first execution's tail (logs, events) settle
         idle_mb, idle_processes = tree(runner)
         results["runner_mb_with_all_suspended"] = round(idle_mb)
         results["runner_processes_with_all_suspended"] = idle_processes
-        cpu_runner, cpu_server = cpu_seconds(runner), cpu_seconds(server)
-        delays = []
-        for number in range(actions):
+        seq, delays = 1, []
+
+        def comment() -> None:
+            nonlocal seq
             with factory() as session:
                 act(session, parties, reference=reference, action="comment", officer="punjab.wpc-member.1",
-                    comment=f"benchmark comment {number}")
-            start, seq = time.monotonic(), number + 2
-            while True:
-                run = prefect.run(reference)
-                if run is not None and run.state is not None and run.state.is_paused() \
-                        and run.state.state_details.pause_key == f"after-{seq}":
-                    break
-                if time.monotonic() - start > 300:
-                    raise TimeoutError(f"{reference} did not wait again within 300 s of action {seq}")
-                time.sleep(0.02)
-            delays.append(time.monotonic() - start)
-        time.sleep(2)  # the last execution's tail
+                    comment=f"benchmark comment {seq}")
+            seq += 1
+
+        for _ in range(actions):
+            comment()
+            delays.append(watcher.wait_all([reference], seq, every=0.02, timeout=300))
         results["action_to_visible_s"] = {
             "p50": round(statistics.median(delays), 2), "p95": round(percentile(delays, 0.95), 2),
             "max": round(max(delays), 2), "n": len(delays)}
+
+        # 2. CPU per wake-up: the same again, looking only every second (each look is a
+        #    call to the server too; they are counted and said).
+        time.sleep(2)
+        cpu_runner, cpu_server, looks = cpu_seconds(runner), cpu_seconds(server), watcher.looks
+        for _ in range(actions):
+            comment()
+            watcher.wait_all([reference], seq, every=1.0, timeout=300)
+        time.sleep(2)  # the last execution's tail
         results["cpu_s_per_wake_up"] = {
             "runner": round((cpu_seconds(runner) - cpu_runner) / actions, 2),
-            "prefect_server": round((cpu_seconds(server) - cpu_server) / actions, 2)}
+            "prefect_server": round((cpu_seconds(server) - cpu_server) / actions, 2),
+            "looks_per_wake_up": round((watcher.looks - looks) / actions, 1)}
 
-        # 2. C seeded runs woken at once.
+        # 3. C seeded runs woken at once.
         sampler = PeakSampler(runner)
         sampler.start()
-        crowd = [row[0] for row in factory().execute(text(
-            "SELECT reference FROM items WHERE reference LIKE 'KP-%' ORDER BY id LIMIT :n"), {"n": crowd_size})]
+        seeded = [row[0] for row in factory().execute(text(
+            "SELECT reference FROM items WHERE reference LIKE 'KP-%' ORDER BY id"))]
+        crowd, queued = seeded[:crowd_size], seeded[crowd_size:crowd_size + catch_up]
         begin = time.monotonic()
         with factory() as session:
             for each in crowd:
                 act(session, parties, reference=each, action="submit", officer="kp.swd-secretary")
-        for each in crowd:
-            prefect.wait_suspended_after(each, 2, timeout=1800)
+        watcher.wait_all(crowd, 2, every=0.25, timeout=1800)
         results["crowd"] = {"woken_at_once": len(crowd),
                             "all_visible_s": round(time.monotonic() - begin, 1),
                             "peak_runner_mb": round(sampler.peak)}
         sampler.stop.set()
         mb, processes = tree(runner)
         results["after_crowd"] = {"runner_mb": round(mb), "runner_processes": processes}
+
+        # 4. An outage: the runner stopped while officers act on Q items; started again,
+        #    it catches up.
+        if queued:
+            stack.stop_runner()
+            with factory() as session:
+                for each in queued:
+                    act(session, parties, reference=each, action="submit", officer="kp.swd-secretary")
+            begin = time.monotonic()
+            stack.start_runner(processes=variant == "processes")
+            watcher.wait_all(queued, 2, every=1.0, timeout=3600)
+            results["catch_up"] = {"queued_actions": len(queued),
+                                   "all_visible_s": round(time.monotonic() - begin, 1)}
+        watcher.close()
     finally:
         stack.stop()
         factory.kw["bind"].dispose()

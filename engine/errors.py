@@ -67,10 +67,13 @@ class InvalidForm(ManzooriError):
     meaning = "invalid form"
 
     def __init__(self, message: str, *, problems: list[tuple[str, str]] | None = None,
-                 headline: str | None = None) -> None:
+                 headline: str | None = None,
+                 problems_ur: list[tuple[str, str]] | None = None) -> None:
         problems = problems or []
         super().__init__(message, field=problems[0][0] if problems else None)
         self.problems = problems
+        #: The same problems in Urdu, where the form's validation says them (else None).
+        self.problems_ur = problems_ur
         #: The message without the list of problems, for readers that list them apart.
         self.headline = headline or message
 

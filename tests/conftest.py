@@ -103,7 +103,8 @@ class Manzoori:
         """Every row of every table: compared before and after a refused action."""
         tables = ("officers", "appointments", "items", "item_parties", "versions", "steps",
                   "decisions", "events", "outbox", "item_runs", "credentials", "plan_actions",
-                  "progress_reports", "signing_keys", "signatures", "absences")
+                  "progress_reports", "signing_keys", "signatures", "absences", "certificates",
+                  "signed_documents")
         return {table: [tuple(row) for row in self.query(f"SELECT * FROM {table} ORDER BY 1")]
                 for table in tables}
 

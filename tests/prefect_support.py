@@ -21,6 +21,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
+from workflows import itemview
 from workflows.lifecycle import pause_key_seq
 from workflows.stack import Stack, auth_string
 
@@ -80,6 +81,12 @@ class PrefectView:
             logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
         return [log.message for log in logs]
 
+    def levels(self, run_id: UUID) -> list[tuple[int, str]]:
+        """The run's log lines with their levels (logging.INFO, ...)."""
+        with self.client() as client:
+            logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+        return [(log.level, log.message) for log in logs]
+
     def wait_log(self, run_id: UUID, check: Callable[[str], bool], timeout: float = 20) -> str:
         """Logs reach the API in batches: look until one line passes `check`."""
         deadline = time.monotonic() + timeout
@@ -97,6 +104,5 @@ class PrefectView:
 
 
 def history_actions(status: str) -> list[str]:
-    """The actions of the history table in an item's status artifact, in order."""
-    rows = status.split("### History", 1)[1].strip().splitlines()[2:]
-    return [row.split("|")[4].strip() for row in rows]
+    """The actions of the history in an item's status artifact, in order."""
+    return itemview.history_actions(status)

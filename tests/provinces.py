@@ -48,7 +48,7 @@ class TestProvince:
     @hookimpl
     def party(self) -> PartyIdentity:
         return PartyIdentity(code=self.code, name_en=f"Test province {self.code}", name_ur="آزمائشی صوبہ",
-                             kind="province", reference_prefix="TP")
+                             kind="province", reference_prefix="TP", contract="1.1")
 
     @hookimpl
     def offices(self) -> list[Office]:

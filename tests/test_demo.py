@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.demo.scenes import LIVE_OFFICERS
 from tests.conftest import Databases, Manzoori
+from tests.test_pades import OUTPUT, pdfsig
 
 
 @pytest.fixture
@@ -18,15 +20,12 @@ def fresh(databases: Databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     databases.drop(url)
 
 
-def test_demo_plays_every_scene_to_its_final_state(fresh: Manzoori) -> None:
+def test_demo_plays_every_scene_to_its_final_state_and_leaves_work_waiting(fresh: Manzoori) -> None:
     told = fresh("demo").stdout
-    stored = dict(fresh.query("SELECT reference, state FROM items ORDER BY reference"))
-    assert stored == {
-        "PJ-IPA-2025-0001": "executed",
-        "BL-WP-2025-0001": "in_force",
-        "NCSW-JR-2015-0001": "adopted",
-        "PJ-WP-2025-0001": "in_force",
-    }
+    # The recorded scenes end; the [sample] items left waiting are checked at the end.
+    assert dict(fresh.query("SELECT reference, state FROM items WHERE title NOT LIKE '%[sample]%'")) == {
+        "PJ-IPA-2025-0001": "executed", "BL-WP-2025-0001": "in_force",
+        "NCSW-JR-2015-0001": "adopted", "PJ-WP-2025-0001": "in_force"}
     # The people of the record act on their day, in their office.
     signers = fresh.query(
         "SELECT o.username, s.party, d.at FROM decisions d JOIN officers o ON o.id = d.officer_id "
@@ -65,6 +64,37 @@ def test_demo_plays_every_scene_to_its_final_state(fresh: Manzoori) -> None:
     assert "IPMG follow-up, 2016-Q1" in told and "blocked" in told
     assert "finance_review" in told and "illustrative" in told
     assert "[sample] officers" in told
+    # The Letter of Intent travels as a PDF with both provinces' PAdES signatures, valid
+    # under [sample] CAs for pyHanko's validator and for poppler's pdfsig.
+    pdf = fresh.home / "PJ-IPA-2025-0001.pdf"
+    fresh("render", "PJ-IPA-2025-0001", "--format", "pdf", "-o", str(pdf))
+    assert "PJ-IPA-2025-0001.pdf: intact" in fresh("verify", "--document", str(pdf)).stdout
+    for party in ("punjab", "balochistan"):
+        fresh("ca", "export", "--party", party, "-o", str(fresh.home / f"{party}-ca.pem"))
+    report = pdfsig(pdf, fresh)
+    (OUTPUT / "demo-letter-of-intent-pdfsig.txt").write_text(report)
+    assert report.count("Signature is Valid") == 2 and "Total document signed" in report, report
+    # The record shows both signatories in office on 25 February 2025 only, so their
+    # certificates ran for that day: pyHanko checks them on the signing day (above); pdfsig,
+    # like Acrobat for a signature without a timestamp, on today's, and says so.
+    assert report.count("Certificate has Expired") == 2, report
+    assert "[sample]" in fresh("ca", "list").stdout
+    # Then it leaves three [sample] items waiting, and names whom each waits for.
+    live = {title: state for title, state in fresh.query("SELECT title, state FROM items")
+            if "[sample]" in title}
+    assert live == {"WPC Action Plan 2027 [sample]": "review",
+                    "MoU on sharing social protection data [sample]": "signature",
+                    "Joint resolution of an IPMG meeting [sample]": "feedback"}
+    # Each named officer finds the item in their inbox, as the demo's closing lines say.
+    for title, officer in LIVE_OFFICERS.items():
+        reference = fresh.query("SELECT reference FROM items WHERE title = :t", t=title)[0][0]
+        assert f"{reference} ({title}): log in as {officer}" in " ".join(told.split())
+        assert reference in fresh("inbox", "--as", officer).stdout
+    # Half signed: Punjab's signature is recorded, Balochistan's step waits.
+    signed = fresh.query(
+        "SELECT s.party, s.status FROM steps s JOIN items i ON i.id = s.item_id "
+        "WHERE i.title LIKE 'MoU%' AND s.name = 'signature' ORDER BY s.party")
+    assert signed == [("balochistan", "open"), ("punjab", "done")]
 
 
 def test_demo_played_twice_says_so_and_changes_nothing(fresh: Manzoori) -> None:

@@ -130,8 +130,9 @@ def test_an_items_run_is_named_suspended_resumed_by_officers_and_completed(cli, 
     status = prefect.artifact(f"{reference.lower()}-status").data
     assert f"{reference} is in_force" in status
     assert history_actions(status) == ["draft", "submit", "clear", "approve", "sign", "planned"]
-    notified = [name for name in prefect.executed_tasks(run) if name.startswith("notify")]
-    assert notified == [f"notify {reference} #{seq}" for seq in range(1, 7)]
+    # Punjab's plugin implements no `on_event`: telling it nothing makes no task run (the
+    # hanging province's test below shows the task, once per event, for a party that listens).
+    assert not [name for name in prefect.executed_tasks(run) if name.startswith("notify")]
     # The engine stayed the truth: every event was delivered once, none is left.
     assert [seq for seq, _ in wait_delivered(cli, reference)] == [1, 2, 3, 4, 5, 6]
     assert (cli.home / "documents" / f"{reference}.html").exists()
@@ -212,8 +213,8 @@ def test_actions_while_prefect_is_down_succeed_and_catch_up_in_order_once(cli, p
     # crashed), read everything, and the other entries found it caught up.
     assert outcomes[0] == "started"
     assert set(outcomes[1:]) <= {"resumed", "restarted", "caught-up"}
-    notified = [name for name in prefect.executed_tasks(run) if name.startswith("notify")]
-    assert notified == [f"notify {reference} #{seq}" for seq in range(1, 6)]
+    status = prefect.artifact(f"{reference.lower()}-status").data
+    assert history_actions(status) == ["draft", "submit", "clear", "comment", "clear"]
 
 
 def test_the_deadline_schedule_escalates_through_prefect(cli, prefect) -> None:
@@ -230,10 +231,10 @@ def test_the_deadline_schedule_escalates_through_prefect(cli, prefect) -> None:
     sweep = prefect.wait_final(f"deadlines {after}")
     assert sweep.state.is_completed()
     assert cli.actions(reference)[-1] == "escalate"
-    # The escalation wakes the item's run, which tells the parties.
+    # The escalation wakes the item's run, whose status says so.
     last = len(cli.actions(reference))
-    run = prefect.wait_suspended_after(reference, last)
-    assert f"notify {reference} #{last}" in prefect.executed_tasks(run)
+    prefect.wait_suspended_after(reference, last)
+    assert history_actions(prefect.artifact(f"{reference.lower()}-status").data)[-1] == "escalate"
 
 
 def test_an_on_event_that_hangs_holds_up_neither_its_item_nor_the_others(
@@ -255,10 +256,13 @@ def test_an_on_event_that_hangs_holds_up_neither_its_item_nor_the_others(
 
     # The other item's wake-ups go through while the hook hangs (for 600 s)...
     prefect.wait_suspended_after(flowing, 3, timeout=120)
-    assert "notify " + flowing + " #3" in prefect.executed_tasks(prefect.run(flowing))
+    assert "waits at step `approval`" in prefect.artifact(f"{flowing.lower()}-status").data
     # ...and the hanging party's own item goes on too: each hook given up after its time.
     run = prefect.wait_suspended_after(stuck, 2, timeout=120)
     assert time.monotonic() - began < 300, "waited for the hanging hook"
+    # The party listens (it implements `on_event`): told of each event once, in order.
+    assert [name for name in prefect.executed_tasks(run) if name.startswith("notify")] == [
+        f"notify {stuck} #1", f"notify {stuck} #2"]
     assert "waits at step `review`" in prefect.artifact(f"{stuck.lower()}-status").data
     line = prefect.wait_log(run.id, lambda text: f"on_event of hanging-province for {stuck} #2" in text)
     assert f"did not return within {HOOK_TIMEOUT} s" in line

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import engine.core.registry
+from engine.contract.hookspecs import CONTRACT_VERSION
 from tests.forms import form_for
 
 CODE = "gilgit-baltistan"
@@ -70,6 +71,9 @@ def test_scaffolded_province_is_listed_and_passes_its_tests_and_the_conformance_
     listed = _run("-m", "engine.cli", "provinces", "--check", site=site)
     assert listed.returncode == 0, listed.stderr
     assert "Government of Gilgit-Baltistan" in listed.stdout and "حکومتِ گلگت بلتستان" in listed.stdout
+    # It declares the contract it was written for: this engine's.
+    [row] = [line for line in listed.stdout.splitlines() if line.startswith(f"│ {CODE}")]
+    assert row.split("│")[-2].strip() == str(CONTRACT_VERSION)
     # Its generated tests (3 on its rules, the kit's 8 through ConformanceSuite) and the
     # kit once more as the pytest plugin a CI job can add to any package's run.
     tests = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "engine.testing",

@@ -9,6 +9,7 @@ suite still starts a Prefect server (tests/test_prefect.py) and drives Chromium
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -20,6 +21,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from sqlalchemy import func, select
+
+from engine.core.registry import registry
+from engine.demo.scenes import LIVE_OFFICERS
+from engine.store import AuditEvent, Item, session_scope
 from tests.browsing import OUTPUT
 from tests.conftest import Databases
 from tests.forms import form_for
@@ -101,6 +107,49 @@ def test_the_prefect_ui_shows_the_demo_runs_by_reference(served, browser, reques
     page.screenshot(path=str(OUTPUT / f"{request.node.name}-waiting.png"), full_page=True)
     context.close()
     assert screenshot.stat().st_size > 10_000
+
+
+def test_the_demo_leaves_three_runs_suspended_waiting_for_named_offices(served, browser) -> None:
+    """The README's first command leaves work waiting: each live [sample] item's run is
+    Suspended after its last event, its status artifact names the office it waits for,
+    and the suspension is logged at INFO, not as an error."""
+    stack, _process, environment = served
+    url = environment.get("MANZOORI_DATABASE_URL") or f"sqlite:///{environment['MANZOORI_HOME']}/manzoori.db"
+    parties = registry()
+    with session_scope(url) as session:
+        live = session.scalars(select(Item).where(Item.title.in_(sorted(LIVE_OFFICERS)))).all()
+        waiting = {item.reference: (session.scalar(select(func.max(AuditEvent.seq))
+                                                   .where(AuditEvent.item_id == item.id)),
+                                    {parties.party(s.party).office(s.office).title_en
+                                     for s in item.steps if s.status == "open"})
+                   for item in live}
+    assert len(waiting) == 3
+    prefect = PrefectView(stack)
+    for reference, (last, offices) in waiting.items():
+        run = prefect.wait_suspended_after(reference, last, timeout=120)
+        assert run.state.name == "Suspended"
+        status = prefect.artifact(f"{reference.lower()}-status").data
+        assert f"{reference} waits at step" in status and all(office in status for office in offices)
+        assert "▶" in prefect.artifact(f"{reference.lower()}-route").data
+        levels = prefect.levels(run.id)
+        assert not [line for level, line in levels if level >= logging.ERROR and "Suspended" in line]
+    # The Prefect UI shows the last one's artifacts readably at its own width.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{stack.ui_url}/runs")
+    password = page.locator("input[type=password]")
+    password.wait_for(timeout=30_000)
+    password.fill(auth_string(stack.prefect_home))
+    password.press("Enter")
+    page.get_by_text(reference, exact=True).first.wait_for(timeout=60_000)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    for kind in ("status", "route"):
+        artifact = prefect.artifact(f"{reference.lower()}-{kind}")
+        page.goto(f"{stack.ui_url}/artifacts/artifact/{artifact.latest_id}")
+        page.get_by_text(f"{reference}", exact=False).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(OUTPUT / f"guide-prefect-{kind}.png"), full_page=True)
+    context.close()
 
 
 def test_ctrl_c_stops_the_server_and_the_runner(served) -> None:

@@ -73,10 +73,14 @@ class Round:
         return bool(self.started or self.resumed or self.caught_up)
 
 
-async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
-    """One pass over the undelivered outbox entries."""
+async def dispatch_once(factory: sessionmaker, client: PrefectClient,
+                        deployments: dict[str, UUID] | None = None) -> Round:
+    """One pass over the undelivered outbox entries. `deployments` keeps the item
+    deployment's id from round to round (one call less per wake-up); it is forgotten
+    after any error, since the deployment may have been applied again."""
     result = Round()
-    deployment_id: UUID | None = None
+    deployments = {} if deployments is None else deployments
+    name = f"{FLOW_NAME}/{DEPLOYMENT_NAME}"
     with factory() as session:
         entries = session.scalars(
             select(OutboxEntry).where(OutboxEntry.delivered_at.is_(None))
@@ -89,13 +93,13 @@ async def dispatch_once(factory: sessionmaker, client: PrefectClient) -> Round:
                 result.waiting += 1
                 continue
             try:
-                if deployment_id is None:
-                    deployment = await client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
-                    deployment_id = deployment.id
+                if name not in deployments:
+                    deployments[name] = (await client.read_deployment_by_name(name)).id
                 if runs is None:
                     runs = await _read_runs(session, client, {entry.item_id for entry in entries})
-                outcome = await _deliver(session, client, deployment_id, entry, runs.get(entry.item_id))
+                outcome = await _deliver(session, client, deployments[name], entry, runs.get(entry.item_id))
             except (httpx.HTTPError, PrefectHTTPStatusError, ObjectNotFound, OSError) as error:
+                deployments.clear()
                 entry.attempts += 1
                 entry.last_error = f"{type(error).__name__}: {error}"[:500]
                 session.commit()
@@ -244,6 +248,7 @@ async def _dispatch_until(factory: sessionmaker, stop: asyncio.Event, woken: asy
                           interval: float, recover_every: float,
                           on_delivered: Callable[[], None] | None) -> None:
     away, last_recovery = False, 0.0
+    deployments: dict[str, UUID] = {}
     async with get_client() as client:
         while not stop.is_set():
             if not away and time.monotonic() - last_recovery > recover_every:
@@ -254,7 +259,7 @@ async def _dispatch_until(factory: sessionmaker, stop: asyncio.Event, woken: asy
                     pass  # the outbox round below notices and reports it
             woken.clear()  # a commit from now on calls for another round
             try:
-                result = await dispatch_once(factory, client)
+                result = await dispatch_once(factory, client, deployments)
             except Exception:  # never let one bad round end the dispatcher
                 log.exception("outbox round failed")
                 result = Round(error="unexpected")

@@ -19,12 +19,9 @@ other. A refused decision is logged and the run waits again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import acreate_markdown_artifact
 from prefect.context import FlowRunContext, TaskRunContext
 from prefect.flow_runs import asuspend_flow_run
 from prefect.input import RunInput
@@ -41,6 +38,7 @@ from engine.core.registry import registry
 from engine.core.routing import validate
 from engine.errors import ManzooriError, NotAllowed
 from engine.store import AuditEvent, Item, home, session_scope
+from workflows.itemview import HistoryLine, ItemView, Waiting, report_status, route_markdown
 from workflows.lane import Overdue, hook_timeout, within
 
 FLOW_NAME = "item-lifecycle"
@@ -59,53 +57,6 @@ class OfficerDecision(RunInput):
     code: str = Field("", description="A one-time code from `manzoori officers code USERNAME`")
     action: str = Field("", description="clear, return, approve, reject, sign, feedback or comment")
     comment: str = Field("", description="Your comment; a return, rejection or withdrawal needs one")
-
-
-@dataclass(frozen=True)
-class Waiting:
-    step: str
-    party: str
-    office: str
-    office_title: str
-    due_at: datetime | None
-    decided: int
-    quorum: int
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    seq: int
-    at: datetime
-    officer: str
-    action: str
-    step: str
-    party: str
-    comment: str
-
-
-@dataclass(frozen=True)
-class ItemView:
-    """What the run needs of an item, read in one go from the engine's database."""
-
-    item_id: int
-    reference: str
-    kind: str
-    title: str
-    state: str
-    parties: list[str]
-    ended: bool
-    history: list[HistoryLine]
-    waiting: list[Waiting]
-    submitted_version: int | None
-
-    @property
-    def last_seq(self) -> int:
-        return self.history[-1].seq if self.history else 0
-
-    @property
-    def slug(self) -> str:
-        """The reference as Prefect artifact keys want it: lower case and dashes."""
-        return self.reference.lower()
 
 
 def read_item(item_id: int) -> ItemView:
@@ -131,7 +82,8 @@ def read_item(item_id: int) -> ItemView:
         ended = item.state in current_flow(ItemKind(item.kind)).end_states
         view = ItemView(item.id, item.reference, item.kind, item.title, item.state,
                         list(item.party_codes), ended, history, waiting,
-                        submitted[-1] if submitted else None)
+                        submitted[-1] if submitted else None,
+                        route_markdown(session, parties, item))
     return view
 
 
@@ -145,7 +97,7 @@ def _once(name: str) -> Callable[[TaskRunContext, dict[str, Any]], str]:
 @task(name="notify-parties", task_run_name="notify {reference} #{seq}",
       cache_key_fn=_once("notify"), persist_result=True)
 def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
-    """Tell every party's plugin of one event (`on_event`), once, in the history's order.
+    """Tell every party's plugin that listens (`on_event`) of one event, once, in the history's order.
     Each party's hook has MANZOORI_HOOK_TIMEOUT seconds; one that hangs is logged and left
     behind. Returns the parties whose hook returned."""
     with session_scope() as session:
@@ -158,7 +110,7 @@ def notify_parties(item_id: int, reference: str, seq: int) -> list[str]:
             parties=tuple(item.party_codes), comment=event.comment, seq=seq,
         )
     parties, told = registry(), []
-    for code in notice.parties:
+    for code in parties.listening(notice.parties):
         try:
             within(hook_timeout(), f"on_event of {code} for {reference} #{seq}", parties.notify,
                    [code], notice)
@@ -189,37 +141,6 @@ def check_rules(item_id: int, reference: str, version: int) -> list[str]:
     else:
         logger.info("%s version %s passes every party's rules", reference, version)
     return findings
-
-
-def status_markdown(view: ItemView) -> str:
-    """What the item waits for (step, party, office) and its history, as one markdown page."""
-    if view.ended:
-        lines = [f"## {view.reference} is {view.state}", "", view.title]
-    else:
-        lines = [f"## {view.reference} waits at step `{view.state}`", "", view.title, "",
-                 "| step | party | office | decided | due |", "|---|---|---|---|---|"]
-        lines += [
-            f"| {w.step} | {w.party} | {w.office_title} | {w.decided} of {w.quorum} | "
-            f"{w.due_at:%Y-%m-%d} |" if w.due_at else
-            f"| {w.step} | {w.party} | {w.office_title} | {w.decided} of {w.quorum} | — |"
-            for w in view.waiting
-        ]
-    lines += ["", "### History", "", "| # | when | who | action | step | party | comment |",
-              "|---|---|---|---|---|---|---|"]
-    lines += [f"| {h.seq} | {h.at:%Y-%m-%d %H:%M} | {h.officer} | {h.action} | {h.step} | "
-              f"{h.party} | {_cell(h.comment)} |" for h in view.history]
-    return "\n".join(lines)
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
-
-
-async def report_status(view: ItemView) -> None:
-    """Publish what the item waits for, and its history: one artifact write per wake-up
-    (the key's latest version is what the UI's Artifacts page shows)."""
-    await acreate_markdown_artifact(status_markdown(view), key=f"{view.slug}-status",
-                                    description=f"What {view.reference} waits for, and its history")
 
 
 @task(name="render-document", task_run_name="document {reference} #{seq}",
@@ -287,8 +208,11 @@ async def item_lifecycle(item_id: int, reference: str) -> State:
         if view.last_seq != seen:
             attempt, seen = 0, view.last_seq
         new = [line for line in view.history if line.seq > handled]
-        for line in new:
-            notify_parties(item_id, view.reference, line.seq)
+        # Only parties whose plugin implements `on_event` are told, each event once: an
+        # item whose parties listen to nothing makes no task run for its events.
+        if registry().listening(view.parties):
+            for line in new:
+                notify_parties(item_id, view.reference, line.seq)
         # Only tasks with work to do become task runs: the rules after a submission.
         if view.submitted_version is not None and any(line.action in SUBMISSIONS for line in new):
             check_rules(item_id, view.reference, view.submitted_version)

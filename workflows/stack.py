@@ -93,6 +93,10 @@ class Stack:
             "PREFECT_LOCAL_STORAGE_PATH": str(self.prefect_home / "storage"),
             "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
             "PREFECT_WORKER_QUERY_SECONDS": str(self.poll_seconds),
+            # The stack's server does not ask for CSRF tokens (Prefect's default), so its
+            # clients need not fetch one for every client they open (one call a wake-up).
+            "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "false",
+            "PREFECT_CLIENT_CSRF_SUPPORT_ENABLED": "false",
             **({"MANZOORI_DATABASE_URL": self.database_url} if self.database_url else {}),
             **({"PREFECT_API_DATABASE_CONNECTION_URL": self.prefect_database_url}
                if self.prefect_database_url else {}),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from engine.cli import deadlines, followup, items, officers, parties, running, trust
+from engine.cli import certificates, deadlines, followup, items, officers, parties, running, trust
 from engine.errors import exit_codes
 
 #: Typer's own exit code for a command line it cannot parse.
@@ -30,8 +30,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # In the order of `manzoori --help`: set up and run, the parties, the work, its deadlines,
-# its follow-up, trust.
-for module in (running, parties, officers, items, deadlines, followup, trust):
+# its follow-up, trust and its certificates.
+for module in (running, parties, officers, items, deadlines, followup, trust, certificates):
     app.add_typer(module.commands)
 
 

@@ -1,8 +1,11 @@
 """The parties: `provinces` (installed parties, their offices and forms, faulty plugins),
-`flows` (the flow definitions) and `plugin new` (a new party's package)."""
+`flows` (the flow definitions), `plugin new` (a new party's package) and `plugin check`
+(the conformance kit against a package that is not installed)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +20,8 @@ if TYPE_CHECKING:
     from engine.core.registry import Party
 
 commands = typer.Typer()
-plugin_group = typer.Typer(help="Party plugins: start a new province's package.", no_args_is_help=True)
+plugin_group = typer.Typer(help="Party plugins: start a new province's package, check one.",
+                           no_args_is_help=True)
 commands.add_typer(plugin_group, name="plugin")
 
 
@@ -37,13 +41,13 @@ def provinces(
         _show_party(registry.party(code))
     else:
         table = Table(title="Installed parties")
-        for column in ("code", "name", "نام", "kind", "offices", *[k.code for k in ItemKind]):
+        for column in ("code", "name", "نام", "kind", "offices", *[k.code for k in ItemKind], "contract"):
             table.add_column(column)
         for party in sorted(registry.parties.values(), key=lambda p: p.code):
             identity = party.identity
             forms = ["form" if party.form(kind) else "—" for kind in ItemKind]
             add_row(table, identity.code, identity.name_en, identity.name_ur, identity.kind,
-                    str(len(party.offices)), *forms)
+                    str(len(party.offices)), *forms, str(party.contract))
         out.print(table)
     for fault in registry.faults:
         err.print(f"[bold red]faulty:[/] {escape(fault.message)}", highlight=False)
@@ -122,3 +126,37 @@ def plugin_new(
     out.print(f"Next: pip install -e {escape(str(folder))} && manzoori provinces {party.code}",
               highlight=False)
 
+
+
+@plugin_group.command("check")
+@reports_errors
+def plugin_check(
+    path: Path = typer.Argument(..., help="The package's folder (with its pyproject.toml) or a wheel."),
+) -> None:
+    """Run the conformance kit against a party package, from anywhere: it is installed in a
+    throw-away folder (offline, without its dependencies), loaded beside the installed
+    parties and checked; what to fix is printed as PARTY.HOOK: reason."""
+    from engine.sdk.packagecheck import installed, run_kit  # lazy: the core, one command
+
+    with installed(path) as package:
+        out.print(f"Checking {package.distribution} (party {', '.join(package.parties)}) in a "
+                  "throw-away environment", highlight=False)
+        loaded = subprocess.run([sys.executable, "-m", "engine.cli", "provinces", "--check"],
+                                env=package.environment, cwd=package.folder, capture_output=True,
+                                text=True, timeout=300)
+        faults = [" ".join(line.split()) for line in loaded.stderr.split("faulty:")[1:]]
+        own = [fault for fault in faults if any(f"plugin {name}" in fault for name in package.parties)]
+        if own:
+            for fault in own:
+                err.print(f"[bold red]to fix:[/] {escape(fault)}", highlight=False)
+            raise typer.Exit(PluginError.exit_code)
+        kit = run_kit(package)
+        failed = [line.removeprefix("FAILED ") for line in kit.stdout.splitlines()
+                  if line.startswith("FAILED ")]
+        for line in failed:
+            err.print(f"[bold red]to fix:[/] {escape(line)}", highlight=False)
+        summary = kit.stdout.strip().splitlines()[-1:] or ["the kit printed nothing"]
+        out.print(" ".join(summary[0].strip("= ").split()), highlight=False)
+        if kit.returncode != 0:
+            raise typer.Exit(PluginError.exit_code)
+        out.print(f"{package.distribution} passes Manzoori's conformance kit.", highlight=False)

@@ -12,6 +12,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -153,6 +154,7 @@ def render(
     from engine.core.access import require_readable  # lazy: the core; keeps --help fast
     from engine.core.documents import document_data, render_data, render_pdf  # lazy: the core
     from engine.core.items import get_item  # lazy: the core, ~1 s; keeps --help fast
+    from engine.core.pades import travelling_pdf  # lazy: the core and pyHanko; keeps --help fast
 
     if format is Format.pdf and output is None:
         raise InvalidForm("a PDF needs a file: add -o FILE.pdf", problems=[("out", "required")])
@@ -160,11 +162,12 @@ def render(
         item = get_item(session, reference)
         require_readable(session, as_reader(session, registry, officer), item)
         data = document_data(item)
+        signed_pdf = travelling_pdf(session, item) if format is Format.pdf else None
     if output is None:
         sys.stdout.write(render_data(data, registry))
         return
     if format is Format.pdf:
-        output.write_bytes(render_pdf(data, registry))
+        output.write_bytes(signed_pdf or render_pdf(data, registry))
     else:
         output.write_text(render_data(data, registry), encoding="utf-8")
     out.print(f"{reference} written to {escape(str(output))}", highlight=False)
@@ -185,6 +188,9 @@ def verify(
                                          "HTML or PDF document instead."),
     keys: Path | None = typer.Option(None, "--keys", help="With --document: the public keys "
                                      "from `manzoori keys export` instead of the database."),
+    ca: list[Path] = typer.Option([], "--ca", help="With a PDF signed with certificates: a party "
+                                  "CA's certificate to trust instead of the database's (repeat)."),
+    crl: list[Path] = typer.Option([], "--crl", help="With --ca: a CRL that CA published (repeat)."),
 ) -> None:
     from engine.core.registry import registry as load  # lazy: the core, ~1 s; keeps --help fast
     from engine.core.verification import (  # lazy: the core, ~1 s; keeps --help fast
@@ -194,7 +200,9 @@ def verify(
         verify_items,
     )
 
-    if document is not None:
+    if document is not None and is_signed_pdf(document):
+        results = [(document.name, signed_pdf_findings(document, ca, crl))]
+    elif document is not None:
         if keys is not None:
             findings = verify_document(document, load(), bundle_keys(keys))
         else:
@@ -216,3 +224,29 @@ def verify(
         raise typer.Exit(VerificationFailed.exit_code)
     err.print(f"{len(results)} verified intact", highlight=False)
 
+
+
+def is_signed_pdf(path: Path) -> bool:
+    from engine.core.pades_validation import has_pdf_signatures  # lazy: the core and pyHanko
+
+    try:
+        return has_pdf_signatures(path.read_bytes())
+    except OSError:
+        return False  # verify_document reports the unreadable file
+
+
+def signed_pdf_findings(path: Path, ca: list[Path], crl: list[Path]) -> list[Any]:
+    """A PDF with PAdES signatures: checked against the CAs and CRLs given, or the database's
+    CAs, revocations and the item's own record."""
+    from engine.core.pades_validation import (  # lazy: the core and pyHanko; keeps --help fast
+        database_trust,
+        file_trust,
+        verify_signed_pdf,
+    )
+    from engine.core.registry import registry as load  # lazy: the core, ~1 s; keeps --help fast
+
+    raw = path.read_bytes()
+    if ca:
+        return verify_signed_pdf(raw, path.name, load(), file_trust(ca, crl))
+    with engine_session() as (session, registry):
+        return verify_signed_pdf(raw, path.name, registry, database_trust(session), session)

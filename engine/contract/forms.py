@@ -50,12 +50,16 @@ def check_line(value: str | None, where: str, *, single_line: bool = True) -> No
                           problems=[(where, f"contains {problem}")])
 
 
-def label(en: str, ur: str, *, multiline: bool = False, **field_kwargs: Any) -> Any:
+def label(en: str, ur: str, *, multiline: bool = False, hint_ur: str | None = None,
+          **field_kwargs: Any) -> Any:
     """A pydantic field labelled in English (its title) and Urdu (``title_ur``).
 
     Text is one line unless `multiline` (a summary, a clause): a name, a place or an
-    entry of a list refuses line breaks, and the web form gives it a one-line input."""
-    extra: dict[str, Any] = {"title_ur": ur, **({"multiline": True} if multiline else {})}
+    entry of a list refuses line breaks, and the web form gives it a one-line input.
+    A `description` is the hint shown under the field, `hint_ur` its Urdu; the first of
+    `examples` is shown as the format to follow, and quoted when a value does not match."""
+    extra: dict[str, Any] = {"title_ur": ur, **({"multiline": True} if multiline else {}),
+                             **({"hint_ur": hint_ur} if hint_ur else {})}
     return Field(title=en, json_schema_extra=extra, **field_kwargs)
 
 
@@ -92,7 +96,9 @@ class FormModel(BaseModel):
 
 class Activity(FormModel):
     activity: str = label("Activity", "سرگرمی", min_length=3, multiline=True)
-    quarter: str = label("Quarter", "سہ ماہی", pattern=r"^20\d\d-Q[1-4]$", examples=["2026-Q1"])
+    quarter: str = label("Quarter", "سہ ماہی", pattern=r"^20\d\d-Q[1-4]$", examples=["2025-Q3"],
+                         description="The year, a dash, Q and the quarter's number (1 to 4)",
+                         hint_ur="سال، ڈیش، Q اور سہ ماہی کا نمبر (1 تا 4)")
 
 
 class WorkPlanForm(FormModel):
@@ -197,19 +203,107 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
+def _field_info(model: type[BaseModel], location: tuple[Any, ...]) -> Any:
+    """The FieldInfo at `location` (None for the form, or a list's entry)."""
+    current: Any = model
+    info = None
+    for part in location:
+        if isinstance(part, int):
+            continue
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
+            return None
+        current = _inner_model(info.annotation)
+    return info
+
+
+def field_example(info: Any) -> str | None:
+    """The first of a field's `examples`, as text: the format the hint and messages show."""
+    examples = getattr(info, "examples", None) or []
+    return str(examples[0]) if examples else None
+
+
+_DATE_ERRORS = {"date_parsing", "date_from_datetime_parsing", "date_type", "date_from_datetime_inexact"}
+
+#: Pydantic's error types as a person would say them, in English and Urdu; `{...}` are the
+#: error's context (min_length, expected, ...) and `{example}` the field's first example.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("This is required: fill it in.", "یہ خانہ لازمی ہے: اسے پُر کریں۔"),
+    "string_too_short": ("Too short: write at least {min_length} characters.",
+                         "بہت مختصر: کم از کم {min_length} حروف لکھیں۔"),
+    "string_too_long": ("Too long: write at most {max_length} characters.",
+                        "بہت طویل: زیادہ سے زیادہ {max_length} حروف لکھیں۔"),
+    "string_pattern_mismatch": ("Not in the expected form: write it like {example}.",
+                                "درست شکل میں نہیں: اس طرح لکھیں: {example}"),
+    "date": ("Not a date: write it like {example} (year-month-day).",
+             "تاریخ درست نہیں: اس طرح لکھیں: {example} (سال-مہینہ-دن)"),
+    "int_parsing": ("Not a whole number: write digits only, like {example}.",
+                    "پورا عدد نہیں: صرف ہندسے لکھیں، جیسے {example}"),
+    "int_from_float": ("Not a whole number: write digits only, like {example}.",
+                       "پورا عدد نہیں: صرف ہندسے لکھیں، جیسے {example}"),
+    "greater_than": ("Must be more than {gt}.", "{gt} سے زیادہ ہونا چاہیے۔"),
+    "greater_than_equal": ("Must be {ge} or more.", "کم از کم {ge} ہونا چاہیے۔"),
+    "less_than_equal": ("Must be {le} or less.", "زیادہ سے زیادہ {le} ہونا چاہیے۔"),
+    "too_short": ("Give at least {min_length} entries.", "کم از کم {min_length} اندراجات دیں۔"),
+    "too_long": ("Give at most {max_length} entries, not {actual_length}.",
+                 "زیادہ سے زیادہ {max_length} اندراجات دیں، {actual_length} نہیں۔"),
+    "literal_error": ("Choose one of: {expected}.", "ان میں سے ایک منتخب کریں: {expected}"),
+    "bool_parsing": ("Answer yes or no.", "ہاں یا نہیں میں جواب دیں۔"),
+    "extra_forbidden": ("This field is not part of the form.", "یہ خانہ فارم کا حصہ نہیں۔"),
+}
+
+#: A validator's own message (`value_error`), when a person would say it otherwise.
+VALUE_MESSAGES: dict[str, tuple[str, str]] = {
+    "period_end must be after period_start": (
+        "The period must end after it starts: give a period end later than the period start.",
+        "مدت کا اختتام اس کے آغاز کے بعد ہونا چاہیے۔"),
+}
+
+
+def explain(detail: Any, info: Any) -> tuple[str, str]:
+    """One validation error (pydantic's `ErrorDetails`) as a person would say it, in
+    English and Urdu: what is wrong and the form to follow, never the pattern itself."""
+    kind = "date" if detail["type"] in _DATE_ERRORS else detail["type"]
+    if kind == "value_error":
+        text = str(detail["msg"]).removeprefix("Value error, ")
+        english, urdu = VALUE_MESSAGES.get(text, (text, text))
+        return english[:1].upper() + english[1:], urdu
+    if kind not in MESSAGES:
+        return str(detail["msg"]), str(detail["msg"])
+    context = {key: str(value) for key, value in (detail.get("ctx") or {}).items()}
+    fallback = {"date": "2026-01-01", "int_parsing": "2500000", "int_from_float": "2500000"}
+    context["example"] = field_example(info) or fallback.get(kind, "the example under the field")
+    english, urdu = MESSAGES[kind]
+    # In Urdu the example keeps its left-to-right order: isolated (LRI … PDI), so that a
+    # right-to-left line does not show 2026-01-01 as 01-01-2026.
+    isolated = {**context, "example": f"\u2066{context['example']}\u2069"}
+    return english.format_map(_Blank(context)), urdu.format_map(_Blank(isolated))
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 def validate_form(model: type[FormModel], data: dict[str, Any], *, party: str) -> FormModel:
-    """The form as the model reads it, or InvalidForm naming every field that is wrong."""
+    """The form as the model reads it, or InvalidForm naming every field that is wrong,
+    each with a message a person can act on (`explain`), in English and Urdu."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = []
+        problems, problems_ur = [], []
         for detail in error.errors(include_url=False):
-            where = _field_label(model, tuple(detail["loc"])) if detail["loc"] else "form"
-            problems.append((where, detail["msg"]))
+            location = tuple(detail["loc"])
+            where = _field_label(model, location) if location else "form"
+            english, urdu = explain(detail, _field_info(model, location))
+            problems.append((where, english))
+            problems_ur.append((where, urdu))
         lines = "; ".join(f"{where}: {message}" for where, message in problems)
         raise InvalidForm(
             f"{party}'s {model.__name__} form is not valid: {lines}", problems=problems,
-            headline=f"{party}'s {model.__name__} form is not valid ({len(problems)} problems):",
+            headline=f"{party}'s {model.__name__} form is not valid ({len(problems)} "
+                     f"problem{'s' if len(problems) != 1 else ''}):",
+            problems_ur=problems_ur,
         ) from None
 
 

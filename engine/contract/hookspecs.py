@@ -17,7 +17,17 @@ Implement a hook with ``engine.contract.hookspecs.hookimpl``::
     def party():
         return PartyIdentity(code="gilgit-baltistan", ...)
 
-Only ``party`` and ``offices`` are required; every other hook has a sensible absence.
+Only ``party`` and ``offices`` are required; every other hook has a sensible absence
+(``ABSENT``: what the engine takes for a hook a party does not implement).
+
+The contract is versioned (``CONTRACT_VERSION``, MAJOR.MINOR). A new optional hook, or a
+new optional field of a value a hook returns, raises the minor version; a changed or
+removed hook raises the major. A party says in its identity which contract it was
+written for (``PartyIdentity(contract="1.1", ...)``; one that does not say was written for
+1.0). The engine loads a party written for any minor version of its major from
+``OLDEST_SUPPORTED`` on, and gives it the defaults of the hooks added since; it refuses,
+at load and by name, a party written for a newer contract than its own. ``SINCE`` says in
+which version each hook appeared, ``CHANGES`` what each version added.
 
 Versioned definitions: a party's roles, extra steps and rules are its *definition*,
 numbered by ``PartyIdentity.definition_version`` (default 1). When an upgrade changes
@@ -35,7 +45,15 @@ conformance kit (``engine.testing``) checks a party against this contract
 
 from __future__ import annotations
 
+from typing import Any
+
 import pluggy
+
+# The contract's version has a module of its own so that `terms` can check the version a
+# party declares before anything else; authors and the registry read it here.
+from engine.contract.contract_version import CONTRACT_VERSION as CONTRACT_VERSION
+from engine.contract.contract_version import OLDEST_SUPPORTED as OLDEST_SUPPORTED
+from engine.contract.contract_version import ContractVersion
 
 # Imported for real, not only for the type checker: the registry reads each hook's
 # return annotation to check what a plugin returns (`engine.core.registry`).
@@ -54,6 +72,44 @@ from engine.contract.terms import (
 
 hookspec = pluggy.HookspecMarker("manzoori")
 hookimpl = pluggy.HookimplMarker("manzoori")
+
+CHANGES: dict[ContractVersion, str] = {
+    ContractVersion(1, 0): "The first contract: who a party is, its offices and holders, roles, "
+                           "forms, rules, extra steps, letterhead and reactions to events.",
+    ContractVersion(1, 1): "The organisation model, all optional: the `delegation` hook (who "
+                           "stands in for an absent officer), `Office.keeps_directory` (who "
+                           "appoints and relieves), `Office.audits` (who reads every party's "
+                           "items of a kind) and `RoleRule.escalation_decides` (an escalated "
+                           "office may decide).",
+}
+"""What each version of the contract added or changed."""
+
+SINCE: dict[str, ContractVersion] = {
+    "party": ContractVersion(1, 0),
+    "offices": ContractVersion(1, 0),
+    "office_holders": ContractVersion(1, 0),
+    "roles": ContractVersion(1, 0),
+    "form": ContractVersion(1, 0),
+    "check": ContractVersion(1, 0),
+    "extra_steps": ContractVersion(1, 0),
+    "letterhead": ContractVersion(1, 0),
+    "on_event": ContractVersion(1, 0),
+    "delegation": ContractVersion(1, 1),
+}
+"""The contract version in which each hook appeared."""
+
+ABSENT: dict[str, Any] = {
+    "office_holders": [],
+    "roles": None,
+    "form": None,
+    "check": [],
+    "extra_steps": [],
+    "letterhead": "",
+    "on_event": None,
+    "delegation": None,
+}
+"""The answer the engine takes from a party that does not implement a hook (``party`` and
+``offices`` are required): what a party written for a contract older than the hook gets."""
 
 
 @hookspec

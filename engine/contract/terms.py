@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from engine.contract.contract_version import check_supported
 
 
 class ItemKind(StrEnum):
@@ -52,6 +55,21 @@ class PartyIdentity(_Frozen):
     """The version of this party's definition (roles, extra steps, rules): raise it when
     an upgrade changes them. Items in flight keep the version they were drafted under;
     new items follow this one (see `roles` in `engine.contract.hookspecs`)."""
+    contract: str = Field(default="1.0", pattern=r"^\d{1,3}\.\d{1,3}$")
+    """The version of the party contract the package was written for (the engine's is
+    `engine.contract.hookspecs.CONTRACT_VERSION`). A party that does not say was written
+    for 1.0, the contract before versions were declared. The engine refuses a party
+    written for a newer contract than its own, and gives one written for an older minor
+    version the defaults of the hooks added since."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _contract_first(cls, data: Any) -> Any:
+        # Before any other field: a party of a newer contract may carry fields this
+        # engine does not know, and "needs contract 1.2" is the fault to report.
+        if isinstance(data, dict):
+            check_supported(str(data.get("contract", "1.0")))
+        return data
 
 
 class Office(_Frozen):

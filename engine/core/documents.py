@@ -135,8 +135,9 @@ def render_document(item: Item, registry: Registry) -> str:
     return render_data(document_data(item), registry)
 
 
-def render_data(data: dict[str, Any], registry: Registry) -> str:
-    """The HTML of a document's data; the same data always gives the same bytes."""
+def render_data(data: dict[str, Any], registry: Registry, *, signature_page: bool = False) -> str:
+    """The HTML of a document's data; the same data always gives the same bytes. With
+    `signature_page`, a last page for PDF signature fields replaces the signature blocks."""
     content = data["content"]
     environment = _environment()
     kind = ItemKind(content["kind"])
@@ -159,7 +160,7 @@ def render_data(data: dict[str, Any], registry: Registry) -> str:
     return environment.get_template("document.html").render(
         content=content, kind_label=kind.label, kind_label_ur=KIND_LABELS_UR[kind],
         letterheads=letterheads, data=data,
-        entries=_entries(model, content["form"]), signatures=blocks,
+        entries=_entries(model, content["form"]), signatures=blocks, signature_page=signature_page,
     )
 
 
@@ -171,7 +172,7 @@ def _acting_for(signature: dict[str, Any], office: str) -> str | None:
             f"signed for {absent['name']}, who was away")
 
 
-def render_pdf(data: dict[str, Any], registry: Registry) -> bytes:
+def render_pdf(data: dict[str, Any], registry: Registry, *, signature_page: bool = False) -> bytes:
     """The PDF of a document's data (WeasyPrint, Pango shaping the Urdu), with the data
     attached; deterministic, like the HTML."""
     # lazy: WeasyPrint (Pango, fonts) takes ~1 s to import; only PDFs need it.
@@ -183,4 +184,5 @@ def render_pdf(data: dict[str, Any], registry: Registry) -> bytes:
     attached = Attachment(string=json.dumps(data, sort_keys=True, ensure_ascii=False),
                           name=DATA_FILE, description="Manzoori document data and signatures",
                           created=moment, modified=moment)
-    return HTML(string=render_data(data, registry)).write_pdf(attachments=[attached])
+    html = render_data(data, registry, signature_page=signature_page)
+    return HTML(string=html).write_pdf(attachments=[attached])

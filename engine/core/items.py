@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from engine.clock import utcnow
 from engine.contract import ItemKind
 from engine.contract.forms import check_line
-from engine.core import access, authority, definitions, routing, signatures
+from engine.core import access, authority, definitions, pades, routing, signatures
 from engine.core.credentials import spend_code
 from engine.core.directory import get_officer, holdings, holds, party_day, require_office
 from engine.core.flows import CHECKER_ACTIONS, EndState, Route, current_flow, flow_for
@@ -242,6 +242,9 @@ def _act(
                                         passphrase, now, acting_for=record.capacity.absent,
                                         opened=unlocked)
             payload["signature"] = signatures.event_copy(signature, actor.username)
+            # The PDF signature too, while the passphrase is at hand (when the holder has a
+            # certificate): the PDF then carries every signature in signing order.
+            pades.sign_document(session, registry, item, signature, passphrase or "")
     item.updated_at = now
     event = routing.record(
         session, item, actor, action, now, step=at_step, party=party, comment=comment, key=key,
@@ -582,7 +585,9 @@ def _check_parties(registry: Registry, kind: ItemKind, multi: bool, parties: lis
 def _check_title(title: str) -> str:
     title = (title or "").strip()
     if not 5 <= len(title) <= 300:
-        raise InvalidForm("the title must have 5 to 300 characters", problems=[("title", "length")])
+        raise InvalidForm("the title must have 5 to 300 characters",
+                          problems=[("title", "Write a title of 5 to 300 characters.")],
+                          problems_ur=[("title", "عنوان 5 سے 300 حروف کا لکھیں۔")])
     # A title is one line: it heads pages and is the subject of notification emails.
     check_line(title, "title")
     return title

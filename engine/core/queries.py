@@ -8,7 +8,7 @@ it did not exist. `reader=None` is the server's console, which reads everything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -172,6 +172,58 @@ def list_items(
     if party:
         query = query.where(Item.parties.any(ItemParty.party == party))
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ItemSearch:
+    """What an officer looks for: any of these, all of them must match (empty: any)."""
+
+    reference: str = ""
+    """Part of the reference, e.g. `PJ-WP` or `2025-0001`."""
+    words: str = ""
+    """Words that must all appear in the title, in any order and case."""
+    party: str = ""
+    kind: str = ""
+    state: str = ""
+    step: str = ""
+    """A step the item waits at now (an open step of that name, for any party)."""
+    since: date | None = None
+    until: date | None = None
+    """The item's last change on or after `since` and on or before `until`."""
+
+
+def search_items(session: Session, *, reader: Reader | None, search: ItemSearch,
+                 offset: int = 0, limit: int = 25) -> tuple[list[Item], int]:
+    """One page of the items `reader` may read that match `search`, most recently changed
+    first, and how many match in all. Need-to-know is in the query (`Reader.items`), so
+    the count and the pages never see an item the reader may not read."""
+    conditions: list[ColumnElement[bool]] = []
+    if reader is not None:
+        conditions.append(reader.items())
+    if search.reference.strip():
+        conditions.append(func.upper(Item.reference).contains(search.reference.strip().upper(),
+                                                              autoescape=True))
+    for word in search.words.split():
+        conditions.append(func.lower(Item.title).contains(word.lower(), autoescape=True))
+    if search.party:
+        conditions.append(Item.parties.any(ItemParty.party == search.party))
+    if search.kind:
+        conditions.append(Item.kind == parse_kind(search.kind).value)
+    if search.state:
+        conditions.append(Item.state == search.state)
+    if search.step:
+        conditions.append(Item.steps.any(and_(
+            StepRecord.status == StepStatus.OPEN,
+            or_(StepRecord.name == search.step, StepRecord.name.startswith(f"{search.step}:")))))
+    if search.since is not None:
+        conditions.append(Item.updated_at >= datetime.combine(search.since, time()))
+    if search.until is not None:
+        conditions.append(Item.updated_at < datetime.combine(search.until + timedelta(days=1), time()))
+    total = session.scalar(select(func.count(Item.id)).where(*conditions)) or 0
+    items = session.scalars(
+        select(Item).where(*conditions).options(selectinload(Item.parties), selectinload(Item.steps))
+        .order_by(Item.updated_at.desc(), Item.id.desc()).offset(offset).limit(limit))
+    return list(items), total
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import functools
 import inspect
 import logging
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import entry_points
@@ -30,6 +30,7 @@ from engine.contract import (
     RoleRule,
     hookspecs,
 )
+from engine.contract.contract_version import ContractMismatch, ContractVersion
 from engine.contract.forms import FormModel
 from engine.core.flows import current_flow
 from engine.errors import NotFound, PluginError
@@ -38,10 +39,6 @@ GROUP = "manzoori.provinces"
 log = logging.getLogger("manzoori.plugins")
 
 _REQUIRED = ("party", "offices")
-_EMPTY: dict[str, Any] = {
-    "office_holders": [], "roles": None, "form": None, "check": [], "extra_steps": [],
-    "letterhead": "", "on_event": None, "delegation": None,
-}
 
 
 @dataclass
@@ -51,6 +48,8 @@ class Party:
     name: str
     """The entry point's name: how faults are reported."""
     impls: dict[str, Any]
+    distribution: str | None = None
+    """The installed package that registered it, with its version (`manzoori-gb 0.1.0`)."""
     _roles: dict[tuple[ItemKind, int], dict[str, RoleRule] | None] = field(
         default_factory=dict, repr=False)
 
@@ -61,13 +60,19 @@ class Party:
         if function is None:
             if hook in _REQUIRED:
                 raise PluginError(self.name, hook, "required hook is not implemented")
-            return _EMPTY[hook]
+            # A hook of a newer minor contract than the party's, or one it leaves out.
+            return hookspecs.ABSENT[hook]
         accepted = _parameters(function)
         try:
             result = function(**{name: value for name, value in kwargs.items() if name in accepted})
+            return _check_return(self.name, hook, result)
+        except ContractMismatch as error:
+            package = f"{self.distribution} " if self.distribution else ""
+            raise PluginError(self.name, hook, f"{package}{error}") from None
+        except PluginError:
+            raise
         except Exception as error:  # a plugin's fault must not take the engine down
             raise PluginError(self.name, hook, f"raised {type(error).__name__}: {error}") from error
-        return _check_return(self.name, hook, result)
 
     @cached_property
     def identity(self) -> PartyIdentity:
@@ -76,6 +81,11 @@ class Party:
     @property
     def code(self) -> str:
         return self.identity.code
+
+    @property
+    def contract(self) -> ContractVersion:
+        """The version of the contract the party was written for."""
+        return ContractVersion.parse(self.identity.contract)
 
     @cached_property
     def offices(self) -> dict[str, Office]:
@@ -202,6 +212,12 @@ class Registry:
             known = ", ".join(sorted(self.parties)) or "none"
             raise NotFound(f"no party {code!r} is installed (installed: {known})") from None
 
+    def listening(self, party_codes: Iterable[str]) -> list[str]:
+        """The parties among `party_codes` that implement `on_event`: the others need not
+        be told (and an item's run makes no task of telling them)."""
+        return [code for code in party_codes
+                if code in self.parties and "on_event" in self.parties[code].impls]
+
     def notify(self, party_codes: list[str], notice: Any) -> None:
         for code in party_codes:
             party = self.parties.get(code)
@@ -230,17 +246,18 @@ def load_parties(plugins: Mapping[str, object] | None = None) -> Registry:
     registry = Registry()
     if plugins is None:
         found = sorted(entry_points(group=GROUP), key=lambda ep: ep.name)
-        loaders: list[tuple[str, Callable[[], object]]] = [(ep.name, ep.load) for ep in found]
+        loaders: list[tuple[str, Callable[[], object], str | None]] = [
+            (ep.name, ep.load, f"{ep.dist.name} {ep.dist.version}" if ep.dist else None) for ep in found]
     else:
-        loaders = [(name, functools.partial(_given, plugin)) for name, plugin in plugins.items()]
-    for name, load in loaders:
+        loaders = [(name, functools.partial(_given, plugin), None) for name, plugin in plugins.items()]
+    for name, load, distribution in loaders:
         try:
             plugin = load()
         except Exception as error:
             registry.faults.append(PluginError(name, None, f"failed to load: {type(error).__name__}: {error}"))
             continue
         try:
-            party = _admit(plugin_manager, name, plugin)
+            party = _admit(plugin_manager, name, plugin, distribution)
         except PluginError as error:
             registry.faults.append(error)
             continue
@@ -258,22 +275,32 @@ def _given(plugin: object) -> object:
     return plugin
 
 
-def _admit(plugin_manager: pluggy.PluginManager, name: str, plugin: object) -> Party:
+def _admit(plugin_manager: pluggy.PluginManager, name: str, plugin: object,
+           distribution: str | None) -> Party:
     """Register `plugin` and check it: only hooks of the contract, and what must hold."""
     plugin_manager.register(plugin, name=name)
+    party = Party(name, _implementations(plugin_manager, plugin), distribution)
+    # The contract first: a party of a newer one brings hooks this engine does not know,
+    # and "needs contract 1.2" says more than "recusal is not a hook of the contract".
+    party.identity  # noqa: B018 - raises PluginError when wrong
     unknown = [attribute for attribute in dir(plugin)
                if plugin_manager.parse_hookimpl_opts(plugin, attribute) is not None
-               and not hasattr(hookspecs, attribute)]
+               and attribute not in hookspecs.SINCE]
     if unknown:
         raise PluginError(name, unknown[0], "is not a hook of the contract")
-    party = Party(name, _implementations(plugin_manager, plugin))
     _check_party(party)
     return party
 
 
 def _check_party(party: Party) -> None:
-    """What must hold before a party is admitted: identity, offices, roles naming them."""
+    """What must hold before a party is admitted: a contract this engine speaks (checked
+    first, by `PartyIdentity`), identity, offices, roles naming them."""
     party.identity  # noqa: B018 - raises PluginError when wrong
+    for hook in party.impls:
+        if hookspecs.SINCE[hook] > party.contract:
+            raise PluginError(party.name, hook, f"appeared in contract {hookspecs.SINCE[hook]}, "
+                              f"but the party declares contract {party.contract}: declare "
+                              f"PartyIdentity(contract=\"{hookspecs.SINCE[hook]}\") or later")
     party.offices  # noqa: B018
     for kind in ItemKind:
         party.roles(kind)

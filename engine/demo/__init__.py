@@ -1,4 +1,6 @@
-"""`manzoori demo`: the seeds' real events replayed from draft to their final state.
+"""`manzoori demo`: the seeds' real events replayed from draft to their final state, then
+three illustrative items left in flight (`engine.demo.scenes.live_scenes`) so that work
+waits for the [sample] officers.
 
 Each scene follows a text of `shared/context/`. People named in those texts act only
 in the office and on the date the text shows them in; every other officer is a
@@ -16,23 +18,29 @@ from rich.markup import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.clock import utcnow
 from engine.core.accounts import hash_password
+from engine.core.certificates import seed_sample_certificates
 from engine.core.credentials import kept_secret
 from engine.core.directory import load_public_holders, seed_sample_officers
 from engine.core.followup import clear_report, plan, report_progress
 from engine.core.items import act, draft
 from engine.core.registry import Registry
 from engine.core.signatures import SAMPLE_PASSPHRASE, sample_passphrase, seed_sample_keys
-from engine.demo.scenes import FOLLOW_UP, FOLLOW_UP_QUARTER, SCENES
+from engine.demo.scenes import FOLLOW_UP, FOLLOW_UP_QUARTER, LIVE_OFFICERS, SCENES, live_scenes
 from engine.demo.script import Scene
 from engine.errors import Conflict
 from engine.store import Item, Officer, PlanAction, home
+
+CERTIFIED_FROM = datetime(2025, 1, 1)
+"""When the [sample] CAs and certificates start: before the Letter of Intent is signed."""
 
 
 def run_demo(session: Session, registry: Registry, console: Console) -> list[str]:
     """Play every scene; returns the references of the items it made."""
     existing = session.scalar(select(func.count()).select_from(Item))
-    if existing and _already_played(session, SCENES):
+    live = live_scenes(utcnow().replace(second=0, microsecond=0))
+    if existing and _already_played(session, [*SCENES, *live]):
         console.print("The demo has already been played on this database; see its items with "
                       "[bold]manzoori items[/], or set MANZOORI_HOME to an empty folder to play it again.",
                       highlight=False)
@@ -47,8 +55,13 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
     samples = seed_sample_officers(session, registry, start)
     # The people from the record who sign in the scenes get demo keys too: [sample] keys
     # under the sample passphrase, not keys they made or hold.
-    signers = sorted({move.officer for scene in SCENES for move in scene.moves if move.action == "sign"})
+    signers = sorted({move.officer for scene in [*SCENES, *live] for move in scene.moves if move.action == "sign"})
     keyed = seed_sample_keys(session, start, usernames=signers)
+    # The agreements' signatories get [sample] certificates, so that the Letter of Intent
+    # travels as a PDF whose signatures any PDF reader checks (docs/certificates.md).
+    certified = sorted({move.officer for scene in SCENES if scene.kind == "agreement"
+                        for move in scene.moves if move.action == "sign"})
+    seed_sample_certificates(session, registry, CERTIFIED_FROM, certified, sample_passphrase())
     session.commit()
     console.print(f"Directory: {holders} office holders from the public record, "
                   f"{samples} \\[sample] officers; {keyed} \\[sample] signing keys under the "
@@ -57,7 +70,14 @@ def run_demo(session: Session, registry: Registry, console: Console) -> list[str
     for scene in SCENES:
         references.append(_play(session, registry, console, scene, sample_passphrase()))
     _follow_up(session, registry, console)
+    waiting = [(scene, _play(session, registry, console, scene, sample_passphrase())) for scene in live]
+    references += [reference for _, reference in waiting]
     console.print("\nSee them with [bold]manzoori items[/] and [bold]manzoori show REF[/].")
+    console.rule("[bold]Work waiting for you[/]")
+    for scene, reference in waiting:
+        officer = LIVE_OFFICERS[scene.item_title]
+        console.print(f"{reference} ({escape(scene.item_title)}): log in as [bold]{officer}[/], or "
+                      f"[bold]manzoori inbox --as {officer}[/]", highlight=False)
     path = _sample_logins(session)
     console.print(f"The \\[sample] officers can log in to the web app (e.g. as "
                   f"balochistan.assembly-secretary) with the password in {escape(str(path))}.",
@@ -84,7 +104,7 @@ def _already_played(session: Session, scenes: list[Scene]) -> bool:
 
 def _play(session: Session, registry: Registry, console: Console, scene: Scene,
           passphrase: str) -> str:
-    console.rule(f"[bold]{scene.title}[/]  ({scene.source})")
+    console.rule(f"[bold]{escape(scene.title)}[/]  ({escape(scene.source)})")
     outcome = draft(
         session, registry, kind=scene.kind, parties=scene.parties, title=scene.item_title,
         form=scene.form, officer=scene.drafter, ordered_signing=scene.ordered_signing,

@@ -7,6 +7,8 @@ marked illustrative. Costs and constituencies of the PSDP requests are sample va
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from engine.demo.script import Move, ProgressMove, Scene
 
 PUNJAB_ACTION_PLAN = Scene(
@@ -243,3 +245,78 @@ FOLLOW_UP = [
                  "Balochistan [sample] reports its independent department blocked",
                  reason="Awaiting the provincial cabinet's approval of the department's budget [sample]."),
 ]
+
+
+def live_scenes(now: datetime) -> list[Scene]:
+    """Items the demo leaves in flight, so that a newcomer finds work waiting: in the web
+    app's inboxes, in `manzoori inbox`, and as Suspended runs in the Prefect UI. They are
+    illustrative, acted by [sample] officers in the days before `now` (so that their
+    deadlines lie ahead), and say so in their titles. README's "Work waiting in the demo"
+    names the [sample] officer to log in as for each."""
+    def ago(days: float) -> str:
+        return (now - timedelta(days=days)).isoformat(timespec="minutes")
+
+    plan = {**PUNJAB_ACTION_PLAN.form, "period_start": "2027-01-01", "period_end": "2027-12-31",
+            "summary": "The caucus's plan for the year after its 2026 action plan, on the same four "
+                       "pillars [sample].",
+            "activities": [{**activity, "quarter": f"2027-Q{index % 4 + 1}"}
+                           for index, activity in enumerate(PUNJAB_ACTION_PLAN.form["activities"])]}
+    mou = {**PUNJAB_BALOCHISTAN_LOI.form, "instrument": "Memorandum of Understanding",
+           "purpose": "Carry the Letter of Intent of February 2025 into a memorandum on sharing "
+                      "social protection data between Punjab and Balochistan [sample]."}
+    resolution = {**IPMG_JOINT_RESOLUTION.form, "meeting_date": (now - timedelta(days=3)).date().isoformat(),
+                  "meeting": "Inter-Provincial Ministerial Group on Women's Empowerment [sample meeting]",
+                  "meeting_number": 17}
+    feedback = [("punjab", "wdd-secretary"), ("kp", "swd-secretary")]
+    return [
+        Scene(
+            title="Waiting now: a Punjab work plan at review",
+            source="illustrative, [sample] officers", kind="work_plan", parties=["punjab"],
+            item_title="WPC Action Plan 2027 [sample]", form=plan,
+            drafter="punjab.pdu-director", drafted_at=ago(3),
+            moves=[Move(ago(2), "punjab.pdu-director", "submit",
+                        "The PDU [sample] submits next year's plan; the caucus's members review it",
+                        illustrative=True)],
+        ),
+        Scene(
+            title="Waiting now: an agreement signed by Punjab, not yet by Balochistan",
+            source="illustrative, [sample] officers", kind="agreement", parties=["punjab", "balochistan"],
+            item_title="MoU on sharing social protection data [sample]", form=mou,
+            drafter="punjab.pspa-dg", drafted_at=ago(6),
+            moves=[
+                Move(ago(6), "punjab.pspa-dg", "submit", "PSPA [sample] submits the MoU to both parties",
+                     illustrative=True),
+                Move(ago(5), "punjab.swd-secretary", "clear", "Punjab's SWD [sample] clears it",
+                     illustrative=True),
+                Move(ago(5), "balochistan.law-secretary", "clear", "Balochistan's Law Department [sample] "
+                     "clears it", illustrative=True),
+                Move(ago(4), "punjab.pspa-vice-chair", "approve", "PSPA's Vice Chairperson [sample] approves",
+                     illustrative=True),
+                Move(ago(4), "balochistan.ps-social-welfare", "approve",
+                     "Balochistan's Parliamentary Secretary Social Welfare [sample] approves", illustrative=True),
+                Move(ago(1), "punjab.pspa-vice-chair", "sign", "and signs for Punjab; Balochistan's "
+                     "signature is awaited", illustrative=True),
+            ],
+        ),
+        Scene(
+            title="Waiting now: an IPMG resolution in its feedback round",
+            source="illustrative, [sample] officers", kind="joint_resolution", parties=_IPMG_PARTIES,
+            item_title="Joint resolution of an IPMG meeting [sample]", form=resolution,
+            drafter="ncsw.secretary", drafted_at=ago(2),
+            moves=[
+                Move(ago(2), "ncsw.secretary", "submit", "The IPMG secretariat [sample] shares the draft "
+                     "for feedback", illustrative=True),
+                *[Move(ago(1), f"{party}.{office}", "feedback", f"{_NAMES[party]} [sample] gives feedback",
+                       comment="No change requested [sample].", illustrative=True)
+                  for party, office in feedback],
+            ],
+        ),
+    ]
+
+
+#: Who to log in as to act on each live item (README: "Work waiting in the demo").
+LIVE_OFFICERS = {
+    "WPC Action Plan 2027 [sample]": "punjab.wpc-member.1",
+    "MoU on sharing social protection data [sample]": "balochistan.ps-social-welfare",
+    "Joint resolution of an IPMG meeting [sample]": "sindh.wdd-secretary",
+}

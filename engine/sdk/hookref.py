@@ -17,7 +17,7 @@ from engine import contract
 from engine.contract import hookspecs
 
 TYPES = (contract.PartyIdentity, contract.Office, contract.OfficeHolder, contract.RoleRule,
-         contract.ExtraStep, contract.Finding, contract.EventNotice)
+         contract.DelegationRule, contract.ExtraStep, contract.Finding, contract.EventNotice)
 
 
 def hooks() -> list[tuple[str, Callable[..., Any]]]:
@@ -31,6 +31,12 @@ def _signature(name: str, function: Callable[..., Any]) -> str:
     signature = inspect.signature(function)  # annotations stay strings: exactly as written
     parameters = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
     return f"def {name}({parameters}) -> {signature.return_annotation}"
+
+
+def _absence(hook: str) -> str:
+    if hook not in hookspecs.ABSENT:
+        return "Required."
+    return f"Optional: a party that does not implement it answers `{hookspecs.ABSENT[hook]!r}`."
 
 
 def _fields(model: type[BaseModel]) -> list[str]:
@@ -68,8 +74,14 @@ def reference() -> str:
         "",
     ]
     for name, function in hooks():
-        lines += [f"### `{name}`", "", "```python", _signature(name, function), "```", "",
+        lines += [f"### `{name}`", "", f"Since contract {hookspecs.SINCE[name]}. " + _absence(name),
+                  "", "```python", _signature(name, function), "```", "",
                   inspect.cleandoc(function.__doc__ or "(undocumented)"), ""]
+    lines += ["## Contract versions", "",
+              f"This engine speaks contract {hookspecs.CONTRACT_VERSION} and loads parties written "
+              f"for {hookspecs.OLDEST_SUPPORTED} to {hookspecs.CONTRACT_VERSION}.", "",
+              "| version | what it added |", "|---|---|",
+              *[f"| {version} | {text} |" for version, text in hookspecs.CHANGES.items()], ""]
     lines += ["## Types the hooks return", "",
               "From `engine.contract` (pydantic models: what a hook returns is checked against "
               "them, and a mismatch is reported as `plugin NAME.HOOK: returned the wrong type`).",

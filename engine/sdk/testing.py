@@ -37,6 +37,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from engine.contract import ItemKind
+from engine.contract.contract_version import ContractVersion
 from engine.contract.forms import (
     AgreementForm,
     FormModel,
@@ -120,8 +121,11 @@ class Conformance:
 
     def directory(self) -> list[Failure]:
         """At least one office keeps the party's directory (`Office.keeps_directory`): its
-        holders appoint and relieve the party's officers in the web app and the API."""
+        holders appoint and relieve the party's officers in the web app and the API. A party
+        written for contract 1.0, before the field, has its default: none does."""
         def check() -> list[Failure]:
+            if self.party.contract < ContractVersion(1, 1):
+                return []  # written before 1.1 made the field: its default, the operator appoints
             if not any(office.keeps_directory for office in self.party.offices.values()):
                 return [self._fail("offices", "marks no office keeps_directory=True: nobody but the "
                                    "operator at the command line could appoint or relieve its officers")]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -36,7 +37,7 @@ from engine.contract.forms import MAX_TEXT, control_character
 from engine.errors import InvalidForm, NotAllowed
 
 #: The Alembic revision the models correspond to; `open_database` upgrades to it.
-SCHEMA_REVISION = "0010"
+SCHEMA_REVISION = "0012"
 
 
 class Base(DeclarativeBase):
@@ -340,6 +341,51 @@ class Signature(Base):
 
     officer: Mapped[Officer] = relationship(foreign_keys=[officer_id])
     acting_for: Mapped[Officer | None] = relationship(foreign_keys=[acting_for_id])
+
+
+class Certificate(Base):
+    """An X.509 certificate of a party's PDF signing: its certificate authority's own (no
+    `signing_key_id`, no `office`) or an office holder's for one office, bound to the holder's
+    signing key (`engine.core.certificates`). A private key is kept only encrypted under a
+    passphrase (OpenSSH format: bcrypt KDF, AES-256): the CA's under the CA passphrase, a
+    holder's under their signing key's."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party: Mapped[str] = mapped_column(String(32), index=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    """The serial number, hex."""
+    office: Mapped[str | None] = mapped_column(String(48))
+    signing_key_id: Mapped[int | None] = mapped_column(ForeignKey("signing_keys.id"), index=True)
+    pem: Mapped[str] = mapped_column(Text)
+    private_key: Mapped[str | None] = mapped_column(Text)
+    not_before: Mapped[datetime] = mapped_column(DateTime)
+    not_after: Mapped[datetime] = mapped_column(DateTime)
+    imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    """Revoked by hand (`manzoori ca revoke`); a revoked key or an ended appointment
+    revokes it too, without a mark here (`engine.core.certificates.revocation`)."""
+
+    signing_key: Mapped[SigningKey | None] = relationship()
+
+
+class SignedDocument(Base):
+    """The PDF of one version with its PAdES signatures, one incremental update per
+    signature in signing order: each signatory adds theirs when they sign."""
+
+    __tablename__ = "signed_documents"
+    __table_args__ = (UniqueConstraint("item_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    signatures: Mapped[int] = mapped_column(Integer)
+    """The engine signatures (table `signatures`) this PDF carries as PAdES signatures."""
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class OutboxEntry(Base):

@@ -79,6 +79,8 @@ class _Answer(BaseModel):
 class Problem(BaseModel):
     field: str
     message: str
+    message_ur: str | None = None
+    """The same message in Urdu, where the engine says it in Urdu (a form's validation)."""
 
 
 class Error(BaseModel):

@@ -46,6 +46,7 @@ from engine.web.mail_pages import router as mail_router
 from engine.web.pages import error_page
 from engine.web.pages import router as pages_router
 from engine.web.plan_pages import router as plan_router
+from engine.web.search_pages import router as search_router
 
 THREADS = 40
 """Threads running the handlers (AnyIO's default, stated here because the pool follows it)."""
@@ -132,6 +133,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
                             headers={"Allow": ", ".join(allowed)})
 
     app.include_router(api_router)
+    app.include_router(search_router)
     app.include_router(pages_router)
     app.include_router(plan_router)
     app.include_router(absence_router)

@@ -102,9 +102,12 @@ def revision_seen(posted: str | None) -> int | None:
 def error_body(error: ManzooriError) -> dict[str, Any]:
     """The JSON an API client gets for a refused request: kind, message, field, problems."""
     problems = getattr(error, "problems", None) or []
+    urdu = getattr(error, "problems_ur", None) or []  # the same problems, in the same order
     return {
         "error": type(error).__name__,
         "message": error.message,
         "field": getattr(error, "field", None),
-        "problems": [{"field": where, "message": message} for where, message in problems],
+        "problems": [{"field": where, "message": message,
+                      **({"message_ur": urdu[index][1]} if index < len(urdu) else {})}
+                     for index, (where, message) in enumerate(problems)],
     }

@@ -13,10 +13,22 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from engine.contract.forms import is_multiline
+from engine.contract.forms import field_example, is_multiline
+from engine.errors import InvalidForm
 
 EXTRA_ROWS = 2
+"""Empty rows a list of rows offers after its filled ones; "Add a row" adds one more
+(in the browser by pages.js, or without script by a round trip: `ADD_ROW`)."""
+
 LONG_TEXT = {"summary", "purpose", "text", "data_protection_clause", "activity"}
+
+ADD_ROW = "add_row:"
+"""The posted button (`add_row:activities`) that asks for one more row of the list it
+names; nothing is saved."""
+REMOVE_ROW = "remove_row:"
+"""The posted button (`remove_row:activities[1]`) that drops the row it names; nothing is
+saved. The buttons are named so, with their label as value, so that they are inputs and
+the form's save button stays its only <button>."""
 
 
 @dataclass
@@ -33,6 +45,9 @@ class Field:
     rows: list[list[Field]] = field(default_factory=list)
     error: str | None = None
     hint: str = ""
+    hint_ur: str = ""
+    example: str | None = None
+    """The format to follow, shown under the field ("for example 2025-Q3")."""
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -53,9 +68,10 @@ def _row_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def fields(model: type[BaseModel], data: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-           prefix: str = "") -> list[Field]:
-    """The model's fields as widgets, filled with `data` and marked with `errors` by path."""
-    data, errors = data or {}, errors or {}
+           prefix: str = "", extra_rows: dict[str, int] | None = None) -> list[Field]:
+    """The model's fields as widgets, filled with `data` and marked with `errors` by path;
+    a list of rows gets EXTRA_ROWS empty ones, or as many as `extra_rows` says for it."""
+    data, errors, extra_rows = data or {}, errors or {}, extra_rows or {}
     result = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
@@ -63,13 +79,14 @@ def fields(model: type[BaseModel], data: dict[str, Any] | None = None, errors: d
         annotation, _optional = _unwrap(info.annotation)
         value = data.get(name, None if info.is_required() else info.get_default(call_default_factory=True))
         item = Field(name, path, info.title or name, str(extra.get("title_ur", "")), "text",
-                     info.is_required(), value, error=errors.get(path), hint=info.description or "")
+                     info.is_required(), value, error=errors.get(path), hint=info.description or "",
+                     hint_ur=str(extra.get("hint_ur", "")), example=field_example(info))
         row_model = _row_model(annotation)
         if row_model is not None:
             item.widget = "rows"
             existing = [row for row in (value or []) if isinstance(row, dict)]
             item.rows = [fields(row_model, row, errors, f"{path}[{index}].")
-                         for index, row in enumerate([*existing, *([{}] * EXTRA_ROWS)])]
+                         for index, row in enumerate([*existing, *([{}] * extra_rows.get(path, EXTRA_ROWS))])]
             item.error = errors.get(path)
         elif get_origin(annotation) is list:
             item.widget = "lines"
@@ -116,11 +133,28 @@ def parse(model: type[BaseModel], posted: dict[str, str]) -> dict[str, Any]:
             data[name] = [line.strip() for line in posted.get(name, "").splitlines() if line.strip()]
         elif name in posted:
             text = posted[name].strip()
-            if text or not optional:
-                if text or info.is_required():
-                    data[name] = text
-                # an empty optional field is left out, so its default applies
+            if text:
+                data[name] = text
+            # an empty field is left out: an optional one takes its default, a required
+            # one is "required", not "not a date" or "too short"
     return data
+
+
+def row_request(posted: dict[str, str]) -> tuple[str, str] | None:
+    """("add", "activities") or ("remove", "activities[1]") when the form was posted by a
+    row's button rather than to be saved; the button's field is taken out of `posted`, and
+    a removed row's fields too."""
+    for key in list(posted):
+        if key.startswith(ADD_ROW):
+            del posted[key]
+            return "add", key.removeprefix(ADD_ROW)
+        if key.startswith(REMOVE_ROW):
+            del posted[key]
+            row = key.removeprefix(REMOVE_ROW)
+            for field_key in [name for name in posted if name.startswith(f"{row}.")]:
+                del posted[field_key]
+            return "remove", row
+    return None
 
 
 def errors_by_path(problems: list[tuple[str, str]]) -> dict[str, str]:
@@ -130,3 +164,23 @@ def errors_by_path(problems: list[tuple[str, str]]) -> dict[str, str]:
         path = where.split(" (", 1)[0].strip()
         found[path] = f"{found[path]}; {message}" if path in found else message
     return found
+
+
+def rows_wanted(rows: tuple[str, str], data: dict[str, Any]) -> dict[str, int]:
+    """Empty rows to offer after a row's button: one more for "add", the usual after "remove"."""
+    what, where = rows
+    if what != "add":
+        return {}
+    return {where: EXTRA_ROWS + 1} if isinstance(data.get(where), list) else {}
+
+
+def problems_shown(error: InvalidForm, lang: str) -> dict[str, str]:
+    """The form's problems by field, in the page's language where the engine says them in it."""
+    urdu = lang == "ur" and error.problems_ur
+    return errors_by_path(error.problems_ur if urdu and error.problems_ur else error.problems)
+
+
+def form_headline(error: InvalidForm, lang: str) -> str:
+    """The line above the form: in Urdu, where each field has its Urdu message, none (the
+    page's own "correct the fields marked" says it), else the engine's headline."""
+    return "" if lang == "ur" and error.problems_ur else error.headline

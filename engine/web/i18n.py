@@ -76,6 +76,42 @@ TEXT: dict[str, dict[str, str]] = {
     "absences": {"en": "Absences", "ur": "غیر حاضریاں"},
     "no_absences": {"en": "No absences recorded.", "ur": "کوئی غیر حاضری درج نہیں۔"},
     "back_now": {"en": "I am back", "ur": "میں واپس آ گیا ہوں"},
+    # Guiding pages (issue 15)
+    "for_example": {"en": "For example", "ur": "مثال کے طور پر"},
+    "add_row": {"en": "Add a row", "ur": "ایک سطر شامل کریں"},
+    "remove_row": {"en": "Remove this row", "ur": "یہ سطر ہٹائیں"},
+    "notice_done": {"en": "Done: {action} on {reference}.", "ur": "ہو گیا: {reference} پر {action}۔"},
+    "notice_drafted": {"en": "Draft {reference} saved; it stays with you until you submit it.",
+                       "ur": "مسودہ {reference} محفوظ ہو گیا؛ جمع کرانے تک یہ آپ کے پاس رہے گا۔"},
+    "notice_waits": {"en": "It is now at {step}, waiting for {who}.",
+                     "ur": "اب یہ مرحلہ {step} پر ہے اور ان کا منتظر ہے: {who}۔"},
+    "notice_ended": {"en": "Its flow has ended: {state}.", "ur": "اس کا سلسلہ مکمل ہو گیا: {state}۔"},
+    "reassign_done": {"en": "Reassigned", "ur": "منتقل کر دیا گیا"},
+    "bulk_choose": {"en": "Decision", "ur": "فیصلہ"},
+    "bulk_none": {"en": "— choose a decision —", "ur": "— فیصلہ منتخب کریں —"},
+    "bulk_differ": {"en": "No one decision can be taken on all the listed items at once: "
+                          "open each item to act on it.",
+                    "ur": "درج تمام معاملات پر ایک ساتھ کوئی ایک فیصلہ نہیں ہو سکتا: "
+                          "ہر معاملہ کھول کر فیصلہ کریں۔"},
+    "route": {"en": "Route", "ur": "راستہ"},
+    "route_help": {"en": "Each row is a party, each column a step; ▶ marks where the item waits "
+                         "now and who holds that step, ✓ the steps done.",
+                   "ur": "ہر قطار ایک فریق اور ہر کالم ایک مرحلہ ہے؛ ▶ بتاتا ہے کہ معاملہ اب کہاں اور کس کا "
+                         "منتظر ہے، ✓ مکمل مراحل۔"},
+    "search": {"en": "Search", "ur": "تلاش"},
+    "words": {"en": "Words of the title", "ur": "عنوان کے الفاظ"},
+    "party": {"en": "Party", "ur": "فریق"},
+    "any": {"en": "any", "ur": "کوئی بھی"},
+    "since": {"en": "Changed on or after", "ur": "اس تاریخ یا بعد میں تبدیل"},
+    "until_day": {"en": "Changed on or before", "ur": "اس تاریخ یا پہلے تبدیل"},
+    "updated": {"en": "Last change", "ur": "آخری تبدیلی"},
+    "found": {"en": "{count} items found", "ur": "{count} معاملات ملے"},
+    "none_found": {"en": "No item you may read matches.", "ur": "آپ کے پڑھنے کے قابل کوئی معاملہ مطابق نہیں۔"},
+    "previous": {"en": "Previous", "ur": "پچھلا"},
+    "next_page": {"en": "Next", "ur": "اگلا"},
+    "page_of": {"en": "Page {page} of {pages}", "ur": "صفحہ {page} از {pages}"},
+    "bad_date": {"en": "Write the date like 2025-07-01 (year-month-day).",
+                 "ur": "تاریخ اس طرح لکھیں: 2025-07-01 (سال-مہینہ-دن)"},
 }
 
 ACTIONS: dict[str, dict[str, str]] = {

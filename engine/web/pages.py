@@ -8,7 +8,7 @@ calls and results into HTML. Forms carry the session's CSRF token; nothing acts 
 from __future__ import annotations
 
 import difflib
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +16,7 @@ from urllib.parse import quote
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import utcnow
@@ -23,10 +24,10 @@ from engine.contract import ItemKind
 from engine.core.access import reader_of, require_readable
 from engine.core.accounts import LoginFailed, check_password
 from engine.core.authority import who
-from engine.core.directory import holdings
 from engine.core.documents import render_document
 from engine.core.items import act, act_many, draft, get_item, may_reassign, possible_actions, reassign
 from engine.core.queries import inbox, inbox_count, item_detail
+from engine.core.routemap import route_svg
 from engine.core.throttle import LoginGuard
 from engine.core.transfers import holders_today
 from engine.errors import Conflict, InvalidForm, ManzooriError, NotAllowed, Throttled
@@ -45,10 +46,19 @@ from engine.web.auth import (
     web_session,
 )
 from engine.web.deps import PostedForm, PostedText, db_session, registry_of, revision_seen
-from engine.web.formkit import errors_by_path, fields, parse
+from engine.web.formkit import fields, form_headline, parse, problems_shown, row_request, rows_wanted
 from engine.web.guards import built_page
+from engine.web.guidance import (
+    BULK_ACTIONS,
+    common_actions,
+    confirmation,
+    drafting_choices,
+    keep_notice,
+    step_actions,
+    where_now,
+)
 from engine.web.i18n import LANGUAGES
-from engine.web.templating import LANGUAGE_COOKIE, render
+from engine.web.templating import LANGUAGE_COOKIE, chosen_language, render, t_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -162,7 +172,7 @@ def inbox_page(request: Request, session: Session = Depends(db_session)) -> HTML
         else:
             groups["later"].append(entry)
     return render(request, "inbox.html", officer=officer, groups=groups, total=total,
-                  shown=len(entries),
+                  shown=len(entries), bulk_actions=common_actions(entries), step_actions=step_actions,
                   registry=registry_of(request))
 
 
@@ -175,10 +185,17 @@ def bulk(request: Request, form: PostedForm, session: Session = Depends(db_sessi
     action = str(form.get("action", ""))
     if not references:
         raise InvalidForm("select at least one item", problems=[("reference", "required")])
+    if action not in BULK_ACTIONS:
+        raise InvalidForm(f"choose the decision to take on the selected items ({', '.join(BULK_ACTIONS)})",
+                          problems=[("action", "required")])
     results = act_many(session, registry_of(request), references=references, action=action,
                        officer=officer.username, comment=str(form.get("comment", "")).strip() or None,
                        passphrase=str(form.get("passphrase", "")) or None)
-    return render(request, "bulk.html", officer=officer, results=results, action=action)
+    t, registry = t_for(request), registry_of(request)
+    session.expire_all()
+    where = {result.reference: where_now(session, registry, get_item(session, result.reference), t)
+             for result in results if result.outcome is not None}
+    return render(request, "bulk.html", officer=officer, results=results, action=action, where=where)
 
 
 # One item -----------------------------------------------------------------------------------
@@ -216,6 +233,7 @@ def _item_view(request: Request, session: Session, officer: Officer, reference: 
         events=detail.events, fields=shown, version=current, changes=changes, steps=steps,
         possible=possible_actions(session, registry, item, officer, now),
         reassignable=open_parties, problem=problem, registry=registry, who=who,
+        route=Markup(route_svg(session, registry, item, now, title=f"{item.reference}")),  # escaped by route_svg
     )
 
 
@@ -263,7 +281,15 @@ def act_page(request: Request, reference: str, posted: PostedText,
         if isinstance(error, Throttled):  # too many wrong passphrases
             page.headers["Retry-After"] = str(error.retry_after)
         return page
-    return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
+    return _done(request, session, reference, posted.get("action", ""))
+
+
+def _done(request: Request, session: Session, reference: str, action: str) -> Response:
+    """Back to the item, with the confirmation of what was done and where it is now."""
+    t = t_for(request)
+    done = t("notice_done").format(action=t(action), reference=reference)
+    text = confirmation(session, registry_of(request), reference, done, t)
+    return keep_notice(RedirectResponse(f"/items/{quote(reference)}", status_code=303), text)
 
 
 @router.post("/items/{reference}/reassign", response_class=HTMLResponse)
@@ -279,7 +305,7 @@ def reassign_page(request: Request, reference: str, posted: PostedText,
         session.rollback()
         return _item_view(request, session, officer, reference, status=error.http_status,
                           problem=error.message)
-    return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
+    return _done(request, session, reference, "reassign_done")
 
 
 # Drafting and revising --------------------------------------------------------------------------
@@ -291,25 +317,12 @@ def draft_page(request: Request, kind: str = "", parties: str = "",
     return _form_view(request, session, officer, kind=kind, parties=parties, title="", data={})
 
 
-def _drafting_choices(request: Request, officer: Officer, now: datetime) -> list[tuple[str, str, str]]:
-    """(party, kind, label) the officer may draft: their offices that a party maps to drafter."""
-    registry = registry_of(request)
-    held = holdings(officer, now.date())
-    choices = []
-    for holding in held:
-        party = registry.party(holding.party)
-        for kind in ItemKind:
-            rule = (party.roles(kind) or {}).get("drafter")
-            if rule and rule.office == holding.office and party.form(kind):
-                choices.append((holding.party, kind.value, f"{kind.label} — {party.identity.name_en}"))
-    return choices
-
-
 def _form_view(request: Request, session: Session, officer: Officer, *, kind: str, parties: str,
                title: str, data: dict[str, Any], errors: dict[str, str] | None = None,
-               reference: str | None = None, status: int = 200, problem: str | None = None) -> HTMLResponse:
+               reference: str | None = None, status: int = 200, problem: str | None = None,
+               extra_rows: dict[str, int] | None = None) -> HTMLResponse:
     registry = registry_of(request)
-    choices = _drafting_choices(request, officer, utcnow())
+    choices = drafting_choices(registry, officer, utcnow().date())
     if reference is None and not kind and choices:
         parties, kind = choices[0][0], choices[0][1]
     model = None
@@ -318,7 +331,8 @@ def _form_view(request: Request, session: Session, officer: Officer, *, kind: st
         model = registry.party(drafting).form(ItemKind(kind)) if kind in {k.value for k in ItemKind} else None
     return render(request, "form.html", status=status, officer=officer, choices=choices, kind=kind,
                   parties=parties, title=title, reference=reference, problem=problem,
-                  fields=fields(model, data, errors) if model else [], errors=errors or {},
+                  fields=fields(model, data, errors, extra_rows=extra_rows) if model else [],
+                  errors=errors or {},
                   multi=kind in ("joint_resolution", "agreement"),
                   all_parties=sorted(registry.parties))
 
@@ -331,14 +345,21 @@ def draft_post(request: Request, posted: PostedText, session: Session = Depends(
     registry = registry_of(request)
     codes = [code.strip() for code in parties.split(",") if code.strip()]
     model = registry.party(codes[0]).form(ItemKind(kind)) if codes and kind in {k.value for k in ItemKind} else None
+    rows = row_request(posted)
     data = parse(model, posted) if model else {}
+    if rows is not None:  # "add a row" or "remove this row" without script: nothing is saved
+        return _form_view(request, session, officer, kind=kind, parties=parties, title=title, data=data,
+                          extra_rows=rows_wanted(rows, data))
     try:
         outcome = draft(session, registry, kind=kind, parties=codes, title=title, form=data,
                         officer=officer.username)
     except InvalidForm as error:
         return _form_view(request, session, officer, kind=kind, parties=parties, title=title, data=data,
-                          errors=errors_by_path(error.problems), status=422, problem=error.headline)
-    return RedirectResponse(f"/items/{quote(outcome.reference)}", status_code=303)
+                          errors=problems_shown(error, chosen_language(request)), status=422, problem=form_headline(error, chosen_language(request)))
+    t = t_for(request)
+    text = confirmation(session, registry, outcome.reference,
+                        t("notice_drafted").format(reference=outcome.reference), t)
+    return keep_notice(RedirectResponse(f"/items/{quote(outcome.reference)}", status_code=303), text)
 
 
 @router.get("/items/{reference}/revise", response_class=HTMLResponse)
@@ -360,18 +381,22 @@ def revise_post(request: Request, reference: str, posted: PostedText,
     title = posted.pop("title", item.title)
     for key in ("kind", "parties"):
         posted.pop(key, None)
+    rows = row_request(posted)
     data = parse(model, posted) if model else {}
+    if rows is not None:
+        return _form_view(request, session, officer, kind=item.kind, parties=",".join(item.party_codes),
+                          title=title, data=data, reference=reference, extra_rows=rows_wanted(rows, data))
     try:
         act(session, registry, reference=reference, action="revise",
             officer=officer.username, form=data, title=title)
     except (InvalidForm, NotAllowed) as error:
         session.rollback()
-        problems = errors_by_path(error.problems) if isinstance(error, InvalidForm) else {}
-        headline = error.headline if isinstance(error, InvalidForm) else error.message
+        problems = problems_shown(error, chosen_language(request)) if isinstance(error, InvalidForm) else {}
+        headline = form_headline(error, chosen_language(request)) if isinstance(error, InvalidForm) else error.message
         return _form_view(request, session, officer, kind=item.kind, parties=",".join(item.party_codes),
                           title=title, data=data, errors=problems, reference=reference,
                           status=error.http_status, problem=headline)
-    return RedirectResponse(f"/items/{quote(reference)}", status_code=303)
+    return _done(request, session, reference, "revise")
 
 
 @router.get("/items/{reference}/document", response_class=HTMLResponse)

@@ -71,6 +71,7 @@ class BalochistanAgreement(AgreementForm):
 @hookimpl
 def party() -> PartyIdentity:
     return PartyIdentity(
+        contract="1.1",  # the contract version this package is written for
         code="balochistan", name_en="Government of Balochistan", name_ur="حکومتِ بلوچستان",
         kind="province", reference_prefix="BL", holidays=national_holidays(2025, 2026, 2027),
     )

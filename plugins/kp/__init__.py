@@ -36,6 +36,7 @@ class KpAgreement(AgreementForm):
 @hookimpl
 def party() -> PartyIdentity:
     return PartyIdentity(
+        contract="1.1",  # the contract version this package is written for
         code="kp", name_en="Government of Khyber Pakhtunkhwa", name_ur="حکومتِ خیبر پختونخوا",
         kind="province", reference_prefix="KP", holidays=national_holidays(2025, 2026, 2027),
     )

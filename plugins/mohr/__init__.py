@@ -21,6 +21,7 @@ class MohrJointResolution(JointResolutionForm):
 @hookimpl
 def party() -> PartyIdentity:
     return PartyIdentity(
+        contract="1.1",  # the contract version this package is written for
         code="mohr", name_en="Ministry of Human Rights, Government of Pakistan",
         name_ur="وزارتِ انسانی حقوق، حکومتِ پاکستان", kind="federal", reference_prefix="MOHR",
         holidays=national_holidays(2015, 2016, 2019, 2025, 2026, 2027),

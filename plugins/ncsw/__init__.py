@@ -22,6 +22,7 @@ class IpmgJointResolution(JointResolutionForm):
 @hookimpl
 def party() -> PartyIdentity:
     return PartyIdentity(
+        contract="1.1",  # the contract version this package is written for
         code="ncsw", name_en="National Commission on the Status of Women",
         name_ur="قومی کمیشن برائے وقارِ نسواں", kind="commission", reference_prefix="NCSW",
         holidays=national_holidays(2015, 2016, 2025, 2026, 2027),

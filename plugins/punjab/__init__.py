@@ -46,6 +46,7 @@ class PunjabAgreement(AgreementForm):
 @hookimpl
 def party() -> PartyIdentity:
     return PartyIdentity(
+        contract="1.1",  # the contract version this package is written for
         code="punjab", name_en="Government of the Punjab", name_ur="حکومتِ پنجاب",
         kind="province", reference_prefix="PJ", holidays=national_holidays(2025, 2026, 2027),
     )

@@ -29,6 +29,7 @@ class SindhAgreement(AgreementForm):
 @hookimpl
 def party() -> PartyIdentity:
     return PartyIdentity(
+        contract="1.1",  # the contract version this package is written for
         code="sindh", name_en="Government of Sindh", name_ur="حکومتِ سندھ", kind="province",
         reference_prefix="SD",
         # 27 December, Benazir Bhutto's death anniversary, is a public holiday in Sindh.

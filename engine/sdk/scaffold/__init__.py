@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined
 
+from engine.contract.contract_version import CONTRACT_VERSION
 from engine.errors import ManzooriError
 
 TEMPLATES = Path(__file__).parent / "package"
@@ -96,7 +97,7 @@ def write_package(party: NewParty, into: Path) -> list[Path]:
                             "(choose another folder with -o, or remove it)")
     environment = _environment()
     values = {**asdict(party), "module": party.module, "distribution": party.distribution,
-              "classes": party.classes}
+              "classes": party.classes, "contract": str(CONTRACT_VERSION)}
     written = []
     for source in sorted(TEMPLATES.rglob("*")):
         if source.is_dir() or "__pycache__" in source.parts:
