@@ -71,7 +71,7 @@ def lanes(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         "memory": lambda: memory.memory(sizes[-1], rounds=1 if quick else 5),
         "cli": lambda: memory.cli(sizes, runs=2 if quick else 7),
         "trust": lambda: trust_bench.run(200, 3) if quick else trust_bench.run(10_000, 100),
-        "web": lambda: web_bench.run(30, 3) if quick else web_bench.run(10_000, 20),
+        "web": lambda: web_bench.run(30, 3, acting=3) if quick else web_bench.run(10_000, 20),
         "prefect": prefect,
         "insight": lambda: insight.run(sizes, repeats=2 if quick else 5),
     }

@@ -57,6 +57,10 @@ def engine_actions(url: str, items: int) -> dict[str, Any]:
     parties = registry()
     form = form_for("punjab", "work_plan")
     durations: list[float] = []
+    by_action: dict[str, list[float]] = {action: [] for action, _ in STEPS}
+    # The process's CPU per action too: unlike the wall time, it hardly moves with the load
+    # the other processes put on the machine.
+    cpu_by_action: dict[str, list[float]] = {action: [] for action, _ in STEPS}
     try:
         with factory() as session:
             seed_directory(session, parties)
@@ -67,15 +71,23 @@ def engine_actions(url: str, items: int) -> dict[str, Any]:
                           for number in range(items + 2)]
             for number, reference in enumerate(references):
                 for action, officer in STEPS:
-                    begin = time.perf_counter()
+                    begin, cpu = time.perf_counter(), time.process_time()
                     outcome = act(session, parties, reference=reference, action=action, officer=officer,
                                   passphrase=PASSPHRASE if action == "sign" else None)
                     if number >= 2:  # the first two warm the caches up
                         durations.append(time.perf_counter() - begin)
+                        by_action[action].append(durations[-1])
+                        cpu_by_action[action].append(time.process_time() - cpu)
                 assert outcome.state == "in_force", outcome
     finally:
         factory.kw["bind"].dispose()
-    return rate(durations)
+    decisions = [d for action in ("submit", "clear", "approve") for d in by_action[action]]
+    # Each kind on its own: a sign unlocks the key (its KDF) as well as deciding.
+    return {**rate(durations), "decisions": rate(decisions),
+            "by_action_ms": {action: spread(times, scale=1000, digits=2)
+                             for action, times in by_action.items()},
+            "cpu_by_action_ms": {action: spread(times, scale=1000, digits=2)
+                                 for action, times in cpu_by_action.items()}}
 
 
 def raw_commits(url: str, count: int) -> dict[str, Any]:

@@ -34,12 +34,19 @@ def tables(name: str, results: dict[str, Any]) -> list[Table]:
             "trust": _trust, "web": _web, "prefect": _prefect, "insight": _insight}[name](results)
 
 
+DECISIONS = "submit, clear, approve"
+KINDS = ("submit", "clear", "approve", "sign")
+
+
 def _actions(r: dict[str, Any]) -> list[Table]:
     sqlite, postgres = r["sqlite"], r["postgresql"]
     engine_sqlite, engine_pg = sqlite["engine"]["per_s"], postgres["engine"]["per_s"]
     rows = [
         ("engine service layer (`act`)", "SQLite", sqlite["engine"]),
         ("engine service layer (`act`)", "PostgreSQL", postgres["engine"]),
+        *[(f"engine `act`, decisions only ({DECISIONS})", where, figures["engine"]["decisions"])
+          for where, figures in (("SQLite", sqlite), ("PostgreSQL", postgres))
+          if "decisions" in figures["engine"]],
         ("SpiffWorkflow, workflow kept, saved after each task", "SQLite", sqlite["spiff_kept"]),
         ("SpiffWorkflow, loaded and saved for each task", "SQLite", sqlite["spiff_reloaded"]),
         ("transitions, in memory (no persistence)", "none", r["transitions"]),
@@ -68,7 +75,21 @@ def _actions(r: dict[str, Any]) -> list[Table]:
         ["none: an upper bound without persistence", "SQLite engine ÷ transitions",
          _ratio(engine_sqlite / r["transitions"]["per_s"]), ""],
     ]
+    if "decisions" in sqlite["engine"]:
+        spiff = sqlite["spiff_reloaded"]["per_s"]
+        targets += [
+            [f"decisions ({DECISIONS}) ≥ 1.0× SpiffWorkflow (issue 17)", f"{where} decisions ÷ Spiff (reloaded)",
+             _ratio(figures["engine"]["decisions"]["per_s"] / spiff),
+             _met(figures["engine"]["decisions"]["per_s"] / spiff >= 1.0)]
+            for where, figures in (("SQLite", sqlite), ("PostgreSQL", postgres))]
+    kinds = [[where, measure, *(f"{figures['engine'][field][kind]['median']:.2f}" for kind in KINDS)]
+             for where, figures in (("SQLite", sqlite), ("PostgreSQL", postgres))
+             for measure, field in (("wall", "by_action_ms"), ("CPU", "cpu_by_action_ms"))
+             if field in figures["engine"]]
     return [
+        *([("The engine's `act` by action kind, median ms (a sign unlocks the [sample] key: "
+            "one bcrypt round); CPU: this process's, which the machine's load hardly moves",
+            ["database", "time", *KINDS], kinds)] if kinds else []),
         (f"Persisted officer actions ({r['flow']}; {r['items']} items, "
          f"{r['items'] * r['actions_per_item']} timed actions each)",
          ["what", "database", "actions/s", "median ms/action", "SQLite engine ÷ this",
@@ -178,7 +199,22 @@ def _web(r: dict[str, Any]) -> list[Table]:
         ["GET /inbox (the page)", f"{page['median']}", f"{page['min']}", f"{page['max']}",
          f"{page['n']}", f"{page.get('bytes', 0):,}"],
         ["GET /api/inbox", f"{api['median']}", f"{api['min']}", f"{api['max']}", f"{api['n']}", ""],
-    ])]
+    ]), *_concurrent(r.get("api_concurrent_officers"))]
+
+
+def _concurrent(c: dict[str, Any] | None) -> list[Table]:
+    """Officers acting through the API at once: what each waits for (issue 17's target:
+    the action's round trip p50 < 15 ms, p95 < 40 ms with 20 officers)."""
+    if not c:
+        return []
+    act, read = c["action_round_trip_ms"], c["inbox_round_trip_ms"]
+    return [(f"{c['officers']} officers at once over the API, each {c['actions_each']} comment actions "
+             f"and an inbox read after each: round trip, ms ({c['actions_per_s']} actions/s in all)",
+             ["request", "p50", "p95", "max", "n", "target"], [
+                 ["POST /api/items/{ref}/actions", f"{act['p50']}", f"{act['p95']}", f"{act['max']}",
+                  f"{act['n']}", f"p50 < 15, p95 < 40: {_met(act['p50'] < 15 and act['p95'] < 40)}"],
+                 ["GET /api/inbox?limit=50", f"{read['p50']}", f"{read['p95']}", f"{read['max']}",
+                  f"{read['n']}", ""]])]
 
 
 def _prefect(r: dict[str, Any]) -> list[Table]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import utcnow
 from engine.contract import ItemKind, Office, RoleRule
-from engine.core import items
+from engine.core import access, items
 from engine.core.accounts import issue_token, set_password
 from engine.core.credentials import issue_code, token_digest
 from engine.core.directory import add_officer
@@ -245,6 +245,34 @@ def test_the_api_and_the_web_answer_every_pair_as_need_to_know_says(world: World
         assert waiting <= allowed and inbox.headers["X-Total-Count"] == str(len(waiting)), officer
         assert _mentioned(client.get("/inbox").text, every) <= allowed, officer
     assert manzoori.snapshot() == before, "reading (and refused comments) changed something"
+
+
+def test_the_rule_asked_of_a_loaded_item_agrees_with_the_database(world: World) -> None:
+    """An action or a page asks whether its officer held an office of the item during its
+    life in Python, from the item it loaded (`access.held_during_life_of`), before asking
+    the database the whole rule: both must give the same answer for every pair, or a
+    read would be let through that the SQL refuses."""
+    with session_scope(world.manzoori.url) as session:
+        for officer in sorted(MAY_READ):
+            person = session.scalars(select(Officer).where(Officer.username == officer)).one()
+            for name, reference in world.references.items():
+                item = items.get_item(session, reference)
+                in_sql = session.scalar(select(Item.id).where(
+                    Item.id == item.id, access.held_during_life(person, TODAY))) is not None
+                assert bool(access.held_during_life_of(person, TODAY, item)) == in_sql, \
+                    f"{officer} reading the {name}"
+            # Whatever the Python answer, the whole rule decides: the same pairs as written out.
+            reader = access.reader_of(session, world.registry, person, TODAY)
+            readable = {ref for ref in world.references.values() if _reads(session, reader, ref)}
+            assert readable == world.allowed(officer), officer
+
+
+def _reads(session: Session, reader: access.Reader, reference: str) -> bool:
+    try:
+        access.require_readable(session, reader, items.get_item(session, reference))
+    except NotFound:
+        return False
+    return True
 
 
 def _command_line_pairs(world: World, officers: list[str]) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -31,6 +32,10 @@ from engine.core.flows import EndState
 from engine.core.registry import Registry
 from engine.errors import NotFound, missing_item
 from engine.store import Absence, Appointment, Item, ItemParty, Officer
+
+CONDITIONS_KEPT = 256
+"""Officer-days whose need-to-know and inbox conditions a process keeps built (about 64 KiB
+each, both together): more than a province's officers acting on one day."""
 
 #: The end states that end an item's life; an item in force lives on (see the module's doc).
 DEAD_ENDS: tuple[str, ...] = (EndState.WITHDRAWN, EndState.REJECTED)
@@ -54,27 +59,69 @@ def held_during_life(officer: Officer, day: date) -> ColumnElement[bool]:
 
     Built from the officer's appointments, which are few and loaded with them, rather
     than by joining the appointments table: one EXISTS on the item's parties each."""
+    return _held_during_life(terms(officer), day)
+
+
+Terms = tuple[tuple[str, date | None, date | None], ...]
+"""An officer's appointments as the rule reads them: (party, since, until) each."""
+
+
+def terms(officer: Officer) -> Terms:
+    """What of `officer` the rule reads: their appointments, (party, since, until) each."""
+    return tuple((a.party, a.since, a.until) for a in officer.appointments)
+
+
+# A condition is immutable and depends only on these values, so each officer's is built
+# once per day and process: building one cost more CPU than the query it is part of.
+@lru_cache(maxsize=CONDITIONS_KEPT)
+def _held_during_life(held: Terms, day: date) -> ColumnElement[bool]:
     clauses = []
-    for appointment in officer.appointments:
-        if appointment.since is not None and appointment.since > day:
+    for party, since, until in held:
+        if since is not None and since > day:
             continue  # not in office yet
-        overlap = [Item.parties.any(ItemParty.party == appointment.party)]
-        if appointment.until is not None:  # in office before the item's last day
-            overlap.append(Item.created_at < _midnight(appointment.until + timedelta(days=1)))
-        if appointment.since is not None:  # and the item still lived when they took office
-            overlap.append(or_(Item.state.not_in(DEAD_ENDS),
-                               Item.updated_at >= _midnight(appointment.since)))
+        overlap = [Item.parties.any(ItemParty.party == party)]
+        if until is not None:  # in office before the item's last day
+            overlap.append(Item.created_at < _midnight(until + timedelta(days=1)))
+        if since is not None:  # and the item still lived when they took office
+            overlap.append(or_(Item.state.not_in(DEAD_ENDS), Item.updated_at >= _midnight(since)))
         clauses.append(and_(*overlap))
     return or_(false(), *clauses)
+
+
+def held_during_life_of(officer: Officer, day: date, item: Item) -> bool | None:
+    """`held_during_life` asked in Python of one loaded item: True when it holds, None
+    when only the database can tell (not a refusal: ask the SQL rule then).
+
+    The same comparisons of the same stored values; an item whose dates or state are not
+    stored values yet (a new, unflushed item) is left to the database."""
+    created, updated, state = item.created_at, item.updated_at, item.state
+    if not (isinstance(created, datetime) and isinstance(updated, datetime) and state
+            and created.tzinfo is None and updated.tzinfo is None):
+        return None
+    parties = set(item.party_codes)
+    for party, since, until in terms(officer):
+        if (since is not None and since > day) or party not in parties:
+            continue
+        if until is not None and not created < _midnight(until + timedelta(days=1)):
+            continue
+        if since is not None and not (state not in DEAD_ENDS or updated >= _midnight(since)):
+            continue
+        return True
+    return None
 
 
 def substitute_reads(officer: Officer, day: date) -> ColumnElement[bool]:
     """Items `officer` reads on `day` as the substitute of an absent officer, while the
     delegation runs (engine.core.absences): those of the parties whose offices the absent
     officer holds that day — the items whose steps the substitute may decide."""
+    return _substitute_reads(officer.id, day)
+
+
+@lru_cache(maxsize=CONDITIONS_KEPT)
+def _substitute_reads(officer_id: int, day: date) -> ColumnElement[bool]:
     held = aliased(Appointment)
     return exists().where(
-        Absence.substitute_id == officer.id, Absence.since <= day, Absence.until >= day,
+        Absence.substitute_id == officer_id, Absence.since <= day, Absence.until >= day,
         or_(Absence.back_on.is_(None), Absence.back_on > day),
         held.officer_id == Absence.officer_id, held.active_on(day),
         Item.parties.any(ItemParty.party == held.party),
@@ -86,10 +133,18 @@ def readable_by(officer: Officer, day: date, audits: Collection[str] = ()) -> Co
 
     `audits` are the kinds they audit (`audited_kinds`); an interface that only lists
     steps waiting for the officer's own offices (the inbox) may leave it out."""
+    return readable_terms(terms(officer), officer.id, day, tuple(sorted(audits)))
+
+
+@lru_cache(maxsize=CONDITIONS_KEPT)
+def readable_terms(held: Terms, officer_id: int, day: date,
+                   audits: tuple[str, ...] = ()) -> ColumnElement[bool]:
+    """`readable_by` from the officer's `terms` and id: the same condition, built once per
+    officer, day and process (it is immutable; building it cost more than the query)."""
     return or_(
-        held_during_life(officer, day),
-        Item.kind.in_(sorted(audits)) if audits else false(),
-        substitute_reads(officer, day),
+        _held_during_life(held, day),
+        Item.kind.in_(audits) if audits else false(),
+        _substitute_reads(officer_id, day),
     )
 
 
@@ -122,6 +177,11 @@ def require_readable(session: Session, reader: Reader | None, item: Item,
     the missing item's message), so that no interface tells an officer that it exists;
     its `console` text says why, for the command line."""
     if reader is None:
+        return
+    # Most reads are by an officer of the item's parties: that branch of the rule is
+    # answered from the item and the officer already loaded; every other case asks the
+    # whole rule of the database.
+    if held_during_life_of(reader.officer, reader.day, item):
         return
     readable = session.scalar(select(Item.id).where(Item.id == item.id, reader.items()))
     if readable is not None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.clock import utcnow
@@ -80,13 +80,17 @@ def parse_kind(kind: str) -> ItemKind:
         raise NotFound(f"no item kind {kind!r} (kinds: {known})") from None
 
 
+# Built once, so that SQLAlchemy reuses their cache keys rather than computing them per call.
+_ITEM = (select(Item).where(Item.reference == bindparam("reference"))
+         .options(selectinload(Item.parties), selectinload(Item.versions),
+                  selectinload(Item.steps).selectinload(StepRecord.decisions)))
+_ITEM_FOR_UPDATE = _ITEM.with_for_update(of=Item)
+
+
 def get_item(session: Session, reference: str, *, for_update: bool = False) -> Item:
     """The item and what the rules read of it; `for_update` locks its row until the
     transaction ends (PostgreSQL), so that concurrent actions on it take turns."""
-    query = (select(Item).where(Item.reference == reference)
-             .options(selectinload(Item.parties), selectinload(Item.versions),
-                      selectinload(Item.steps).selectinload(StepRecord.decisions)))
-    item = session.scalar(query.with_for_update(of=Item) if for_update else query)
+    item = session.scalar(_ITEM_FOR_UPDATE if for_update else _ITEM, {"reference": reference})
     if item is None:
         raise NotFound(missing_item(reference))
     return item
@@ -178,9 +182,12 @@ def act(
         raise NotAllowed(f"no action {action!r} (actions: {', '.join(ACTIONS)})")
     if (form is not None or title is not None) and action not in ("submit", "revise"):
         raise InvalidForm(f"only submit and revise take form data or a title, not {action}")
+    # The key's KDF before the write lock: the other officers' actions need not wait for it.
+    unlocked = (signatures.open_ahead(session.get_bind(), officer, passphrase)
+                if action == "sign" and passphrase else None)
     with one_transaction(session, reference):
         outcome = _act(session, registry, reference, action, officer, comment, form, title, key,
-                       expected_revision, now, code, passphrase)
+                       expected_revision, now, code, passphrase, unlocked)
     # The parties hear of it from the item's flow run (workflows.lifecycle), via the outbox.
     return outcome
 
@@ -189,6 +196,7 @@ def _act(
     session: Session, registry: Registry, reference: str, action: str, officer: str,
     comment: str | None, form: dict[str, Any] | None, title: str | None, key: str | None,
     expected_revision: int | None, now: datetime, code: str | None, passphrase: str | None,
+    unlocked: signatures.Opened | None = None,
 ) -> Outcome:
     item = get_item(session, reference, for_update=True)
     known_steps = len(item.steps)
@@ -231,7 +239,8 @@ def _act(
         payload.update(authority.event_fields(record.capacity, registry))
         if action == "sign":
             signature = signatures.sign(session, item, actor, record.party, record.office,
-                                        passphrase, now, acting_for=record.capacity.absent)
+                                        passphrase, now, acting_for=record.capacity.absent,
+                                        opened=unlocked)
             payload["signature"] = signatures.event_copy(signature, actor.username)
             # The PDF signature too, while the passphrase is at hand (when the holder has a
             # certificate): the PDF then carries every signature in signing order.

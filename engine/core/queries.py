@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.core import absences
-from engine.core.access import Reader, readable_by, require_readable
+from engine.core.access import CONDITIONS_KEPT, Reader, Terms, readable_terms, require_readable, terms
 from engine.core.authority import ESCALATED, HOLDER, SUBSTITUTE
 from engine.core.directory import get_officer, holdings
 from engine.core.items import get_item, parse_kind
@@ -95,33 +96,42 @@ def _waiting(person: Officer, stand_ins: list[absences.StandIn], day: date, quer
     # the steps are found by (status, party, office) on ix_steps_waiting directly, the
     # same plan on every database, rather than by joining the appointments and leaving
     # the join order to the planner (SQLite without statistics scanned every open step).
-    offices = sorted({(held.party, held.office) for held in holdings(person, day)})
+    offices = tuple(sorted({(held.party, held.office) for held in holdings(person, day)}))
+    stands = tuple((s.party, s.office, s.absence.officer_id) for s in stand_ins)
+    return query.where(_waits(person.id, offices, stands, terms(person), day))
+
+
+# The condition depends only on these values and is immutable: built once per officer, day
+# and process, since building it cost more CPU than running the query.
+@lru_cache(maxsize=CONDITIONS_KEPT)
+def _waits(person_id: int, offices: tuple[tuple[str, str], ...],
+           stands: tuple[tuple[str, str, int], ...], held: Terms, day: date) -> ColumnElement[bool]:
     waiting = []
     if offices:
         waiting.append(and_(
             or_(*(and_(StepRecord.status == StepStatus.OPEN, StepRecord.party == party,
                        StepRecord.office == office) for party, office in offices)),
-            *step_waits_for(person.id)))
+            *step_waits_for(person_id)))
         # Overdue steps escalated to an office held, where the party's rule lets it decide.
         waiting.append(and_(
             or_(*(and_(StepRecord.escalated_to == office, StepRecord.status == StepStatus.OPEN,
                        StepRecord.party == party) for party, office in offices)),
-            ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == person.id)))
-    for stand in stand_ins:  # an absent officer's steps, for their substitute
-        ids = (person.id, stand.absence.officer_id)
+            ~exists().where(Decision.step_id == StepRecord.id, Decision.officer_id == person_id)))
+    for party, office, absent_id in stands:  # an absent officer's steps, for their substitute
+        ids = (person_id, absent_id)
         waiting.append(and_(
-            StepRecord.status == StepStatus.OPEN, StepRecord.party == stand.party,
-            StepRecord.office == stand.office,
+            StepRecord.status == StepStatus.OPEN, StepRecord.party == party,
+            StepRecord.office == office,
             ~exists().where(Decision.step_id == StepRecord.id,
                             Decision.officer_id.in_(ids) | Decision.for_officer_id.in_(ids)),
-            StepRecord.open_to(stand.absence.officer_id)))
+            StepRecord.open_to(absent_id)))
     if not waiting:
-        return query.where(false())
-    return query.where(
+        return false()
+    return and_(
         or_(*waiting),
         # A step one may decide is of an item one may read; the rule is asked all the same,
         # so that the inbox and its count can never show more than need-to-know.
-        select(Item.id).where(Item.id == StepRecord.item_id, readable_by(person, day))
+        select(Item.id).where(Item.id == StepRecord.item_id, readable_terms(held, person_id, day))
         .correlate_except(Item).exists(),
     )
 

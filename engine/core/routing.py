@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.contract import ExtraStep, ItemKind, PartyIdentity
@@ -199,6 +199,11 @@ def due_after(now: datetime, days: int, identity: PartyIdentity) -> datetime:
                       identity.timezone)
 
 
+# Built once, so that SQLAlchemy reuses its cache key rather than computing it per event.
+_LAST_EVENT = (select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.item_id == bindparam("item_id"))
+               .order_by(AuditEvent.seq.desc()).limit(1))
+
+
 def record(
     session: Session, item: Item, officer: Officer | None, action: str, now: datetime, *,
     step: str | None = None, party: str | None = None, comment: str | None = None,
@@ -207,10 +212,7 @@ def record(
     """Append one event to the item's chain."""
     if item.id is None:
         session.flush()
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.item_id == item.id)
-        .order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    last = session.execute(_LAST_EVENT, {"item_id": item.id}).first()
     seq, prev_hash = (last.seq + 1, last.hash) if last else (1, audit.GENESIS)
     version = item.versions[-1].number if item.versions else None
     event = AuditEvent(

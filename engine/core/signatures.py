@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,16 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from engine.core.credentials import kept_secret, write_private
 from engine.core.directory import get_officer
 from engine.core.throttle import Backoff, seconds
-from engine.errors import InvalidForm, NotAllowed, NotFound, Throttled
+from engine.errors import InvalidForm, ManzooriError, NotAllowed, NotFound, Throttled
 from engine.store import Item, Officer, Signature, SigningKey, Version, audit, home
 
 MIN_PASSPHRASE = 10
@@ -124,24 +128,70 @@ def key_bundle(session: Session) -> dict[str, Any]:
         for key in published_keys(session)]}
 
 
-def unlock(key: SigningKey, passphrase: str) -> Ed25519PrivateKey:
-    if key.private_key is not None:
-        pem = key.private_key
-    else:
+@dataclass(frozen=True)
+class Opened:
+    """A key's KDF run ahead of the action's transaction (`open_ahead`): the key it opened
+    (its public half) and the private key, or None when the passphrase did not open it."""
+
+    public_key: str
+    private: PrivateKeyTypes | None
+
+
+def open_ahead(bind: Engine | Connection, username: str, passphrase: str) -> Opened | None:
+    """Run the KDF of `username`'s current key before the write lock is taken, so that a
+    real key's ~0.2 s of bcrypt does not hold up every other officer's action.
+
+    Read in a session of its own (nothing read here is trusted inside the action); its
+    verdict is told only by `unlock` within the action, after the same throttle as ever.
+    None, and `unlock` does it all as before, whenever it cannot be done ahead: no key,
+    an unreadable key file, a key waiting out wrong passphrases, no connection free, or
+    a pool that would hand this session the action's own connection (SQLite in memory);
+    whatever went wrong here is met again, and reported, inside the action."""
+    if not isinstance(bind, Engine) or isinstance(bind.pool, (SingletonThreadPool, StaticPool)):
+        return None
+    with Session(bind) as session:
         try:
-            pem = Path(key.key_file or "").read_text()
-        except OSError as error:
-            raise NotFound(f"{key.officer.username}'s private key file {key.key_file} cannot be "
-                           f"read: {error.strerror}") from None
+            key = current_key(session, get_officer(session, username))
+            pem = _pem(key)
+        except (ManzooriError, SQLAlchemyError):
+            return None
+        if PASSPHRASE_TRIES.wait(key.public_key):
+            return None
+        return Opened(key.public_key, _load(pem, passphrase))
+
+
+def _pem(key: SigningKey) -> str:
+    if key.private_key is not None:
+        return key.private_key
+    try:
+        return Path(key.key_file or "").read_text()
+    except OSError as error:
+        raise NotFound(f"{key.officer.username}'s private key file {key.key_file} cannot be "
+                       f"read: {error.strerror}") from None
+
+
+def _load(pem: str, passphrase: str) -> PrivateKeyTypes | None:
+    try:
+        return serialization.load_ssh_private_key(pem.encode(), passphrase.encode())
+    except ValueError:
+        return None
+
+
+def unlock(key: SigningKey, passphrase: str, opened: Opened | None = None) -> Ed25519PrivateKey:
+    """The private key, counted against the key's wrong passphrases; `opened` is the KDF's
+    result run ahead for this key (`open_ahead`), used instead of running it again."""
+    pem = _pem(key)
     wait = PASSPHRASE_TRIES.attempt(key.public_key)
     if wait:
         raise Throttled(f"too many wrong passphrases for {key.officer.username}'s signing key; "
                         f"nothing was signed: try again in {seconds(wait)} s", retry_after=seconds(wait))
-    try:
-        private = serialization.load_ssh_private_key(pem.encode(), passphrase.encode())
-    except ValueError:
+    if opened is not None and opened.public_key == key.public_key:
+        private = opened.private
+    else:
+        private = _load(pem, passphrase)
+    if private is None:
         raise NotAllowed(f"wrong passphrase for {key.officer.username}'s signing key; "
-                         "nothing was signed") from None
+                         "nothing was signed")
     PASSPHRASE_TRIES.succeeded(key.public_key)
     if not isinstance(private, Ed25519PrivateKey) or _public_hex(private.public_key()) != key.public_key:
         raise NotAllowed(f"{key.key_file} does not hold {key.officer.username}'s published key")
@@ -205,14 +255,15 @@ def verification_code(signature: str) -> str:
 
 
 def sign(session: Session, item: Item, officer: Officer, party: str, office: str,
-         passphrase: str | None, now: datetime, *, acting_for: Officer | None = None) -> Signature:
+         passphrase: str | None, now: datetime, *, acting_for: Officer | None = None,
+         opened: Opened | None = None) -> Signature:
     """`officer`'s signature for `party` on `item`'s latest submitted version, with their
     own key, marked as acting for `acting_for` when they stand in for an absent holder."""
     key = current_key(session, officer)
     if not passphrase:
         raise InvalidForm(f"signing needs {officer.username}'s key passphrase",
                           problems=[("passphrase", "required")])
-    return sign_with(session, key, unlock(key, passphrase), item, officer, party, office, now,
+    return sign_with(session, key, unlock(key, passphrase, opened), item, officer, party, office, now,
                      acting_for=acting_for)
 
 
