@@ -5,10 +5,12 @@ one PAdES signature per signatory, checked by pyHanko's validator (`manzoori ver
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -399,3 +401,21 @@ def test_a_party_with_an_existing_ca_imports_its_certificates_and_signs_with_the
     message = manzoori("ca", "crl", "--party", "punjab", "--ca-passphrase-file", str(files / "key-passphrase"),
                        "-o", str(files / "punjab.crl"), expect=3).stderr
     assert "punjab's CA is imported: its CRL is published by that CA" in message
+
+
+def test_pyhankos_work_finishes_from_inside_a_running_event_loop() -> None:
+    """Signing and validating run pyHanko's coroutines; a caller whose thread already runs
+    an event loop (an async caller, or a loop a library left running) must not get
+    "asyncio.run() cannot be called from a running event loop"."""
+    from engine.core.pades import finish
+
+    async def answer() -> int:
+        return 42
+
+    async def caller() -> int:
+        return finish(answer())
+
+    assert finish(answer()) == 42
+    # An async caller, in a thread of its own (this one's loop may be taken already).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, caller()).result() == 42

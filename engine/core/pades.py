@@ -16,11 +16,14 @@ itself.
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -42,6 +45,8 @@ from engine.core.registry import Registry
 from engine.core.signatures import verification_code, version_content
 from engine.errors import InvalidForm, NotAllowed
 from engine.store import Item, Officer, Signature, SignedDocument, SigningKey
+
+T = TypeVar("T")
 
 TSA_URL = "MANZOORI_TSA_URL"
 """The environment variable naming an RFC 3161 timestamp authority (http or https)."""
@@ -188,8 +193,21 @@ def sign_pdf(pdf: bytes, slot: int, private: Any, certificate_pem: str, ca_pem: 
         signing_time=moment,
     )
     output = BytesIO()
-    pdf_signer.sign_pdf(writer, output=output, appearance_text_params=stamp.params())
+    finish(pdf_signer.async_sign_pdf(writer, output=output, appearance_text_params=stamp.params()))
     return output.getvalue()
+
+
+def finish(work: Coroutine[Any, Any, T]) -> T:
+    """Run one of pyHanko's coroutines to its end from synchronous code. pyHanko's own sync
+    wrappers call `asyncio.run`, which refuses to start inside a thread whose event loop is
+    running (a caller that is itself async, or a loop some library left running); then the
+    coroutine runs on a loop of its own in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="manzoori-pades") as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def _asn1_certificate(pem: str) -> asn1_x509.Certificate:

@@ -24,7 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy.orm import Session
@@ -33,7 +33,7 @@ from engine.core import signatures
 from engine.core.certificates import authorities, revocations
 from engine.core.documents import DATA_FILE, render_pdf
 from engine.core.items import get_item
-from engine.core.pades import FIELD
+from engine.core.pades import FIELD, finish
 from engine.core.registry import Registry
 from engine.core.verification import Finding, verify_items
 from engine.errors import InvalidForm, NotFound
@@ -162,7 +162,7 @@ def _check(signature: Any, trust: Trust) -> list[Finding]:
     stamping = ValidationContext(trust_roots=[_asn1(ca) for ca in trust.timestamp_roots],
                                  allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(signature, context, ts_validation_context=stamping)
+        status = finish(async_validate_pdf_signature(signature, context, ts_validation_context=stamping))
     except (SignatureValidationError, PdfError, ValueError) as error:
         return [Finding(place, "signature", f"cannot be validated ({error})")]
     findings = []
