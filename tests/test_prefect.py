@@ -20,7 +20,9 @@ from tests.prefect_support import PrefectView, history_actions
 from tests.provinces import Install, fake_distribution
 from workflows.stack import Stack, free_port
 
-pytestmark = pytest.mark.prefect
+# A real Prefect server per module and its runs: about a minute and a half, so in the
+# `slow` step of `.ci/run` (`python -m pytest -m slow`), not the default run.
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -18,7 +18,8 @@ from tests.browsing import OUTPUT, serving
 from tests.conftest import Databases, Manzoori
 from workflows.stack import free_port
 
-pytestmark = pytest.mark.browser
+# Chromium from draft to signature: half a minute, so in the `slow` step of `.ci/run`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "sample-password-1"
 PEOPLE = ["balochistan.assembly-secretary", "balochistan.wpc-member.1", "balochistan.wpc-member.2",
