@@ -265,16 +265,24 @@ def copy_home(seeded: Path, home: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, driven by Playwright, for the browser tests."""
+def playwright() -> Iterator[Any]:
+    """Playwright's sync API, once per process: while it runs, its event loop is this
+    thread's, so a second `sync_playwright()` would be refused; tests that need a Chromium
+    of their own (another environment) launch it from this one."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright, for the browser tests."""
     from tests.browsing import CHROMIUM
 
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield launched
-        launched.close()
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    yield launched
+    launched.close()
 
 
 # --- Parties made in a test (tests/provinces.py) ---

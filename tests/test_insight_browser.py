@@ -45,7 +45,9 @@ def test_the_insight_page_on_the_demo_in_english_and_urdu(
             page.click("nav a[href='/insight']")
             page.wait_for_selector("#chart-waits svg")
             assert page.locator("figure.chart svg").count() == 3
-            assert page.locator("td.started").inner_text() == "3"  # BL work plan, IPMG resolution, LoI
+            # The BL work plan, the IPMG resolution and the LoI of the recorded scenes, and the
+            # demo's live MoU and joint resolution [sample], which Balochistan is party to.
+            assert page.locator("td.started").inner_text() == "5"
             assert "balochistan · review · wpc-member" in page.locator("#chart-waits").inner_text()
             page.screenshot(path=str(OUTPUT / "insight-en.png"), full_page=True)
             page.goto(f"{url}/lang/ur?next=/insight")

@@ -68,13 +68,10 @@ def site(databases: Databases, seeded_home: Path, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture(scope="module")
-def fontless_browser(no_fonts: dict[str, str]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, env=no_fonts)
-        yield launched
-        launched.close()
+def fontless_browser(playwright: Any, no_fonts: dict[str, str]) -> Iterator[Any]:
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, env=no_fonts)
+    yield launched
+    launched.close()
 
 
 def fonts_drawn(page: Any) -> dict[str, set[tuple[str, bool]]]:
