@@ -1,11 +1,9 @@
 """What an item's flow run shows in the Prefect UI: the item as the run reads it
-(`ItemView`), and its two artifacts, written at each wake-up under keys in lower case
-(Prefect's rule for keys):
-
-- `<reference>-status` (e.g. `bl-wp-2025-0001-status`): the step, party and office it
-  waits for, and its history, one event a line so that comments are read whole at the
-  width the UI gives an artifact;
-- `<reference>-route`: the route picture (`engine.core.routemap`) and the same as text.
+(`ItemView`), and its artifact, written once at each wake-up under a key in lower case
+(Prefect's rule for keys): `<reference>-status` (e.g. `bl-wp-2025-0001-status`), the
+step, party and office it waits for, the route picture (`engine.core.routemap`) with the
+same in words, and the history, one event a line so that comments are read whole at the
+width the UI gives an artifact.
 """
 
 from __future__ import annotations
@@ -59,7 +57,7 @@ class ItemView:
     waiting: list[Waiting]
     submitted_version: int | None
     route: str = ""
-    """The route picture's markdown (`workflows.artifacts.route_markdown`)."""
+    """The route picture's markdown (`route_markdown`)."""
 
     @property
     def last_seq(self) -> int:
@@ -72,7 +70,8 @@ class ItemView:
 
 
 def status_markdown(view: ItemView) -> str:
-    """What the item waits for (step, party, office) and its history, as one markdown page."""
+    """What the item waits for (step, party, office), its route and its history, as one
+    markdown page."""
     if view.ended:
         lines = [f"## {view.reference} is {view.state}", "", view.title]
     else:
@@ -83,6 +82,8 @@ def status_markdown(view: ItemView) -> str:
             + (f" · due {w.due_at:%Y-%m-%d}" if w.due_at else "")
             for w in view.waiting
         ]
+    if view.route:
+        lines += ["", view.route]
     # One fact a line rather than tables: a table's last columns (the comment, the due
     # day) are cut off at the width the UI gives an artifact.
     lines += ["", "### History", ""]
@@ -106,11 +107,12 @@ def _inline(text: str) -> str:
 
 
 def route_markdown(session: Session, registry: Registry, item: Item) -> str:
-    """The route artifact: the picture (an SVG, inline as a data URI) and the same in
-    words, a line per party (a table would be cut off at the UI's width)."""
+    """The route section of the status artifact: the picture (an SVG, inline as a data
+    URI) and the same in words, a line per party (a table would be cut off at the UI's
+    width)."""
     parties, cells = route_cells(session, registry, item)
     picture = base64.b64encode(route_svg(session, registry, item).encode()).decode()
-    lines = [f"## Route of {item.reference}", "",
+    lines = ["### Route", "",
              f"![Route of {item.reference}](data:image/svg+xml;base64,{picture})", "",
              "▶ waits now (for whom) · ✓ done · ✗ closed · … its turn not yet come", ""]
     marks = {"done": "✓ ", "closed": "✗ ", "pending": "… ", "ahead": ""}
@@ -126,10 +128,7 @@ def route_markdown(session: Session, registry: Registry, item: Item) -> str:
 
 
 async def report_status(view: ItemView) -> None:
-    """Publish what the item waits for, its history and its route: one write of each
-    artifact per wake-up (the key's latest version is what the UI's Artifacts page shows)."""
+    """Publish what the item waits for, its route and its history: one artifact write per
+    wake-up (the key's latest version is what the UI's Artifacts page shows)."""
     await acreate_markdown_artifact(status_markdown(view), key=f"{view.slug}-status",
-                                    description=f"What {view.reference} waits for, and its history")
-    if view.route:
-        await acreate_markdown_artifact(view.route, key=f"{view.slug}-route",
-                                        description=f"The route of {view.reference}: each party's steps")
+                                    description=f"What {view.reference} waits for, its route and its history")
