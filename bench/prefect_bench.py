@@ -1,6 +1,6 @@
 """The Prefect lane measured side by side with the runner before it, in the same run.
 
-Each variant gets a fresh Prefect server (SQLite) and engine database under its own
+Each variant gets a fresh Prefect server (SQLite, or PostgreSQL for `lane-pg`) and engine database under its own
 MANZOORI_HOME, M items whose runs wait suspended after their draft (seeded in the state
 their flow leaves them, see seed_suspended), and then its runner (`python -m
 workflows.runner`, which is `manzoori serve`'s runner):
@@ -8,7 +8,12 @@ workflows.runner`, which is `manzoori serve`'s runner):
 - `processes`: the runner before issue 16, `--processes` (Prefect's `aserve`, a new
   `python -m prefect.engine` process per wake-up);
 - `lane`: the lane (`workflows.lane.LaneWorker`: each wake-up in the runner's process, in
-  a thread, with Prefect's engine).
+  a thread, with Prefect's engine);
+- `lane-pg`: the same lane with the Prefect server on PostgreSQL (a throw-away cluster of
+  Debian's binaries, as the production layout has it; the engine's database stays
+  SQLite). On SQLite the server answers concurrent state changes with "database is
+  locked" now and then (a 503 Prefect's client retries after 2, 4, 8 s); on PostgreSQL it
+  does not. The cluster's CPU counts with the server's.
 
 Per variant, once the machine has settled after the seeding (1-minute load under 1, at
 most `--settle` seconds):
@@ -27,7 +32,7 @@ most `--settle` seconds):
 
 All looks go through one client kept open, a batch of runs per call.
 
-    python bench/prefect_bench.py [--items 1000] [--actions 20] [--crowd 50] [--catch-up 1000] [--variant lane]
+    python bench/prefect_bench.py [--items 1000] [--actions 20] [--crowd 50] [--catch-up 1000] [--variant lane-pg]
 
 Prints the figures and writes them to bench/results/prefect.json, with the load average
 (`python -m bench --only prefect` runs it with these sizes).
@@ -70,7 +75,7 @@ from tests.prefect_support import PrefectView  # noqa: E402
 from workflows.lifecycle import DEPLOYMENT_NAME, OfficerDecision, item_lifecycle, pause_key_seq  # noqa: E402
 from workflows.stack import Stack, auth_string, free_port  # noqa: E402
 
-VARIANTS = ("processes", "lane")
+VARIANTS = ("processes", "lane", "lane-pg")
 TICKS = os.sysconf("SC_CLK_TCK")
 SETTLE = 240.0
 """Seconds to wait at most after the seeding for the machine to settle (`--settle`)."""
@@ -194,7 +199,7 @@ async def _deploy(variant: str, view: PrefectView) -> object:
     """The item-lifecycle deployment as the variant's runner makes it (it applies it again)."""
     with temporary_settings(updates={PREFECT_API_URL: view.stack.api_url,
                                      PREFECT_API_AUTH_STRING: auth_string(view.stack.prefect_home)}):
-        if variant == "lane":
+        if variant.startswith("lane"):
             from workflows.pool import deploy  # lazy: the lane variant only
 
             await deploy("manzoori", automations=False)
@@ -238,9 +243,9 @@ def run(items: int, actions: int, crowd: int, variants: tuple[str, ...] = VARIAN
         before = os.environ.get("MANZOORI_HOME")
         os.environ["MANZOORI_HOME"] = str(home)
         try:
+            queued = catch_up if variant.startswith("lane") else 0
             results[variant] = {"load_before": load(), **_measure(
-                home, variant, items + (catch_up if variant == "lane" else 0), actions, crowd,
-                catch_up if variant == "lane" else 0)}
+                home, variant, items + queued, actions, crowd, queued)}
         finally:
             if before is None:
                 os.environ.pop("MANZOORI_HOME", None)
@@ -253,6 +258,18 @@ def run(items: int, actions: int, crowd: int, variants: tuple[str, ...] = VARIAN
 
 def _measure(home: Path, variant: str, items: int, actions: int, crowd_size: int,
              catch_up: int) -> dict[str, Any]:
+    if variant != "lane-pg":
+        return _measure_on(home, variant, items, actions, crowd_size, catch_up, None)
+    from tests.pg_cluster import running_cluster  # lazy: this variant only
+
+    with running_cluster() as cluster:
+        prefect_url = cluster.create_database("prefect").replace("postgresql+psycopg://", "postgresql+asyncpg://")
+        postmaster = int((cluster.directory / "data" / "postmaster.pid").read_text().split()[0])
+        return _measure_on(home, variant, items, actions, crowd_size, catch_up, prefect_url, postmaster)
+
+
+def _measure_on(home: Path, variant: str, items: int, actions: int, crowd_size: int, catch_up: int,
+                prefect_url: str | None, postmaster: int | None = None) -> dict[str, Any]:
     url = f"sqlite:///{home / 'manzoori.db'}"
     factory = open_database(url)
     parties = registry()
@@ -262,8 +279,14 @@ def _measure(home: Path, variant: str, items: int, actions: int, crowd_size: int
     environment = {"MANZOORI_DATABASE_URL": url}
     saved = {name: os.environ.get(name) for name in environment}
     os.environ.update(environment)
-    stack = Stack(home, port=free_port())
+    stack = Stack(home, port=free_port(), prefect_database_url=prefect_url)
     results: dict[str, Any] = {}
+
+    def server_cpu() -> float:
+        """The Prefect server's CPU-seconds, with its database's when that is a cluster."""
+        assert stack.server is not None
+        return cpu_seconds(stack.server.pid) + (cpu_seconds(postmaster) if postmaster else 0.0)
+
     try:
         stack.start_server()
         results["seeding_s"] = round(seed_suspended(factory, parties, stack, variant, items), 1)
@@ -271,7 +294,7 @@ def _measure(home: Path, variant: str, items: int, actions: int, crowd_size: int
         stack.start_runner(processes=variant == "processes")
         watcher = Watcher(stack)
         assert stack.runner is not None and stack.server is not None
-        runner, server = stack.runner.pid, stack.server.pid
+        runner = stack.runner.pid
 
         # 1. One item, actions one at a time: action → run suspended again after it,
         #    looking every 20 ms.
@@ -302,14 +325,14 @@ def _measure(home: Path, variant: str, items: int, actions: int, crowd_size: int
         # 2. CPU per wake-up: the same again, looking only every second (each look is a
         #    call to the server too; they are counted and said).
         time.sleep(2)
-        cpu_runner, cpu_server, looks = cpu_seconds(runner), cpu_seconds(server), watcher.looks
+        cpu_runner, cpu_server, looks = cpu_seconds(runner), server_cpu(), watcher.looks
         for _ in range(actions):
             comment()
             watcher.wait_all([reference], seq, every=1.0, timeout=300)
         time.sleep(2)  # the last execution's tail
         results["cpu_s_per_wake_up"] = {
             "runner": round((cpu_seconds(runner) - cpu_runner) / actions, 2),
-            "prefect_server": round((cpu_seconds(server) - cpu_server) / actions, 2),
+            "prefect_server": round((server_cpu() - cpu_server) / actions, 2),
             "looks_per_wake_up": round((watcher.looks - looks) / actions, 1)}
 
         # 3. C seeded runs woken at once.
