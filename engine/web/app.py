@@ -92,8 +92,8 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.state.secret_key = secret_key or load_secret()
     app.state.secure_cookies = secure_cookies
     app.state.login_guard = LoginGuard()
-    # Password checks: all but one for any login, one for browsers that logged in before,
-    # so that an officer's login never queues behind an attacker's guesses.
+    # Password checks (`HASHING`): all but one for any login, one for browsers that logged
+    # in before, so that an officer's login never queues behind an attacker's guesses.
     app.state.hashing = anyio.CapacityLimiter(HASHING - 1)
     app.state.hashing_trusted = anyio.CapacityLimiter(1)
 
