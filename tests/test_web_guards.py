@@ -127,6 +127,23 @@ def test_wrong_logins_hashing_at_once_do_not_hold_up_an_officers_requests(site: 
     assert max(times) < 2.0, times
 
 
+def test_a_password_check_takes_one_core_at_a_lower_priority(site: Site) -> None:
+    """A new password's hash is argon2id over 64 MiB in one lane (a guess costs the same
+    work as in four, but takes one core), and the checks run in threads at nice 10, so the
+    officers' requests come first; a right and a wrong password still read as such."""
+    import os
+
+    from engine.core import accounts
+
+    app, manzoori = site
+    stored = manzoori.query("SELECT password_hash FROM officers WHERE username = :u", u=OFFICER)[0][0]
+    assert stored.startswith("$argon2id$") and "m=65536,t=3,p=1$" in stored, stored
+    if sys.platform == "linux":
+        assert accounts._checking.submit(os.getpriority, os.PRIO_PROCESS, 0).result() == 10
+    assert try_login(client_at(app, "192.0.2.7"), OFFICER, PASSWORD).status_code == 303
+    assert try_login(client_at(app, "192.0.2.8"), OFFICER, "not the password").status_code == 401
+
+
 # 2. A held lock is a 503 with Retry-After -----------------------------------------------------
 
 HOLD_LOCK = """
