@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fontTools.ttLib import TTFont
 
+from engine.core.fonts import FACES, FONTS
 from tests.browsing import CHROMIUM, OUTPUT, serving
 from tests.conftest import Databases, Manzoori
 from tests.forms import form_for
@@ -27,6 +29,8 @@ from workflows.stack import free_port
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "sample-password-1"
+BUNDLED = {code for _family, _weight, name in FACES for code in TTFont(FONTS / name).getBestCmap()}
+"""Every character one of the bundled fonts draws."""
 REVIEWER = "punjab.wpc-member.1"
 
 
@@ -138,6 +142,12 @@ def test_the_urdu_inbox_and_item_draw_every_letter_from_the_bundled_fonts(site, 
         assert not fallen, f"{path}: text drawn with a font the app does not serve: {fallen}"
         families = {family for fonts in drawn.values() for family, _c in fonts}
         assert {"Noto Naskh Arabic", "Noto Sans"} <= families, families
+        # Chromium names the web font even where it drew that font's empty box: every
+        # character of the page (the route picture's too) must be one the fonts have.
+        shown = set(page.evaluate("document.body.textContent"))
+        boxes = sorted(f"U+{ord(c):04X} {c}" for c in shown if not c.isspace() and c.isprintable()
+                       and ord(c) not in BUNDLED)
+        assert not boxes, f"{path}: no bundled font has {boxes}"
     # the reference reads left to right on the Urdu page, whole; the English diff lines
     # keep their direction and stay inside their card
     assert page.locator(f'bdi[dir="ltr"]:text-is("{reference}")').count() >= 1

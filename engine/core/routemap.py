@@ -97,7 +97,7 @@ def route_svg(session: Session, registry: Registry, item: Item, now: datetime | 
     label = title or f"Route of {item.reference}"
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="route" role="img" direction="ltr" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" aria-label={quoteattr(label)} '
-             f'font-family="Manzoori Sans, Manzoori Naskh, Noto Sans, DejaVu Sans, sans-serif" font-size="12">',
+             f'font-family="Manzoori Sans, Manzoori Naskh, Manzoori Symbols, Noto Sans, DejaVu Sans, sans-serif" font-size="12">',
              f"<title>{escape(label)}</title>"]
     headers = {cell.position: cell.label for cell in cells}
     for position, text in sorted(headers.items()):

@@ -18,6 +18,9 @@ FACES: tuple[tuple[str, str, str], ...] = (
     ("Manzoori Naskh", "bold", "NotoNaskhArabic-Bold.woff2"),
     ("Manzoori Sans", "normal", "NotoSans-Regular-Latin.woff2"),
     ("Manzoori Sans", "bold", "NotoSans-Bold-Latin.woff2"),
+    # The marks of the route picture and the pages (✓ ✗ ▶ ◀ → ≠), which neither Noto Sans
+    # nor the Arabic fonts have: the last in every font list.
+    ("Manzoori Symbols", "normal", "NotoSans-Marks.woff2"),
 )
 
 
