@@ -218,8 +218,9 @@ def _concurrent(c: dict[str, Any] | None) -> list[Table]:
 
 
 def _prefect(r: dict[str, Any]) -> list[Table]:
-    variants = [name for name in ("processes", "lane") if name in r]
-    label = {"processes": "before: `aserve`, a process per wake-up", "lane": "the lane: in-process, threads"}
+    variants = [name for name in ("processes", "lane", "lane-pg") if name in r]
+    label = {"processes": "before: `aserve`, a process per wake-up", "lane": "the lane: in-process, threads",
+             "lane-pg": "the lane, Prefect server on PostgreSQL"}
 
     def row(name: str) -> list[str]:
         v = r[name]
@@ -237,7 +238,7 @@ def _prefect(r: dict[str, Any]) -> list[Table]:
     sizes = r.get("sizes", {})
     return [(f"Prefect: the runner of `manzoori serve`, {sizes.get('items_suspended', '?'):,} items' runs suspended",
              ["variant", "action → run visibly updated, s (p50 / p95 / max)",
-              "CPU-s per wake-up: runner + Prefect server", "woken at once → all visible",
+              "CPU-s per wake-up: runner + Prefect server (+ its database)", "woken at once → all visible",
               "queued in an outage → all visible", "runner memory (processes) → peak in the crowd",
               "load (1 min) when measured"],
              [row(name) for name in variants])]
