@@ -221,6 +221,14 @@ def test_the_command_line_gives_the_figures_as_a_table_json_and_csv_in_both_lang
     table = manzoori(*period).stdout
     assert "Where approvals wait, 2026-03-01 to 2026-03-31: 4 items started" in table
     assert refs["C"] in table
+    # at a pipe's 80 columns no party, step, office or reference is cut (`punjab.wpc-…`)
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    narrow = CliRunner().invoke(app, list(period), env={"MANZOORI_HOME": str(manzoori.home), "COLUMNS": "80"},
+                                catch_exceptions=False).stdout
+    assert refs["C"] in narrow and "…" not in narrow, narrow
     english = manzoori(*period, "--csv").stdout.splitlines()
     assert english[0] == "figure,party,step,office,,value" and "items started,,,,,4" in english
     urdu = manzoori(*period, "--csv", "--lang", "ur").stdout

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from engine.cli.common import (
+    Listing,
     add_row,
     as_reader,
     engine_session,
@@ -18,6 +18,7 @@ from engine.cli.common import (
     moment,
     out,
     parse_date,
+    print_table,
     reader_option,
     reports_errors,
 )
@@ -89,33 +90,33 @@ def _print(found: object) -> None:
               + f"; submission to end: median {_d(s.median)} d, p90 {_d(s.p90)} d ({s.count} items); "
               f"{found.steps_overdue} of {found.steps_closed} steps closed late.", highlight=False,
               markup=False)
-    table = Table(title="Days each step waited")
+    table = Listing(title="Days each step waited")
     for column in ("party", "step", "office", "steps", "median", "p90", "max", "late", "returns"):
         table.add_column(column)
     returns = {(r.party, r.step): r.returns for r in found.returns}
     for w in found.waits:
         add_row(table, w.party, w.step, w.office, w.spread.count, _d(w.spread.median), _d(w.spread.p90),
                 _d(w.spread.max), w.overdue, returns.get((w.party, w.step), 0))
-    out.print(table)
+    print_table(table)
     if found.open_steps:
-        table = Table(title=f"Waited on at {found.now:%Y-%m-%d %H:%M} UTC (days since the step opened)")
+        table = Listing(title=f"Waited on at {found.now:%Y-%m-%d %H:%M} UTC (days since the step opened)")
         for column in ("party", "step", "office", "open", "oldest (days)", "overdue", "0-5", "5-10",
                        "10-30", "30+"):
             table.add_column(column)
         for o in found.open_steps:
             add_row(table, o.party, o.step, o.office, o.count, f"{o.oldest:.1f}", o.overdue,
                     *o.buckets.values())
-        out.print(table)
+        print_table(table)
     else:
         out.print(f"Nothing is waited on at {found.now:%Y-%m-%d %H:%M} UTC.", highlight=False)
     if found.longest_late:
-        table = Table(title="Latest steps")
+        table = Listing(title="Latest steps")
         for column in ("item", "party", "step", "office", "due (UTC)", "days late", "working days late"):
             table.add_column(column)
         for x in found.longest_late:
             add_row(table, x.reference, x.party, x.step, x.office, f"{x.due_at:%Y-%m-%d %H:%M}",
                     f"{x.days_late:.1f}", x.working_days_late)
-        out.print(table)
+        print_table(table)
     notices = ", ".join(f"{n.party} {n.reminders} reminders, {n.escalations} escalations" for n in found.notices)
     out.print(f"Cycles: {dict(found.cycles) or '—'}; notices: {notices or 'none'}.", highlight=False,
               markup=False)
