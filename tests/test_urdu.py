@@ -207,13 +207,16 @@ def test_every_urdu_letter_shipped_has_a_glyph_in_the_bundled_fonts(family: str)
         assert not missing, f"{name} has no glyph for {sorted(missing)}"
 
 
+def bundled_characters() -> set[int]:
+    """Every character (code point) one of the bundled fonts has a glyph for."""
+    return {code for _family, _weight, name in FACES for code in TTFont(FONTS / name).getBestCmap()}
+
+
 def test_every_mark_shipped_has_a_glyph_in_a_bundled_font() -> None:
     """The marks of the route picture, the pages and the documents (✓ ✗ ▶ → ≠ …), in the
     catalogue or in the engine's and parties' sources, each drawn by one of the bundled
     fonts: on a machine without fonts they would be empty boxes."""
-    drawn: set[int] = set()
-    for _family, _weight, name in FACES:
-        drawn |= set(TTFont(FONTS / name).getBestCmap())
+    drawn = bundled_characters()
     marks: dict[str, str] = {}
     for where, en, ur in urdu_catalogue():
         for mark in MARKS.findall(en + ur):

@@ -20,17 +20,16 @@ from typing import Any
 import pytest
 from fontTools.ttLib import TTFont
 
-from engine.core.fonts import FACES, FONTS
+from engine.core.fonts import FONTS
 from tests.browsing import CHROMIUM, OUTPUT, serving
 from tests.conftest import Databases, Manzoori
 from tests.forms import form_for
+from tests.test_urdu import bundled_characters
 from workflows.stack import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "sample-password-1"
-BUNDLED = {code for _family, _weight, name in FACES for code in TTFont(FONTS / name).getBestCmap()}
-"""Every character one of the bundled fonts draws."""
 REVIEWER = "punjab.wpc-member.1"
 
 
@@ -38,11 +37,9 @@ REVIEWER = "punjab.wpc-member.1"
 def latin_only_fonts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """fontconfig's view of a machine with one font, "Machine Sans": the bundled Latin
     cut under another name, so it has no Arabic letter and is not one of the web fonts."""
-    from fontTools.ttLib import TTFont
-
     folder = tmp_path_factory.mktemp("latin-only-fonts")
     (folder / "fonts").mkdir()
-    latin = TTFont(Path(__file__).parent.parent / "engine" / "core" / "fonts" / "NotoSans-Regular-Latin.woff2")
+    latin = TTFont(FONTS / "NotoSans-Regular-Latin.woff2")
     latin.flavor = None
     for record in latin["name"].names:
         if record.nameID in (1, 4, 16):
@@ -97,13 +94,6 @@ def fontless_browser(playwright: Any, latin_only_fonts: dict[str, str]) -> Itera
         launched.close()
 
 
-def _fontless_page(browser: Any, url: str) -> Any:
-    """A page of the Chromium without an Urdu font, at the login page."""
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{url}/login")
-    return page
-
-
 def fonts_drawn(page: Any) -> dict[str, set[tuple[str, bool]]]:
     """For each element with text of its own: the fonts Chromium drew it with, as
     (family, is a web font)."""
@@ -124,8 +114,10 @@ def fonts_drawn(page: Any) -> dict[str, set[tuple[str, bool]]]:
 def test_the_urdu_inbox_and_item_draw_every_letter_from_the_bundled_fonts(site, fontless_browser) -> None:
     url, reference = site
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    page = _fontless_page(fontless_browser, url)
-    context = page.context
+    bundled = bundled_characters()
+    context = fontless_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{url}/login")
     page.fill("input[name=username]", REVIEWER)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
@@ -146,7 +138,7 @@ def test_the_urdu_inbox_and_item_draw_every_letter_from_the_bundled_fonts(site, 
         # character of the page (the route picture's too) must be one the fonts have.
         shown = set(page.evaluate("document.body.textContent"))
         boxes = sorted(f"U+{ord(c):04X} {c}" for c in shown if not c.isspace() and c.isprintable()
-                       and ord(c) not in BUNDLED)
+                       and ord(c) not in bundled)
         assert not boxes, f"{path}: no bundled font has {boxes}"
     # the reference reads left to right on the Urdu page, whole; the English diff lines
     # keep their direction and stay inside their card
